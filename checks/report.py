@@ -1,0 +1,39 @@
+"""One Report per run: analyzer findings plus (optionally) the contract diff and the checklist.
+
+The CLI, pre-commit and the bot all render this same object, so a developer sees locally
+exactly what the bot will say on the pull request.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.model import Finding, Severity
+
+
+@dataclass
+class ChecklistItem:
+    id: str
+    text: str
+    why: str = ""
+
+
+@dataclass
+class Report:
+    root: str
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+    # contracts.diff.ContractDiff when a base/head comparison ran (typed loosely: checks must not
+    # force an import cycle with contracts)
+    contract_diff: Any = None
+    checklist: list[ChecklistItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. config errors, files skipped
+
+    def counts_by_rule(self) -> Counter[str]:
+        return Counter(f.code for f in self.findings)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)

@@ -1,0 +1,48 @@
+"""The fixed rule codes. Users write these in config and suppressions: never renumber."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rules.model import Severity
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    severity: Severity
+    default_enabled: bool = True
+    fixable: bool = False
+
+
+RULES: dict[str, Rule] = {
+    r.code: r
+    for r in (
+        Rule("AG000", "parse-error", "A file that does not parse", Severity.ERROR),
+        Rule("AG101", "missing-await", "A coroutine that is never awaited", Severity.ERROR, fixable=True),
+        Rule("AG102", "await-non-awaitable", "`await` on the result of a plain function", Severity.ERROR, fixable=True),
+        Rule("AG103", "with-async-cm", "`with` on an async-only context manager", Severity.ERROR, fixable=True),
+        Rule("AG104", "async-with-sync-cm", "`async with` on a sync-only context manager", Severity.ERROR),
+        Rule("AG105", "for-async-iterable", "`for` over an async iterable", Severity.ERROR, fixable=True),
+        Rule("AG106", "async-for-sync-iterable", "`async for` over a sync iterable", Severity.ERROR),
+        Rule("AG107", "blocking-call-in-async", "A blocking call inside `async def`", Severity.WARNING),
+        Rule("AG108", "override-async-mismatch", "Override differs in async-ness from its base", Severity.ERROR),
+        Rule("AG109", "dropped-task", "A task that is created and not kept", Severity.WARNING),
+        Rule("AG110", "coroutine-in-condition", "A coroutine used as a truth value or compared", Severity.ERROR),
+        Rule("AG111", "nested-event-loop", "An event loop started inside `async def`", Severity.ERROR),
+        Rule("AG112", "async-return-annotation", "`async def` annotated to return an awaitable", Severity.WARNING),
+        Rule(
+            "AG113",
+            "probable-missing-await",
+            "Discarded call whose name is only an async method in the project",
+            Severity.WARNING,
+            default_enabled=False,
+        ),
+    )
+}
+
+
+def rule(code: str) -> Rule:
+    return RULES[code]
