@@ -1,0 +1,39 @@
+"""Terminal output: `path:line:col: CODE message [name]`, then the fix, the call chain and the link."""
+
+from __future__ import annotations
+
+from checks.links import rule_url
+from checks.render.common import rule_name
+from checks.report import Report
+
+
+def render_text(report: Report, base_url: str | None = None, statistics: bool = False) -> str:
+    lines: list[str] = []
+    for f in report.findings:
+        lines.append(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} [{rule_name(f)}]")
+        if f.chain:
+            lines.append(f"  via: {' -> '.join(f.chain)}")
+        if f.fix is not None:
+            how = "run with --fix" if f.fix.safe else "unsafe, not applied by --fix"
+            lines.append(f"  fix: {f.fix.description} ({how})")
+        lines.append(f"  help: {rule_url(f.code, base_url)}")
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    if statistics and report.findings:
+        lines.append("")
+        counts = report.counts_by_rule()
+        names = {f.code: rule_name(f) for f in report.findings}
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"{n:5d}  {code}  {names[code]}")
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(report: Report) -> str:
+    n = len(report.findings)
+    files = f"{report.files_checked} file{'s' if report.files_checked != 1 else ''} checked"
+    if n == 0:
+        return f"All clear: no findings ({files})."
+    fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.safe)
+    extra = f", {fixable} fixable with --fix" if fixable else ""
+    return f"Found {n} finding{'s' if n != 1 else ''} ({files}{extra})."
