@@ -1,0 +1,150 @@
+"""`--fix`: apply the findings' text edits to the files, touching nothing else.
+
+Edits are applied bottom-up on the decoded text, so the rest of the file keeps its bytes: encoding
+(and BOM), newline style, trailing whitespace. A fix whose edits overlap one already taken waits
+for the next run; a file whose result would not parse is left as it was.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import re
+import tempfile
+import tokenize
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rules.model import Finding, Fix, TextEdit
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass
+class FixResult:
+    fixed: int = 0  # findings whose fix was applied
+    files_changed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one line each: what was not applied and why
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
+
+
+def _offset(starts: list[int], text: str, line: int, column: int) -> int | None:
+    if line < 1 or line > len(starts) or column < 1:
+        return None
+    line_end = starts[line] if line < len(starts) else len(text)
+    offset = starts[line - 1] + column - 1
+    return offset if offset <= line_end else None
+
+
+def _newline_of(text: str) -> str:
+    m = _NEWLINE.search(text)
+    return m.group(0) if m else "\n"
+
+
+def _spans(fix: Fix, starts: list[int], text: str) -> list[tuple[int, int, TextEdit]] | None:
+    spans = []
+    for e in fix.edits:
+        a = _offset(starts, text, e.line, e.column)
+        b = _offset(starts, text, e.end_line, e.end_column)
+        if a is None or b is None or b < a:
+            return None
+        spans.append((a, b, e))
+    return spans
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    if a[0] == a[1] == b[0] == b[1]:
+        return True  # two insertions at one point: their order would be a guess
+    return (a[0] < b[1] and b[0] < a[1]) or a[0] == b[0]
+
+
+def fix_source(text: str, fixes: list[Fix]) -> tuple[str, int, list[str]]:
+    """Apply the non-overlapping fixes; returns the new text, how many fixes applied, and why others did not."""
+    starts = _line_starts(text)
+    newline = _newline_of(text)
+    taken: list[tuple[int, int]] = []
+    chosen: list[tuple[int, int, str]] = []
+    applied = 0
+    problems: list[str] = []
+    seen: set[tuple[TextEdit, ...]] = set()
+    for fix in sorted(fixes, key=lambda f: min(f.edits) if f.edits else TextEdit(0, 0, 0, 0, "")):
+        key = tuple(sorted(fix.edits))
+        if key in seen:
+            applied += 1  # the same edit reported twice: already in
+            continue
+        spans = _spans(fix, starts, text)
+        if spans is None:
+            problems.append(f"{fix.description}: edit outside the file, skipped")
+            continue
+        if any(_overlaps((a, b), t) for a, b, _ in spans for t in taken):
+            problems.append(f"{fix.description}: overlaps another fix, left for the next run")
+            continue
+        seen.add(key)
+        taken.extend((a, b) for a, b, _ in spans)
+        chosen.extend((a, b, e.replacement.replace("\n", newline)) for a, b, e in spans)
+        applied += 1
+    for a, b, replacement in sorted(chosen, key=lambda s: (s[0], s[1]), reverse=True):
+        text = text[:a] + replacement + text[b:]
+    return text, applied, problems
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".asyncguard")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def apply_fixes(root: Path, findings: Iterable[Finding], include_unsafe: bool = False) -> FixResult:
+    """Apply every (safe) fix carried by `findings` to the files under `root`."""
+    result = FixResult()
+    by_path: dict[str, list[Fix]] = defaultdict(list)
+    for f in findings:
+        if f.fix is None or not f.fix.edits:
+            continue
+        if not f.fix.safe and not include_unsafe:
+            continue
+        by_path[f.path].append(f.fix)
+    for rel, fixes in sorted(by_path.items()):
+        path = Path(root) / rel
+        try:
+            data = path.read_bytes()
+            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+            text = data.decode(encoding)
+        except (OSError, SyntaxError, LookupError, UnicodeDecodeError) as exc:
+            result.skipped.append(f"{rel}: cannot read as Python source ({exc}), not fixed")
+            continue
+        new_text, applied, problems = fix_source(text, fixes)
+        result.skipped.extend(f"{rel}: {p}" for p in problems)
+        if new_text == text:
+            continue
+        if not _parses(new_text) and _parses(text):
+            result.skipped.append(f"{rel}: the fixed file would not parse, left unchanged")
+            continue
+        try:
+            _write_atomic(path, new_text.encode(encoding))
+        except (OSError, UnicodeEncodeError) as exc:
+            result.skipped.append(f"{rel}: cannot write ({exc}), not fixed")
+            continue
+        result.fixed += applied
+        result.files_changed.append(rel)
+    return result
