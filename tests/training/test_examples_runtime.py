@@ -1,0 +1,57 @@
+"""Pages never claim a run-time error that does not happen: run every example with CPython.
+
+Each rule page's `runtime.error` must appear verbatim in its "Why it breaks at run time" section
+and in the output of its bad example; its good example must exit 0 without that text.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from checks.training import Example, Page, rule_pages
+
+RUNTIME_PAGES = [p for p in rule_pages() if p.kind == "rule" and p.meta.get("runtime")]
+
+
+def _run(example: Example, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    entry = example.write(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    return subprocess.run(
+        [sys.executable, "-X", "dev", entry.name],
+        cwd=entry.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_most_rule_pages_show_their_failure() -> None:
+    rules = [p for p in rule_pages() if p.kind == "rule"]
+    assert len(RUNTIME_PAGES) == len(rules), {p.code for p in rules} - {p.code for p in RUNTIME_PAGES}
+
+
+@pytest.mark.parametrize("page", RUNTIME_PAGES, ids=lambda p: p.code)
+def test_claimed_error_is_in_the_page(page: Page) -> None:
+    error = page.meta["runtime"]["error"]
+    assert error in page.sections["Why it breaks at run time"]
+
+
+@pytest.mark.parametrize("page", RUNTIME_PAGES, ids=lambda p: p.code)
+def test_bad_example_fails_as_claimed(page: Page, tmp_path: Path) -> None:
+    proc = _run(page.example("bad"), tmp_path)
+    assert page.meta["runtime"]["error"] in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("page", RUNTIME_PAGES, ids=lambda p: p.code)
+def test_good_example_runs_clean(page: Page, tmp_path: Path) -> None:
+    proc = _run(page.example("good"), tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert page.meta["runtime"]["error"] not in out
+    assert "never awaited" not in out and "Traceback" not in out, out
