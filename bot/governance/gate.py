@@ -1,0 +1,298 @@
+"""The `asyncguard/governance` check: fail on governed breaking changes until an authorized approval
+covers the CURRENT contract diff.
+
+`after_pr_run` is called by the PR run with its Report; label and comment handlers call `reconcile`
+on the stored state. Both run under the PR's lock and end with one store transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from gidgethub.abc import GitHubAPI
+
+from bot.governance import ghops
+from bot.governance.audit_store import Approval, AuditStore, NewRecord, PRState
+from bot.governance.authz import may_approve
+from bot.governance.changes import NO_CHANGES, fingerprint, governed_changes
+from bot.governance.locks import pr_lock
+from bot.governance.replies import upsert_reply
+from bot.governance.repo_config import CONFIG_FILE, Governance, RepoConfig
+
+CHECK_NAME = "asyncguard/governance"
+
+
+@dataclass
+class Decision:
+    conclusion: str  # success | failure | neutral
+    title: str
+    summary: str
+
+
+@dataclass
+class Work:
+    """What one reconciliation produced besides the state: audit records and reply notices."""
+
+    records: list[NewRecord] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def approval_status(state: PRState, gov: Governance) -> str:
+    """`covers`, `pending` (bound to a head not evaluated yet), `stale`, or `none`."""
+    a = state.approval
+    if a is None:
+        return "none"
+    if a.fingerprint is None:  # given before its head was evaluated: it covers that head only
+        return "covers" if a.head_sha == state.head_sha and state.fingerprint is not None else "pending"
+    if a.fingerprint == state.fingerprint or not gov.stale_on_push:
+        return "covers"
+    return "stale"
+
+
+def changes_md(changes: list[dict[str, Any]], limit: int = 50) -> str:
+    lines = []
+    for c in changes[:limit]:
+        where = f" (`{c['path']}:{c['line']}`)" if c.get("path") else ""
+        lines.append(f"- **{c['code']}** `{c['symbol']}`: {c['message']}{where}")
+        if c.get("before") or c.get("after"):
+            lines.append(f"  - before: `{c.get('before', '')}`; after: `{c.get('after', '')}`")
+        old = [s for s in c.get("call_sites", []) if s.get("status") == "old-style"]
+        new = [s for s in c.get("call_sites", []) if s.get("status") == "updated"]
+        if old or new:
+            lines.append(f"  - call sites: {len(new)} updated, {len(old)} still old-style")
+        for s in old[:10]:
+            lines.append(f"    - `{s['path']}:{s['line']}` still calls it the old way")
+    if len(changes) > limit:
+        lines.append(f"- ... and {len(changes) - limit} more")
+    return "\n".join(lines)
+
+
+def how_to_approve(gov: Governance) -> str:
+    return (
+        f"**Who may approve:** {gov.who_may_approve()}.\n"
+        f"**How:** add the `{gov.approval_label}` label, or comment `/asyncguard approve <reason>`. "
+        "The approval covers exactly these changes"
+        + ("; a push that changes them voids it." if gov.stale_on_push else ".")
+    )
+
+
+def decide(state: PRState, cfg: RepoConfig) -> Decision:
+    """The gate's verdict for the stored state (pure: no I/O)."""
+    gov = cfg.governance
+    note = cfg.error_note()
+    note = f"\n\n{note}" if note else ""
+    n = len(state.changes)
+    if not state.changes:
+        return Decision("success", "No governed breaking interface changes", "Nothing to approve." + note)
+    listing = changes_md(state.changes)
+    if gov.breaking_changes == "off":
+        return Decision(
+            "success",
+            f"{n} breaking change(s), not gated",
+            f"`governance.breaking_changes: off` on the base branch.\n\n{listing}{note}",
+        )
+    if gov.breaking_changes == "warn":
+        return Decision(
+            "neutral",
+            f"{n} breaking change(s) (warn only)",
+            f"`governance.breaking_changes: warn` on the base branch.\n\n{listing}{note}",
+        )
+    status = approval_status(state, gov)
+    a = state.approval
+    if status == "covers" and a is not None:
+        reason = f": {a.reason}" if a.reason else ""
+        return Decision(
+            "success",
+            f"{n} breaking change(s) approved by @{a.actor}",
+            f"Approved by `@{a.actor}` via {a.via}{reason}.\n\n{listing}{note}",
+        )
+    return Decision(
+        "failure",
+        f"{n} breaking interface change(s) need approval",
+        f"This PR makes breaking changes to governed interfaces:\n\n{listing}\n\n{how_to_approve(gov)}{note}",
+    )
+
+
+async def _confirm_label(
+    gh: GitHubAPI, state: PRState, cfg: RepoConfig, labels: list[str], work: Work
+) -> None:
+    """A present approval label without a recorded approval counts only once its adder is checked."""
+    gov = cfg.governance
+    if gov.approval_label not in labels or state.approval is not None:
+        return
+    if not state.changes or not gov.gate_on:
+        return
+    who = await ghops.last_labeler(gh, state.repo, state.pr, gov.approval_label)
+    auth = None
+    if who is not None:
+        auth = await may_approve(gh, state.repo, who[0], gov, is_bot=who[1])
+    if who is not None and auth is not None and auth.allowed:
+        state.approval = Approval(who[0], "label-confirmed", state.fingerprint, state.head_sha, time.time())
+        work.records.append(
+            NewRecord(
+                "approval",
+                state.repo,
+                state.pr,
+                state.head_sha,
+                who[0],
+                state.fingerprint,
+                state.changes,
+                {"via": "label-confirmed", "why": auth.reason},
+            )
+        )
+        return
+    await ghops.remove_label(gh, state.repo, state.pr, gov.approval_label)
+    actor = who[0] if who else None
+    reason = auth.reason if auth else "nobody could be confirmed as its author"
+    work.records.append(
+        NewRecord(
+            "unauthorized",
+            state.repo,
+            state.pr,
+            state.head_sha,
+            actor,
+            state.fingerprint,
+            state.changes,
+            {"action": "label", "why": reason},
+        )
+    )
+    work.notices.append(
+        f"Removed the `{gov.approval_label}` label: {reason}.\n\n{how_to_approve(gov)}"
+    )
+
+
+async def _expire_stale(gh: GitHubAPI, state: PRState, cfg: RepoConfig, labels: list[str] | None, work: Work) -> None:
+    gov = cfg.governance
+    a = state.approval
+    if a is None or approval_status(state, gov) != "stale":
+        return
+    state.approval = None
+    work.records.append(
+        NewRecord(
+            "stale",
+            state.repo,
+            state.pr,
+            state.head_sha,
+            a.actor,
+            state.fingerprint,
+            state.changes,
+            {"approved_fingerprint": a.fingerprint, "approved_head": a.head_sha, "via": a.via},
+        )
+    )
+    if labels is None or gov.approval_label in labels:
+        await ghops.remove_label(gh, state.repo, state.pr, gov.approval_label)
+        if labels is not None:
+            labels.remove(gov.approval_label)
+    work.notices.append(
+        f"The approval by `@{a.actor}` is stale: a push changed the breaking interface changes it covered. "
+        f"Please review the current changes again.\n\n{how_to_approve(gov)}"
+    )
+
+
+async def reconcile(
+    gh: GitHubAPI,
+    store: AuditStore,
+    state: PRState,
+    cfg: RepoConfig,
+    work: Work | None = None,
+    *,
+    labels: list[str] | None = None,
+) -> Decision | None:
+    """Bring approval, label, check run, reply and store in line with `state`. Call under `pr_lock`.
+
+    Returns the posted decision, or None when no head has been evaluated yet (nothing to post).
+    """
+    work = work or Work()
+    gov = cfg.governance
+    a = state.approval
+    if a is not None and a.fingerprint is None and a.head_sha == state.head_sha and state.fingerprint is not None:
+        state.approval = Approval(a.actor, a.via, state.fingerprint, a.head_sha, a.at, a.reason)
+    if labels is not None:
+        await _confirm_label(gh, state, cfg, labels, work)
+    await _expire_stale(gh, state, cfg, labels, work)
+    decision = None
+    if state.head_sha is not None and state.fingerprint is not None:
+        decision = decide(state, cfg)
+        if decision.conclusion == "failure" and state.first_failing_at is None:
+            state.first_failing_at = time.time()
+        state.check_run_id = await ghops.post_check(
+            gh,
+            state.repo,
+            head_sha=state.head_sha,
+            name=CHECK_NAME,
+            conclusion=decision.conclusion,
+            title=decision.title,
+            summary=decision.summary,
+            check_run_id=state.check_run_id if state.check_head_sha == state.head_sha else None,
+        )
+        state.check_head_sha = state.head_sha
+        state.conclusion = decision.conclusion
+        work.records.append(
+            NewRecord(
+                "gate",
+                state.repo,
+                state.pr,
+                state.head_sha,
+                None,
+                state.fingerprint,
+                state.changes,
+                {
+                    "conclusion": decision.conclusion,
+                    "mode": gov.breaking_changes,
+                    "approved_by": state.approval.actor if state.approval and decision.conclusion == "success" else None,
+                    "config_errors": list(cfg.errors),
+                },
+            )
+        )
+    if work.notices:
+        state.reply_comment_id = await upsert_reply(
+            gh, state.repo, state.pr, "\n\n---\n\n".join(work.notices), state.reply_comment_id
+        )
+    store.commit(state, work.records)
+    return decision
+
+
+def _migration_guide(contract_diff: Any) -> str:
+    if contract_diff is None:
+        return ""
+    try:
+        from contracts.api import render_migration_guide
+    except ImportError:
+        return ""
+    try:
+        return str(render_migration_guide(contract_diff))
+    except Exception as exc:  # the gate must not fail because a guide could not be rendered
+        return f"_(the migration guide could not be rendered: {exc})_"
+
+
+async def after_pr_run(
+    gh: GitHubAPI,
+    *,
+    store: AuditStore,
+    repo_full_name: str,
+    pull: dict[str, Any],
+    head_sha: str,
+    report: Any,
+    repo_config: RepoConfig,
+) -> Decision | None:
+    """Evaluate the gate for a finished PR run and post `asyncguard/governance` on `head_sha`."""
+    number = int(pull["number"])
+    async with pr_lock(repo_full_name, number):
+        state = store.state(repo_full_name, number)
+        diff = getattr(report, "contract_diff", None)
+        state.head_sha = head_sha
+        state.base_ref = str((pull.get("base") or {}).get("ref") or state.base_ref or "") or None
+        state.changes = governed_changes(diff, repo_config.governance)
+        state.fingerprint = fingerprint(state.changes)
+        state.migration_guide = _migration_guide(diff) if state.fingerprint != NO_CHANGES else ""
+        state.checklist = [str(getattr(i, "text", i)) for i in getattr(report, "checklist", []) or []]
+        state.notes = list(repo_config.errors)
+        labels = await ghops.labels_on(gh, repo_full_name, number)
+        return await reconcile(gh, store, state, repo_config, labels=labels)
+
+
+def config_problem_note(cfg: RepoConfig) -> str:
+    """For other check summaries: one line saying the config was malformed, if it was."""
+    return f"`{CONFIG_FILE}`: {len(cfg.errors)} problem(s); safe defaults used." if cfg.errors else ""

@@ -1,0 +1,94 @@
+"""Approval by label: the `sender` of a `labeled` event must be an approver; removing it revokes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from gidgethub import routing, sansio
+from gidgethub.abc import GitHubAPI
+
+from bot.governance import ghops
+from bot.governance.audit_store import Approval, NewRecord
+from bot.governance.authz import may_approve
+from bot.governance.context import resolve_context
+from bot.governance.gate import Work, how_to_approve, reconcile
+from bot.governance.locks import pr_lock
+
+router = routing.Router()
+
+
+def _basics(event: sansio.Event) -> tuple[str, dict[str, Any], str, str, bool]:
+    data = event.data
+    pull = data["pull_request"]
+    sender = data.get("sender") or {}
+    return (
+        data["repository"]["full_name"],
+        pull,
+        str((data.get("label") or {}).get("name", "")),
+        str(sender.get("login", "")),
+        sender.get("type") == "Bot",
+    )
+
+
+@router.register("pull_request", action="labeled")
+async def on_labeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: Any) -> None:
+    repo, pull, label, sender, is_bot = _basics(event)
+    base = pull.get("base") or {}
+    cfg = await ghops.fetch_repo_config(gh, repo, str(base.get("ref") or base.get("sha")))
+    gov = cfg.governance
+    if label != gov.approval_label:
+        return
+    ctx = resolve_context(kwargs)
+    number = int(pull["number"])
+    head = str((pull.get("head") or {}).get("sha", ""))
+    async with pr_lock(repo, number):
+        state = ctx.store.state(repo, number)
+        if state.approval is not None and is_bot:
+            return  # our own label, added when an approval was recorded by command
+        work = Work()
+        auth = await may_approve(gh, repo, sender, gov, is_bot=is_bot)
+        fp = ctx.store.fingerprint_for_head(repo, number, head) if head else None
+        if auth.allowed:
+            state.approval = Approval(sender, "label", fp, head or None, time.time())
+            work.records.append(
+                NewRecord("approval", repo, number, head, sender, fp, state.changes, {"via": "label", "why": auth.reason})
+            )
+        else:
+            await ghops.remove_label(gh, repo, number, label)
+            work.records.append(
+                NewRecord("unauthorized", repo, number, head, sender, fp, state.changes, {"action": "label", "why": auth.reason})
+            )
+            work.notices.append(f"Removed the `{label}` label: {auth.reason}.\n\n{how_to_approve(gov)}")
+        await reconcile(gh, ctx.store, state, cfg, work)
+
+
+@router.register("pull_request", action="unlabeled")
+async def on_unlabeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: Any) -> None:
+    repo, pull, label, sender, _is_bot = _basics(event)
+    base = pull.get("base") or {}
+    cfg = await ghops.fetch_repo_config(gh, repo, str(base.get("ref") or base.get("sha")))
+    if label != cfg.governance.approval_label:
+        return
+    ctx = resolve_context(kwargs)
+    number = int(pull["number"])
+    async with pr_lock(repo, number):
+        state = ctx.store.state(repo, number)
+        a = state.approval
+        if a is None:
+            return  # already revoked (e.g. the bot removed a stale or unauthorized label)
+        state.approval = None
+        work = Work()
+        work.records.append(
+            NewRecord(
+                "revocation",
+                repo,
+                number,
+                str((pull.get("head") or {}).get("sha", "")) or state.head_sha,
+                sender,
+                state.fingerprint,
+                state.changes,
+                {"via": "unlabeled", "approved_by": a.actor},
+            )
+        )
+        await reconcile(gh, ctx.store, state, cfg, work)

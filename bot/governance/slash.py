@@ -1,0 +1,223 @@
+"""`/asyncguard ...` in PR comments: parse, check permission, act, acknowledge, reply in one comment."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import gidgethub
+from gidgethub import routing, sansio
+from gidgethub.abc import GitHubAPI
+
+from bot.governance import doctor, ghops
+from bot.governance.audit_store import Approval, NewRecord, PRState
+from bot.governance.authz import COMMAND_LEVEL, may_run
+from bot.governance.commands import Command, new_commands, parse_commands
+from bot.governance.context import GovernanceContext, resolve_context
+from bot.governance.gate import Work, changes_md, reconcile
+from bot.governance.locks import pr_lock
+from bot.governance.replies import upsert_reply
+from bot.governance.repo_config import RepoConfig
+
+router = routing.Router()
+MAX_COMMANDS = 10
+
+HELP = """**asyncguard commands** (one per line, in a PR comment):
+
+| command | what it does | who |
+|---|---|---|
+| `/asyncguard help` | this list | anyone |
+| `/asyncguard explain AG101` | the rule's training page | anyone |
+| `/asyncguard contract` | the breaking interface changes and the migration guide | read access |
+| `/asyncguard checklist` | the review checklist tailored to this PR | read access |
+| `/asyncguard doctor` | is the governance check required on the base branch? | read access |
+| `/asyncguard recheck` | run the checks again | write access or the PR's author |
+| `/asyncguard approve [reason]` | approve the current breaking changes | approvers |
+| `/asyncguard revoke` | withdraw the approval | approvers |
+"""
+
+
+class _Run:
+    """One comment's commands against one PR, collecting reply sections and the state change."""
+
+    def __init__(self, gh: GitHubAPI, ctx: GovernanceContext, repo: str, pull: dict[str, Any], cfg: RepoConfig,
+                 actor: str, is_bot: bool, state: PRState) -> None:
+        self.gh, self.ctx, self.repo, self.pull, self.cfg = gh, ctx, repo, pull, cfg
+        self.actor, self.is_bot, self.state = actor, is_bot, state
+        self.number = int(pull["number"])
+        self.head = str((pull.get("head") or {}).get("sha", "")) or None
+        self.sections: list[str] = []
+        self.work = Work()
+        self.ok = True
+        self.changed = False  # state or check must be reconciled
+
+    def say(self, cmd: Command, text: str) -> None:
+        self.sections.append(f"> {cmd.line}\n\n{text}")
+
+    async def run(self, cmd: Command) -> None:
+        if not cmd.known:
+            hint = cmd.suggestion()
+            self.ok = False
+            self.say(cmd, f"Unknown command `{cmd.name}`." + (f" Did you mean `{hint}`?" if hint else "") + "\n\n" + HELP)
+            return
+        if cmd.name in self.cfg.commands_disabled:
+            self.ok = False
+            self.say(cmd, f"`/asyncguard {cmd.name}` is disabled in this repository's `.asyncguard.yml`.")
+            return
+        auth = await may_run(self.gh, self.repo, self.actor, cmd.name, self.cfg.governance, is_bot=self.is_bot,
+                             pr_author=(self.pull.get("user") or {}).get("login"))
+        if not auth.allowed:
+            self.ok = False
+            self.work.records.append(NewRecord(
+                "unauthorized", self.repo, self.number, self.head, self.actor, self.state.fingerprint,
+                self.state.changes, {"action": cmd.name, "why": auth.reason},
+            ))
+            self.changed = True
+            self.say(cmd, f"Not allowed: {auth.reason}.")
+            return
+        await getattr(self, f"do_{cmd.name}")(cmd)
+
+    async def do_help(self, cmd: Command) -> None:
+        gov = self.cfg.governance
+        self.say(cmd, HELP + f"\nApprovers here: {gov.who_may_approve()}; approval label: `{gov.approval_label}`.")
+
+    async def do_explain(self, cmd: Command) -> None:
+        code = cmd.args.split()[0] if cmd.args else ""
+        if not code:
+            self.ok = False
+            self.say(cmd, "Which rule? For example `/asyncguard explain AG101`.")
+            return
+        try:
+            from checks.training import PageError, load_page
+        except ImportError:
+            self.say(cmd, "Training pages are not installed with this bot.")
+            return
+        try:
+            page = load_page(code)
+        except (PageError, KeyError, ValueError) as exc:
+            self.ok = False
+            self.say(cmd, f"No training page for `{code}`: {exc}")
+            return
+        self.say(cmd, f"### {page.title}\n\n{page.body.strip()}")
+
+    async def do_contract(self, cmd: Command) -> None:
+        st = self.state
+        if st.head_sha is None:
+            self.say(cmd, "The checks have not run on this PR yet; try again when `asyncguard` has finished.")
+            return
+        if not st.changes:
+            self.say(cmd, f"No governed breaking interface changes at `{st.head_sha[:7]}`.")
+            return
+        guide = st.migration_guide.strip() or "_(no migration guide available)_"
+        self.say(cmd, f"Breaking changes at `{st.head_sha[:7]}`:\n\n{changes_md(st.changes)}\n\n"
+                      f"<details><summary>Migration guide</summary>\n\n{guide}\n\n</details>")
+
+    async def do_checklist(self, cmd: Command) -> None:
+        items = self.state.checklist + list(self.cfg.checklist_extra)
+        if self.state.head_sha is None and not items:
+            self.say(cmd, "The checks have not run on this PR yet; try again when `asyncguard` has finished.")
+            return
+        self.say(cmd, "\n".join(f"- [ ] {i}" for i in items) or "No checklist items for this PR.")
+
+    async def do_doctor(self, cmd: Command) -> None:
+        branch = str((self.pull.get("base") or {}).get("ref") or "")
+        result = await doctor.diagnose(self.gh, self.repo, branch, self.cfg)
+        self.say(cmd, doctor.render(result, branch))
+
+    async def do_recheck(self, cmd: Command) -> None:
+        if self.ctx.rerun is not None and self.head:
+            await self.ctx.rerun(self.repo, self.number, self.head)
+            self.say(cmd, f"Re-running the checks on `{self.head[:7]}`.")
+        else:
+            self.say(cmd, "Re-evaluated the governance gate.")
+        self.changed = True
+
+    async def do_approve(self, cmd: Command) -> None:
+        st, gov = self.state, self.cfg.governance
+        if st.head_sha is not None and not st.changes and st.head_sha == self.head:
+            self.say(cmd, "Nothing to approve: this PR makes no governed breaking interface changes.")
+            return
+        fp = self.ctx.store.fingerprint_for_head(self.repo, self.number, self.head) if self.head else None
+        st.approval = Approval(self.actor, "command", fp, self.head, time.time(), cmd.args)
+        self.work.records.append(NewRecord(
+            "approval", self.repo, self.number, self.head, self.actor, fp, st.changes,
+            {"via": "command", "reason": cmd.args},
+        ))
+        self.changed = True
+        try:  # the label shows the approval on the PR; its `labeled` event is recognised as ours
+            await ghops.add_label(self.gh, self.repo, self.number, gov.approval_label)
+        except gidgethub.BadRequest:
+            pass
+        covered = "the breaking changes listed in the governance check" if fp else f"the changes at `{(self.head or '')[:7]}`"
+        self.say(cmd, f"Approved by `@{self.actor}`: {covered}." + (f" Reason: {cmd.args}" if cmd.args else ""))
+
+    async def do_revoke(self, cmd: Command) -> None:
+        st = self.state
+        if st.approval is None:
+            self.say(cmd, "There is no approval to revoke.")
+            return
+        a = st.approval
+        st.approval = None
+        self.work.records.append(NewRecord(
+            "revocation", self.repo, self.number, self.head, self.actor, st.fingerprint, st.changes,
+            {"via": "command", "approved_by": a.actor, "reason": cmd.args},
+        ))
+        self.changed = True
+        await ghops.remove_label(self.gh, self.repo, self.number, self.cfg.governance.approval_label)
+        self.say(cmd, f"Approval by `@{a.actor}` revoked by `@{self.actor}`.")
+
+
+async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], commands: list[Command]) -> None:
+    data = event.data
+    repo = data["repository"]["full_name"]
+    comment = data["comment"]
+    user = comment.get("user") or {}
+    number = int(data["issue"]["number"])
+    ctx = resolve_context(kwargs)
+    pull = await ghops.get_pull(gh, repo, number)
+    base = pull.get("base") or {}
+    cfg = await ghops.fetch_repo_config(gh, repo, str(base.get("ref") or base.get("sha")))
+    async with pr_lock(repo, number):
+        state = ctx.store.state(repo, number)
+        run = _Run(gh, ctx, repo, pull, cfg, str(user.get("login", "")), user.get("type") == "Bot", state)
+        for cmd in commands[:MAX_COMMANDS]:
+            await run.run(cmd)
+        if len(commands) > MAX_COMMANDS:
+            run.sections.append(f"Only the first {MAX_COMMANDS} commands of a comment are run.")
+        await ghops.react(gh, repo, int(comment["id"]), "+1" if run.ok else "confused")
+        reply = f"@{run.actor}\n\n" + "\n\n---\n\n".join(run.sections)
+        if run.changed:  # reconcile writes the reply together with any notice of its own
+            run.work.notices.insert(0, reply)
+            await reconcile(gh, ctx.store, state, cfg, run.work)
+        else:
+            state.reply_comment_id = await upsert_reply(gh, repo, number, reply, state.reply_comment_id)
+            ctx.store.commit(state, run.work.records)
+
+
+def _should_skip(data: dict[str, Any]) -> bool:
+    user = (data.get("comment") or {}).get("user") or {}
+    if user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]"):
+        return True  # never answer bots (ourselves included): no loops
+    return "pull_request" not in (data.get("issue") or {})  # plain issues have no gate
+
+
+@router.register("issue_comment", action="created")
+async def on_comment(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: Any) -> None:
+    if _should_skip(event.data):
+        return
+    commands = parse_commands(event.data["comment"].get("body"))
+    if commands:
+        await _handle(event, gh, kwargs, commands)
+
+
+@router.register("issue_comment", action="edited")
+async def on_comment_edited(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: Any) -> None:
+    if _should_skip(event.data):
+        return
+    old = ((event.data.get("changes") or {}).get("body") or {}).get("from")
+    commands = new_commands(old, event.data["comment"].get("body"))
+    if commands:
+        await _handle(event, gh, kwargs, commands)
+
+
+__all__ = ["COMMAND_LEVEL", "HELP", "router"]
