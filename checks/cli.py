@@ -1,0 +1,201 @@
+"""The `asyncguard` command: `check` and `pr` live here; other sub-commands plug in through the
+`asyncguard.commands` entry-point group, so this package never imports the bot.
+
+Exit codes: 0 clean, 1 findings, 2 usage or internal error (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from checks.config import ConfigError, Settings, find_project_root, load_settings
+from checks.discover import DiscoveryError
+from checks.fixer import apply_fixes
+from checks.gitdiff import GitError, changed_lines, git
+from checks.pipeline import ANNOTATE_SCOPES, run_check
+from checks.render import FORMATS, render
+from checks.render.github import render_github
+from checks.render.text import render_text
+from checks.report import Report
+
+ENTRY_POINT_GROUP = "asyncguard.commands"
+USER_ERRORS = (ConfigError, DiscoveryError, GitError, ValueError, OSError)
+
+
+def _codes(values: list[str] | None) -> list[str] | None:
+    """`--select AG101,AG107 --select AG109` -> [AG101, AG107, AG109]; None when not given."""
+    if values is None:
+        return None
+    return [c.strip() for v in values for c in v.split(",") if c.strip()]
+
+
+def _add_output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
+    p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk index cache")
+    p.add_argument("--select", action="append", metavar="CODES", help="only these codes (comma-separated)")
+    p.add_argument("--ignore", action="append", metavar="CODES", help="never report these codes")
+    p.add_argument("--extend-select", action="append", metavar="CODES", help="add codes (e.g. the opt-in AG113)")
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
+    """The parser with every sub-command, and one line per plugin that failed to load."""
+    parser = argparse.ArgumentParser(
+        prog="asyncguard", description="Catch async/await mistakes across the modules of a Python repository."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="analyse a project", description="Analyse a project.")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to report on (default: .)")
+    _add_output_options(check, FORMATS[:4])
+    check.add_argument("--diff", metavar="REF", help="report only on lines changed since git REF")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
+    check.add_argument("--statistics", action="store_true", help="show counts by rule")
+    check.set_defaults(func=cmd_check)
+
+    pr = sub.add_parser(
+        "pr", help="preview a pull request run on a local git repository", description="Preview a PR run."
+    )
+    pr.add_argument("path", metavar="PATH", help="the git repository (or a project inside one)")
+    pr.add_argument("--base", required=True, metavar="REF", help="the PR's base ref")
+    pr.add_argument("--head", required=True, metavar="REF", help="the PR's head ref")
+    pr.add_argument("--annotate", choices=ANNOTATE_SCOPES, default="changed-lines", help="which findings to show")
+    _add_output_options(pr, FORMATS)
+    pr.set_defaults(func=cmd_pr)
+
+    problems: list[str] = []
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        try:
+            ep.load()(sub)
+        except Exception as exc:  # a broken plugin must not take `check` down with it
+            problems.append(f"sub-command plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}")
+    return parser, problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser, problems = build_parser()
+        try:
+            args = parser.parse_args(args_list)
+        except SystemExit as exc:  # argparse: --help (0) or a usage error (2, message already printed)
+            if exc.code not in (0, None):
+                for line in problems:
+                    print(f"asyncguard: warning: {line}", file=sys.stderr)
+            return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        func = getattr(args, "func", None)
+        if func is None:
+            parser.print_help(sys.stderr)
+            return 2
+        return int(func(args))
+    except USER_ERRORS as exc:
+        print(f"asyncguard: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("asyncguard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 2
+    except Exception as exc:
+        print(f"asyncguard: internal error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if isinstance(exc, ConfigError):
+        return text.replace("\n", "\nasyncguard: error: ")
+    if isinstance(exc, OSError) and exc.filename and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def _settings(root: Path, args: argparse.Namespace, base: Settings | None = None) -> Settings:
+    settings = base if base is not None else load_settings(root)
+    return settings.with_overrides(
+        select=_codes(args.select), ignore=_codes(args.ignore), extend_select=_codes(args.extend_select)
+    )
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _repo_prefix(root: Path) -> str:
+    """The project's folder inside its git work tree (`""` at the top), for paths GitHub resolves."""
+    try:
+        top = Path(git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+        rel = root.resolve().relative_to(top).as_posix()
+    except (GitError, ValueError, OSError):
+        return ""
+    return "" if rel == "." else rel + "/"
+
+
+def _render(report: Report, fmt: str, settings: Settings, statistics: bool = False) -> str:
+    if fmt == "text":
+        return render_text(report, settings.training_url, statistics=statistics)
+    if fmt == "github":
+        return render_github(report, settings.training_url, path_prefix=_repo_prefix(Path(report.root)))
+    return render(report, fmt, settings.training_url)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    paths = [Path(p) for p in (args.paths or ["."])]
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            raise DiscoveryError(f"{p}: no such file or directory")
+    root = find_project_root(paths)
+    settings = _settings(root, args)
+    changed = changed_lines(root, args.diff) if args.diff else None
+    use_cache = not args.no_cache
+    report = run_check(root, paths, settings, changed, use_cache=use_cache)
+    if args.fix and report.findings:
+        result = apply_fixes(root, report.findings)
+        if result.fixed:
+            changed = changed_lines(root, args.diff) if args.diff else None
+            report = run_check(root, paths, settings, changed, use_cache=use_cache)
+        report.notes.extend(result.skipped)
+        n_files = len(result.files_changed)
+        print(
+            f"asyncguard: fixed {result.fixed} finding{'s' if result.fixed != 1 else ''} "
+            f"in {n_files} file{'s' if n_files != 1 else ''}",
+            file=sys.stderr,
+        )
+    _emit(_render(report, args.format, settings, statistics=args.statistics), args.output)
+    if args.statistics and args.format != "text":
+        for code, n in sorted(report.counts_by_rule().items()):
+            print(f"{n:5d}  {code}", file=sys.stderr)
+    return 0 if args.exit_zero or not report.findings else 1
+
+
+def cmd_pr(args: argparse.Namespace) -> int:
+    from checks.prlocal import run_local_pr
+    from checks.render.summary import render_summary
+
+    run = run_local_pr(
+        Path(args.path),
+        args.base,
+        args.head,
+        annotate=args.annotate,
+        use_cache=not args.no_cache,
+        adjust=lambda root, base: _settings(root, args, base),
+    )
+    report, settings = run.report, run.settings
+    if args.format == "text":
+        summary = render_summary(report, settings.training_url, scope_note=f"({args.annotate})")
+        text = f"asyncguard {run.base_sha[:12]}..{run.head_sha[:12]}: {summary.title}\n\n{summary.text}"
+        if report.findings:
+            text += "\nAnnotations:\n" + render_text(report, settings.training_url)
+    else:
+        text = _render(report, args.format, settings)
+    _emit(text, args.output)
+    return 0 if args.exit_zero or not report.has_errors else 1

@@ -1,0 +1,164 @@
+"""Compose one Report: the analyzer, config, suppressions, diff scope, and for PRs the contract diff
+and the tailored checklist. The CLI, pre-commit and the bot all come through here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from checks.config import Settings
+from checks.diffparse import FileDiff
+from checks.discover import discover, is_excluded, relpath
+from checks.report import ChecklistItem, Report
+from checks.suppress import filter_suppressed
+from rules.model import Finding
+
+if TYPE_CHECKING:
+    from rules.engine import AnalysisResult
+
+ANNOTATE_SCOPES = ("changed-lines", "changed-files", "all")
+CACHE_DIRNAME = ".asyncguard_cache"
+
+
+def cache_dir_for(root: Path, settings: Settings) -> Path:
+    """The on-disk index cache (created, and kept out of git by its own .gitignore)."""
+    path = Path(settings.cache_dir) if settings.cache_dir else Path(CACHE_DIRNAME)
+    if not path.is_absolute():
+        path = root / path
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# written by asyncguard: nothing here belongs in git\n*\n", encoding="utf-8")
+    return path
+
+
+def on_lines(f: Finding, lines: Iterable[int]) -> bool:
+    """Whether any line of the finding's span is among `lines`."""
+    wanted = lines if isinstance(lines, set | frozenset) else set(lines)
+    return any(n in wanted for n in range(f.line, max(f.end_line, f.line) + 1))
+
+
+def finalize(root: Path, findings: Iterable[Finding], settings: Settings) -> tuple[list[Finding], int]:
+    """Apply select/ignore, severity overrides, excludes and inline suppressions; sort and dedupe.
+
+    Returns the findings and how many inline suppressions dropped.
+    """
+    enabled = settings.enabled_codes()
+    kept: dict[tuple[object, ...], Finding] = {}
+    for f in findings:
+        if f.code not in enabled or is_excluded(f.path, settings.exclude):
+            continue
+        if f.code in settings.severity:
+            f = dataclasses.replace(f, severity=settings.severity[f.code])
+        kept.setdefault((f.code, f.path, f.line, f.column, f.end_line, f.end_column, f.message), f)
+    out, suppressed = filter_suppressed(root, kept.values())
+    out.sort(key=lambda f: f.sort_key)
+    return out, suppressed
+
+
+def _analyze(root: Path, files: Sequence[Path] | None, settings: Settings, use_cache: bool) -> AnalysisResult:
+    from rules.engine import analyze
+
+    cache = cache_dir_for(root, settings) if use_cache else None
+    return analyze(root, files=files, config=settings.rule_config(), cache_dir=cache)
+
+
+def run_check(
+    root: Path,
+    paths: Sequence[Path],
+    settings: Settings,
+    changed: Mapping[str, FileDiff] | None = None,
+    use_cache: bool = True,
+) -> Report:
+    """Analyse the project at `root`, reporting on the .py files under `paths`.
+
+    With `changed` (from `--diff REF`), only findings on the changed lines are kept.
+    """
+    root = Path(root).resolve()
+    found = discover(root, list(paths) or [root], settings.exclude)
+    files = found.files
+    if changed is not None:
+        files = [f for f in files if relpath(root, f) in changed]
+    report = Report(root=str(root), notes=list(found.notes))
+    if not files:
+        return report
+    result = _analyze(root, files, settings, use_cache)
+    scope = {relpath(root, f) for f in files}
+    findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings)
+    if changed is not None:
+        findings = [f for f in findings if on_lines(f, changed[f.path].added_lines)]
+    report.findings = findings
+    report.files_checked = len(result.files)
+    return report
+
+
+def run_pr(
+    base_root: Path,
+    head_root: Path,
+    changed: Mapping[str, FileDiff],
+    settings: Settings,
+    annotate: str = "changed-lines",
+    extra_checklist: Sequence[object] = (),
+    use_cache: bool = True,
+) -> Report:
+    """What a pull request gets: analyzer findings on head (in the `annotate` scope), the contract
+    diff base -> head with its call sites, and the tailored checklist.
+
+    Whatever the scope, a finding at an old-style call site of a changed interface (a caller the
+    PR broke without touching it) is kept: that is the outage this tool exists for.
+    """
+    from contracts.api import compare_trees, diff_findings
+
+    if annotate not in ANNOTATE_SCOPES:
+        raise ValueError(f"unknown annotate scope {annotate!r} (choose from {', '.join(ANNOTATE_SCOPES)})")
+    base_root, head_root = Path(base_root).resolve(), Path(head_root).resolve()
+    changed_py = sorted(p for p in changed if p.endswith(".py") and (head_root / p).is_file())
+    files = None if annotate == "all" else [head_root / p for p in changed_py]
+    result = _analyze(head_root, files, settings, use_cache)
+    changed_lines = {p: set(fd.added_lines) for p, fd in changed.items()}
+    diff = compare_trees(base_root, head_root, head_index=result.index, changed_lines=changed_lines)
+    old_style = {
+        (site.path, site.line)
+        for change in diff.changes
+        for site in change.call_sites
+        if site.status == "old-style"
+    }
+    raw = list(result.findings)
+    if files is not None:
+        # callers the PR broke in files it never touched: analyse those too (the index is cached)
+        extra = sorted({path for path, _ in old_style} - set(changed_py))
+        extra = [p for p in extra if (head_root / p).is_file()]
+        if extra:
+            raw += _analyze(head_root, [head_root / p for p in extra], settings, use_cache).findings
+    raw += diff_findings(diff)
+    findings, _ = finalize(head_root, raw, settings)
+
+    def in_scope(f: Finding) -> bool:
+        if (f.path, f.line) in old_style:
+            return True
+        if annotate == "all":
+            return True
+        if f.path not in changed:
+            return False
+        return annotate == "changed-files" or on_lines(f, changed[f.path].added_lines)
+
+    scoped = [f for f in findings if in_scope(f)]
+    report = Report(root=str(head_root), findings=scoped, files_checked=len(result.files), contract_diff=diff)
+    left_out = len(findings) - len(scoped)
+    if left_out:
+        report.notes.append(
+            f"{left_out} finding{'s' if left_out != 1 else ''} outside the {annotate} scope not shown"
+        )
+    report.checklist = _checklist(head_root, changed_lines, scoped, diff, tuple(extra_checklist))
+    return report
+
+
+def _checklist(
+    head_root: Path, changed_lines: dict[str, set[int]], findings: list[Finding], diff: object, extra: tuple[object, ...]
+) -> list[ChecklistItem]:
+    from checks.checklist import tailor
+
+    return list(tailor(head_root, changed_lines, findings, diff, extra=extra))
