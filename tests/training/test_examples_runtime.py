@@ -19,6 +19,7 @@ RUNTIME_PAGES = [p for p in rule_pages() if p.kind == "rule" and p.meta.get("run
 
 
 def _run(example: Example, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     entry = example.write(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     return subprocess.run(
@@ -55,3 +56,26 @@ def test_good_example_runs_clean(page: Page, tmp_path: Path) -> None:
     assert proc.returncode == 0, out
     assert page.meta["runtime"]["error"] not in out
     assert "never awaited" not in out and "Traceback" not in out, out
+
+
+CONTRACT_PAGES = [p for p in rule_pages() if p.kind == "contract"]
+
+
+def _after(page: Page) -> Example:
+    """The head tree: the base's modules with the changed ones replaced."""
+    before, after = page.example("before"), page.example("after")
+    return Example("after", {**before.files, **after.files})
+
+
+@pytest.mark.parametrize("page", CONTRACT_PAGES, ids=lambda p: p.code)
+def test_contract_example_runs_before_and_breaks_after_as_claimed(page: Page, tmp_path: Path) -> None:
+    before = _run(page.example("before"), tmp_path / "before")
+    assert before.returncode == 0, before.stdout + before.stderr
+    after = _run(_after(page), tmp_path / "after")
+    out = after.stdout + after.stderr
+    runtime = page.meta.get("runtime")
+    if runtime:
+        assert runtime["error"] in out, out
+        assert runtime["error"] in page.sections["Why it breaks callers"]
+    else:
+        assert after.returncode == 0, out

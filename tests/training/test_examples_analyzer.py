@@ -1,0 +1,58 @@
+"""Examples are executable truth for the analyzer too.
+
+Every bad example makes the analyzer fire exactly its page's rule (all rules enabled, opt-in ones
+included); every good example makes it fire nothing. Contract pages: comparing the `before` tree
+with the `after` tree reports the page's change code, with the page's breaking-ness.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checks.training import Example, Page, rule_pages
+from rules.engine import RuleConfig, analyze
+from rules.registry import RULES
+
+ALL_RULES = RuleConfig(select=frozenset(RULES))
+RULE_PAGES = [p for p in rule_pages() if p.kind == "rule"]
+CONTRACT_PAGES = [p for p in rule_pages() if p.kind == "contract"]
+
+
+def _codes(example: Example, root: Path) -> list[tuple[str, str, int, str]]:
+    root.mkdir(parents=True, exist_ok=True)
+    example.write(root)
+    result = analyze(root, config=ALL_RULES)
+    return [(f.code, f.path, f.line, f.message) for f in result.findings]
+
+
+def test_every_rule_has_a_page() -> None:
+    assert {p.code for p in RULE_PAGES} == set(RULES)
+
+
+@pytest.mark.parametrize("page", RULE_PAGES, ids=lambda p: p.code)
+def test_bad_example_fires_exactly_its_rule(page: Page, tmp_path: Path) -> None:
+    found = _codes(page.example("bad"), tmp_path)
+    assert found, f"{page.code}: the bad example produced no finding"
+    assert {c for c, *_ in found} == {page.code}, found
+
+
+@pytest.mark.parametrize("page", RULE_PAGES, ids=lambda p: p.code)
+def test_good_example_is_clean(page: Page, tmp_path: Path) -> None:
+    assert _codes(page.example("good"), tmp_path) == []
+
+
+@pytest.mark.parametrize("page", CONTRACT_PAGES, ids=lambda p: p.code)
+def test_contract_example_reports_its_change(page: Page, tmp_path: Path) -> None:
+    from contracts.api import compare_trees
+
+    before, after = page.example("before"), page.example("after")
+    (tmp_path / "base").mkdir()
+    (tmp_path / "head").mkdir()
+    before.write(tmp_path / "base")
+    Example("after", {**before.files, **after.files}).write(tmp_path / "head")
+    diff = compare_trees(tmp_path / "base", tmp_path / "head")
+    changes = [(c.code, c.symbol, c.breaking) for c in diff.changes]
+    assert page.code in {c for c, _, _ in changes}, changes
+    assert all(b == page.meta["breaking"] for c, _, b in changes if c == page.code), changes
