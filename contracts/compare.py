@@ -1,0 +1,351 @@
+"""Compare two contracts and classify every change with a stable AG2xx code.
+
+The headline is the async flip (`def` <-> `async def`), compared on the definition itself, so it is
+caught with or without annotations. Removals are checked against deprecated aliases and renames
+first, so keeping an old name working is never reported as a removal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from contracts import typeann
+from contracts.codes import CHANGE_CODES
+from contracts.model import AllowEntry, Change, Contract, ContractDiff, Param, Symbol
+from contracts.semver import check_version, recommend_bump
+
+_POSITIONAL = frozenset({"positional_only", "positional_or_keyword"})
+_ANNOTATION_CODES = frozenset({"AG215", "AG216"})
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """How to judge changes: annotation changes breaking or not, approved changes, codes to drop."""
+
+    annotations_breaking: bool = True
+    allow: tuple[AllowEntry, ...] = ()
+    ignore: frozenset[str] = field(default_factory=frozenset)
+
+
+def signature(symbol: Symbol) -> str:
+    """A one-line call shape, e.g. `async def connect(uri, *, timeout=10) -> Conn`."""
+    name = symbol.short_name
+    if symbol.kind == "module":
+        return f"module {symbol.qualname}"
+    if symbol.kind == "class":
+        bases = f"({', '.join(b.rpartition('.')[2] for b in symbol.bases)})" if symbol.bases else ""
+        return f"class {name}{bases}"
+    parts: list[str] = []
+    seen_kw_marker = False
+    for i, p in enumerate(symbol.params):
+        if p.kind == "var_positional":
+            parts.append(f"*{p.name}")
+            seen_kw_marker = True
+        elif p.kind == "var_keyword":
+            parts.append(f"**{p.name}")
+        else:
+            if p.kind == "keyword_only" and not seen_kw_marker:
+                parts.append("*")
+                seen_kw_marker = True
+            text = p.name + (f": {p.annotation}" if p.annotation else "")
+            if p.default is not None:
+                text += f" = {p.default}" if p.annotation else f"={p.default}"
+            parts.append(text)
+        nxt = symbol.params[i + 1] if i + 1 < len(symbol.params) else None
+        if p.kind == "positional_only" and (nxt is None or nxt.kind != "positional_only"):
+            parts.append("/")
+    prefix = "async def" if symbol.is_async or symbol.is_async_generator else "def"
+    decorators = "".join(f"@{d} " for d in symbol.decorators if d in ("staticmethod", "classmethod", "property"))
+    returns = f" -> {symbol.returns}" if symbol.returns else ""
+    return f"{decorators}{prefix} {name}({', '.join(parts)}){returns}"
+
+
+class _Comparer:
+    def __init__(self, base: Contract, head: Contract, config: CompareConfig) -> None:
+        self.base = base
+        self.head = head
+        self.config = config
+        self.changes: list[Change] = []
+
+    def add(self, code: str, symbol: str, message: str, old: Symbol | None, new: Symbol | None, **kw: str) -> None:
+        if code in self.config.ignore:
+            return
+        info = CHANGE_CODES[code]
+        breaking = info.breaking
+        if code in _ANNOTATION_CODES and not self.config.annotations_breaking:
+            breaking = False
+        where = new if new is not None and new.path else old
+        self.changes.append(
+            Change(
+                code=code,
+                symbol=symbol,
+                message=message,
+                breaking=breaking,
+                path=where.path if where is not None else "",
+                line=where.line if where is not None else 1,
+                before=signature(old) if old is not None else "",
+                after=signature(new) if new is not None else "",
+                defined_in=new.defined_in if new is not None else "",
+                new_symbol=kw.get("new_symbol"),
+            )
+        )
+
+    # -- whole symbols ----------------------------------------------------------------------
+    def run(self) -> list[Change]:
+        base_names = set(self.base.symbols)
+        head_names = set(self.head.symbols)
+        removed = base_names - head_names
+        added = head_names - base_names
+        for qualname in sorted(removed):
+            dynamic = self.head.dynamic.get(qualname)
+            if dynamic is not None:
+                removed.discard(qualname)
+                if dynamic.deprecated and not _has_ancestor(qualname, removed):
+                    old = self.base.symbols[qualname]
+                    self.add("AG235", qualname, f"{qualname} is now a deprecated alias", old, None)
+        dynamic_names = set(self.head.dynamic)
+        removed = {q for q in removed if not _has_ancestor(q, dynamic_names)}  # reached through the alias
+        top_removed = sorted(q for q in removed if not _has_ancestor(q, removed))
+        top_added = sorted(q for q in added if not _has_ancestor(q, added))
+        renamed_to = self.match_renames(top_removed, top_added)
+        for qualname in top_removed:
+            old = self.base.symbols[qualname]
+            if qualname in renamed_to:
+                new = self.head.symbols[renamed_to[qualname]]
+                self.add(
+                    "AG220",
+                    qualname,
+                    f"{old.kind} {qualname} was renamed to {new.qualname}",
+                    old,
+                    new,
+                    new_symbol=new.qualname,
+                )
+            else:
+                self.add("AG201", qualname, f"{old.kind} {qualname} was removed", old, None)
+        renamed_new = set(renamed_to.values())
+        for qualname in top_added:
+            if qualname not in renamed_new:
+                new = self.head.symbols[qualname]
+                self.add("AG230", qualname, f"{new.kind} {qualname} was added", None, new)
+        for qualname in sorted(base_names & head_names):
+            self.compare_symbol(self.base.symbols[qualname], self.head.symbols[qualname])
+        return self.changes
+
+    def match_renames(self, removed: list[str], added: list[str]) -> dict[str, str]:
+        """Old name -> new name where exactly one added symbol in the same place has the same shape."""
+        by_key: dict[tuple[object, ...], list[str]] = {}
+        for q in added:
+            by_key.setdefault(self.rename_key(self.head, q), []).append(q)
+        old_keys: dict[tuple[object, ...], list[str]] = {}
+        for q in removed:
+            old_keys.setdefault(self.rename_key(self.base, q), []).append(q)
+        out: dict[str, str] = {}
+        for key, olds in old_keys.items():
+            news = by_key.get(key, [])
+            if len(olds) == 1 and len(news) == 1:
+                out[olds[0]] = news[0]
+        return out
+
+    def rename_key(self, contract: Contract, qualname: str) -> tuple[object, ...]:
+        symbol = contract.symbols[qualname]
+        if symbol.kind in ("module", "class"):
+            prefix = qualname + "."
+            members = tuple(sorted(q[len(prefix) :] for q in contract.symbols if q.startswith(prefix)))
+            if not members and symbol.kind == "module":
+                members = ("<empty module>", qualname)  # empty modules never pair up by accident
+            return (symbol.parent, symbol.kind, symbol.bases, members)
+        shape = symbol.shape()
+        return (symbol.parent, symbol.kind, shape[1:])
+
+    # -- one symbol present on both sides ---------------------------------------------------
+    def compare_symbol(self, old: Symbol, new: Symbol) -> None:
+        q = old.qualname
+        callable_kinds = ("function", "method")
+        if old.kind != new.kind and not (old.kind in callable_kinds and new.kind in callable_kinds):
+            self.add("AG219", q, f"{q} changed from a {old.kind} to a {new.kind}", old, new)
+            return
+        if new.deprecated and not old.deprecated:
+            self.add("AG235", q, f"{q} is now deprecated", old, new)
+        if old.kind == "class":
+            self.compare_bases(old, new)
+            return
+        if old.kind == "module":
+            return
+        self.compare_async(old, new)
+        self.compare_method_kind(old, new)
+        self.compare_params(old, new)
+        if old.returns is not None and not typeann.same(old.returns, new.returns):
+            self.add("AG215", q, f"return annotation of {q} changed from {old.returns} to {new.returns}", old, new)
+
+    def compare_bases(self, old: Symbol, new: Symbol) -> None:
+        new_short = {b.rpartition(".")[2] for b in new.bases}
+        old_short = {b.rpartition(".")[2] for b in old.bases}
+        for base in old.bases:
+            if base not in new.bases and base.rpartition(".")[2] not in new_short:
+                self.add("AG218", old.qualname, f"class {old.qualname} no longer derives from {base}", old, new)
+        for base in new.bases:
+            if base not in old.bases and base.rpartition(".")[2] not in old_short:
+                self.add("AG237", old.qualname, f"class {old.qualname} now also derives from {base}", old, new)
+
+    def compare_async(self, old: Symbol, new: Symbol) -> None:
+        q = old.qualname
+        if old.is_generator and new.is_async_generator:
+            self.add("AG204", q, f"{q} became an async generator: iterate it with `async for`", old, new)
+        elif old.is_async_generator and new.is_generator:
+            self.add("AG205", q, f"{q} became a plain generator: iterate it with `for`", old, new)
+        elif not (old.is_async or old.is_async_generator) and (new.is_async or new.is_async_generator):
+            self.add("AG202", q, f"{q} became async: every call must now be awaited", old, new)
+        elif (old.is_async or old.is_async_generator) and not (new.is_async or new.is_async_generator):
+            self.add("AG203", q, f"{q} is no longer async: `await` on its result now fails", old, new)
+
+    def compare_method_kind(self, old: Symbol, new: Symbol) -> None:
+        for decorator in ("staticmethod", "classmethod", "property"):
+            was, now = decorator in old.decorators, decorator in new.decorators
+            if was != now:
+                verb = "became" if now else "is no longer"
+                self.add("AG217", old.qualname, f"{old.qualname} {verb} a {decorator}", old, new)
+
+    def compare_params(self, old: Symbol, new: Symbol) -> None:
+        q = old.qualname
+        old_params = _explicit_params(old)
+        new_params = _explicit_params(new)
+        old_pos = [p for p in old_params if p.kind in _POSITIONAL]
+        new_pos = [p for p in new_params if p.kind in _POSITIONAL]
+        new_by_name = {p.name: p for p in new_params if p.kind not in ("var_positional", "var_keyword")}
+        old_names = {p.name for p in old_params}
+        kinds_new = {p.kind for p in new_params}
+        matched: set[str] = set()
+        reordered = False
+        for op in old_params:
+            if op.kind == "var_positional":
+                if "var_positional" not in kinds_new:
+                    self.add("AG211", q, f"{q} no longer accepts *{op.name}", old, new)
+                matched.update(p.name for p in new_params if p.kind == "var_positional")
+                continue
+            if op.kind == "var_keyword":
+                if "var_keyword" not in kinds_new:
+                    self.add("AG212", q, f"{q} no longer accepts **{op.name}", old, new)
+                matched.update(p.name for p in new_params if p.kind == "var_keyword")
+                continue
+            np = new_by_name.get(op.name)
+            if np is None and op.kind in _POSITIONAL:
+                index = old_pos.index(op)
+                candidate = new_pos[index] if index < len(new_pos) else None
+                if candidate is not None and candidate.name not in old_names:
+                    np = candidate
+                    if op.kind == "positional_or_keyword" and candidate.kind == "positional_or_keyword":
+                        self.add("AG207", q, f"parameter {op.name!r} of {q} was renamed to {candidate.name!r}", old, new)
+            if np is None:
+                self.add("AG206", q, f"parameter {op.name!r} of {q} was removed", old, new)
+                continue
+            matched.add(np.name)
+            self.compare_param(q, op, np, old, new)
+            if (
+                not reordered
+                and op.kind in _POSITIONAL
+                and np.kind in _POSITIONAL
+                and old_pos.index(op) != new_pos.index(np)
+            ):
+                reordered = True
+                self.add(
+                    "AG208",
+                    q,
+                    f"positional parameter {op.name!r} of {q} moved from position "
+                    f"{old_pos.index(op) + 1} to {new_pos.index(np) + 1}",
+                    old,
+                    new,
+                )
+        for np in new_params:
+            if np.name in matched:
+                continue
+            if np.kind in ("var_positional", "var_keyword") or np.has_default:
+                self.add("AG231", q, f"{q} gained optional parameter {np.name!r}", old, new)
+            else:
+                self.add("AG210", q, f"{q} gained required parameter {np.name!r}", old, new)
+
+    def compare_param(self, q: str, op: Param, np: Param, old: Symbol, new: Symbol) -> None:
+        if op.kind != np.kind:
+            if np.kind == "positional_or_keyword":
+                self.add(
+                    "AG232", q, f"parameter {op.name!r} of {q} widened from {op.kind} to {np.kind}", old, new
+                )
+            else:
+                self.add(
+                    "AG209", q, f"parameter {op.name!r} of {q} narrowed from {op.kind} to {np.kind}", old, new
+                )
+        if op.has_default and not np.has_default:
+            self.add("AG213", q, f"parameter {np.name!r} of {q} lost its default ({op.default}): now required", old, new)
+        elif np.has_default and not op.has_default:
+            self.add("AG233", q, f"parameter {np.name!r} of {q} gained a default ({np.default})", old, new)
+        elif op.has_default and (op.default_value or op.default) != (np.default_value or np.default):
+            self.add(
+                "AG214", q, f"default of parameter {np.name!r} of {q} changed from {op.default} to {np.default}", old, new
+            )
+        if op.annotation is not None and not typeann.same(op.annotation, np.annotation):
+            if np.annotation is None or typeann.widened(op.annotation, np.annotation):
+                self.add(
+                    "AG234",
+                    q,
+                    f"annotation of parameter {np.name!r} of {q} widened from {op.annotation} to {np.annotation}",
+                    old,
+                    new,
+                )
+            else:
+                self.add(
+                    "AG216",
+                    q,
+                    f"annotation of parameter {np.name!r} of {q} changed from {op.annotation} to {np.annotation}",
+                    old,
+                    new,
+                )
+
+
+def _explicit_params(symbol: Symbol) -> tuple[Param, ...]:
+    """Parameters a caller passes: `self`/`cls` of a bound method are not."""
+    params = symbol.params
+    if (
+        symbol.kind == "method"
+        and "staticmethod" not in symbol.decorators
+        and params
+        and params[0].kind in _POSITIONAL
+    ):
+        return params[1:]
+    return params
+
+
+def _has_ancestor(qualname: str, names: Iterable[str] | set[str]) -> bool:
+    pool = names if isinstance(names, set) else set(names)
+    parent = qualname.rpartition(".")[0]
+    while parent:
+        if parent in pool:
+            return True
+        parent = parent.rpartition(".")[0]
+    return False
+
+
+def apply_allowlist(changes: list[Change], allow: Iterable[AllowEntry]) -> None:
+    """Mark approved changes (same code, same symbol or its new name) with their reason."""
+    entries = list(allow)
+    for change in changes:
+        for entry in entries:
+            if entry.code == change.code and entry.symbol in (change.symbol, change.new_symbol):
+                change.allowed = True
+                change.allow_reason = entry.reason
+                break
+
+
+def compare(base: Contract, head: Contract, config: CompareConfig | None = None) -> ContractDiff:
+    """Every interface change from `base` to `head`, the recommended bump and the version check."""
+    config = config or CompareConfig()
+    changes = _Comparer(base, head, config).run()
+    changes.sort(key=lambda c: (not c.breaking, c.symbol, c.code, c.message))
+    apply_allowlist(changes, [*config.allow, *base.allow, *head.allow])
+    bump = recommend_bump(changes, base.version)
+    return ContractDiff(
+        changes=changes,
+        bump=bump,
+        base_version=base.version,
+        head_version=head.version,
+        version_check=check_version(base.version, head.version, bump),
+    )

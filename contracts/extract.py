@@ -1,0 +1,396 @@
+"""Extract the public interface of a source tree into a Contract (static: nothing is imported).
+
+Public = a module path without underscored parts, and in it a name listed in `__all__` (or, without
+`__all__`, a name that does not start with `_`). Re-exports are followed to their definitions, so
+moving code behind a re-export leaves the contract unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from contracts.model import Contract, ContractError, DynamicName, Param, Symbol
+from contracts.summary import ClassInfo, FuncInfo, ModuleSummary, summarize
+
+SKIP_DIRS = frozenset(
+    {
+        "__pycache__", "node_modules", "build", "dist", "site-packages", "venv", "env",
+        "tests", "test", "testing", "docs", "doc", "examples", "example", "benchmarks", "bench",
+        "scripts", "tools",
+    }
+)  # fmt: skip
+SKIP_FILES = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py", "manage.py"})
+# Dunder methods callers depend on (construction, calling, the sync and async protocols).
+PUBLIC_DUNDERS = frozenset(
+    {
+        "__init__", "__call__", "__enter__", "__exit__", "__aenter__", "__aexit__", "__iter__",
+        "__next__", "__aiter__", "__anext__", "__await__", "__getitem__", "__len__", "__contains__",
+    }
+)  # fmt: skip
+_CACHE_VERSION = "contracts-summary-1"
+
+
+@dataclass(frozen=True)
+class _Def:
+    """A resolved definition: the summary it lives in and its dotted path inside the module."""
+
+    module: ModuleSummary
+    path: tuple[str, ...]
+    info: FuncInfo | ClassInfo
+
+    @property
+    def qualname(self) -> str:
+        return ".".join((self.module.module, *self.path))
+
+
+def module_name_for(root: Path, path: Path) -> str:
+    """Dotted module name of a file (src/ layouts handled); the analyzer's own when it is there."""
+    try:
+        from rules import index as analyzer_index
+    except ImportError:
+        analyzer_index = None  # type: ignore[assignment]
+    if analyzer_index is not None and hasattr(analyzer_index, "module_name_for"):
+        named = analyzer_index.module_name_for(root, path)
+        return str(named[0] if isinstance(named, tuple) else named)
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def discover(root: Path, packages: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Path]:
+    """Python files that belong to the project's importable code (tests, docs, setup scripts left out)."""
+    files: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS and d not in exclude
+        )
+        for name in sorted(filenames):
+            if not name.endswith(".py") or name in SKIP_FILES or name.startswith("test_"):
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if any(rel == e or rel.startswith(e.rstrip("/") + "/") for e in exclude):
+                continue
+            files.append(path)
+    if packages:
+        wanted = set(packages)
+        files = [f for f in files if module_name_for(root, f).partition(".")[0] in wanted]
+    return files
+
+
+def read_project_config(root: Path) -> dict[str, object]:
+    """`[tool.asyncguard.contracts]` of pyproject.toml (packages, exclude, file); {} when absent."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ContractError(f"{pyproject}: cannot read: {exc}") from None
+    section = data.get("tool", {}).get("asyncguard", {}).get("contracts", {})
+    return section if isinstance(section, dict) else {}
+
+
+def project_version(root: Path) -> str | None:
+    """`[project].version` of pyproject.toml, when it is static."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    version = data.get("project", {}).get("version")
+    return version if isinstance(version, str) else None
+
+
+def load_summaries(root: Path, files: Iterable[Path], cache_dir: Path | None = None) -> dict[str, ModuleSummary]:
+    """Summaries by module name; with `cache_dir`, files whose content hash is known are not re-read."""
+    summaries: dict[str, ModuleSummary] = {}
+    for path in files:
+        module = module_name_for(root, path)
+        if not module or not all(part.isidentifier() for part in module.split(".")):
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ContractError(f"{path}: cannot read: {exc.strerror}") from None
+        rel = path.relative_to(root).as_posix()
+        is_package = path.name == "__init__.py"
+        summary = _cached_summary(data, module, rel, is_package, cache_dir)
+        summaries[module] = summary
+    return summaries
+
+
+def _cached_summary(data: bytes, module: str, rel: str, is_package: bool, cache_dir: Path | None) -> ModuleSummary:
+    key = hashlib.sha256(f"{_CACHE_VERSION}\0{module}\0{rel}\0{is_package}\0".encode() + data).hexdigest()
+    entry = cache_dir / key[:2] / f"{key}.pickle" if cache_dir is not None else None
+    if entry is not None and entry.is_file():
+        try:
+            cached = pickle.loads(entry.read_bytes())
+            if isinstance(cached, ModuleSummary):
+                return cached
+        except Exception:  # a corrupt cache entry is simply rebuilt
+            pass
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ContractError(f"{rel}: cannot parse: not UTF-8") from None
+    summary = summarize(text, module, rel, is_package)
+    if entry is not None:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, entry)
+    return summary
+
+
+def extract(
+    root: Path,
+    packages: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    cache_dir: Path | None = None,
+) -> Contract:
+    """The Contract of the tree at `root` (config from `[tool.asyncguard.contracts]` when not given)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ContractError(f"{root}: not a directory")
+    config = read_project_config(root)
+    configured_packages = config.get("packages")
+    if not packages and isinstance(configured_packages, list):
+        packages = [str(p) for p in configured_packages]
+    configured_exclude = config.get("exclude")
+    if not exclude and isinstance(configured_exclude, list):
+        exclude = [str(p) for p in configured_exclude]
+    summaries = load_summaries(root, discover(root, packages, exclude), cache_dir)
+    contract = _Builder(summaries).build()
+    contract.version = project_version(root)
+    contract.root = str(root)
+    return contract
+
+
+class _Builder:
+    """Cross-module resolution over summaries: public names -> definitions -> symbols."""
+
+    def __init__(self, summaries: dict[str, ModuleSummary]) -> None:
+        self.summaries = summaries
+        self.symbols: dict[str, Symbol] = {}
+        self.dynamic: dict[str, DynamicName] = {}
+
+    # -- resolution -------------------------------------------------------------------------
+    def resolve(self, module: str, name: str, depth: int = 0) -> _Def | str | None:
+        """What `module.name` is: a definition, a module name (str), or None (external/unknown)."""
+        if depth > 30:
+            return None
+        summary = self.summaries.get(module)
+        if summary is None:
+            return None
+        if name in summary.defs:
+            return _Def(summary, (name,), summary.defs[name])
+        if name in summary.imports:
+            target_module, attr = summary.imports[name]
+            if attr is None:
+                return target_module if target_module in self.summaries else None
+            submodule = f"{target_module}.{attr}"
+            found = self.resolve(target_module, attr, depth + 1)
+            if found is not None:
+                return found
+            return submodule if submodule in self.summaries else None
+        if name in summary.aliases:
+            return self.resolve_dotted(module, summary.aliases[name], depth + 1)
+        if name in summary.dynamic:
+            _deprecated, target = summary.dynamic[name]
+            if target is not None:
+                return self.resolve(target, name, depth + 1)
+        for star in summary.star_imports:
+            star_summary = self.summaries.get(star)
+            if star_summary is None:
+                continue
+            if star_summary.all_names is not None and name not in star_summary.all_names:
+                continue
+            if name.startswith("_"):
+                continue
+            found = self.resolve(star, name, depth + 1)
+            if found is not None:
+                return found
+        submodule = f"{module}.{name}" if module else name
+        if submodule in self.summaries and summary.is_package:
+            return submodule
+        return None
+
+    def resolve_dotted(self, module: str, dotted: str, depth: int = 0) -> _Def | str | None:
+        """Resolve `a.b.C` as written in `module` (names, module attributes, class members)."""
+        head, *rest = dotted.split(".")
+        current: _Def | str | None = self.resolve(module, head, depth + 1)
+        for part in rest:
+            if current is None:
+                return None
+            if isinstance(current, str):
+                current = self.resolve(current, part, depth + 1)
+            elif isinstance(current.info, ClassInfo) and part in current.info.members:
+                current = _Def(current.module, (*current.path, part), current.info.members[part])
+            else:
+                return None
+        return current
+
+    # -- public names -----------------------------------------------------------------------
+    def public_names(self, summary: ModuleSummary) -> list[str]:
+        all_names = summary.all_names
+        if all_names is None and "__all__" in summary.imports:  # `from .impl import __all__`
+            source = self.summaries.get(summary.imports["__all__"][0])
+            all_names = source.all_names if source is not None else None
+        if all_names is not None:
+            return sorted(set(all_names))
+        names = {n for n in summary.defs if not n.startswith("_")}
+        names.update(n for n in summary.aliases if not n.startswith("_"))
+        names.update(n for n in summary.dynamic if not n.startswith("_"))
+        reexporting = summary.is_package or summary.is_shim
+        for name, (target, attr) in summary.imports.items():
+            if name.startswith("_"):
+                continue
+            in_project = target in self.summaries or target.partition(".")[0] in self.top_packages
+            if name in summary.explicit_reexports or (reexporting and in_project and attr is not None):
+                names.add(name)
+        for star in summary.star_imports:
+            star_summary = self.summaries.get(star)
+            if star_summary is not None:
+                names.update(self.public_names(star_summary))
+        return sorted(names)
+
+    @property
+    def top_packages(self) -> set[str]:
+        return {m.partition(".")[0] for m in self.summaries}
+
+    # -- building ---------------------------------------------------------------------------
+    def build(self) -> Contract:
+        for module_name in sorted(self.summaries):
+            if any(part.startswith("_") for part in module_name.split(".")):
+                continue
+            summary = self.summaries[module_name]
+            self.symbols[module_name] = Symbol(
+                qualname=module_name,
+                kind="module",
+                deprecated=summary.deprecated,
+                defined_in=module_name,
+                path=summary.path,
+                line=1,
+            )
+            dynamic_names = {n for n in summary.dynamic if not n.startswith("_")}
+            for name in sorted(set(self.public_names(summary)) | dynamic_names):
+                qualname = f"{module_name}.{name}"
+                dynamic = summary.dynamic.get(name)
+                if dynamic is not None and name not in summary.defs and name not in summary.imports:
+                    deprecated, target_module = dynamic
+                    target = f"{target_module}.{name}" if target_module else None
+                    self.dynamic[qualname] = DynamicName(qualname, deprecated, target)
+                    if deprecated:
+                        continue
+                found = self.resolve(module_name, name)
+                if isinstance(found, _Def):
+                    self.add_definition(qualname, found, deprecated=summary.deprecated)
+        return Contract(symbols=dict(sorted(self.symbols.items())), dynamic=dict(sorted(self.dynamic.items())))
+
+    def add_definition(self, qualname: str, found: _Def, deprecated: bool = False, depth: int = 0) -> None:
+        if qualname in self.symbols or depth > 10:
+            return
+        info = found.info
+        if isinstance(info, FuncInfo):
+            self.symbols[qualname] = self.function_symbol(qualname, found, "function" if depth == 0 else "method")
+            if deprecated:
+                self.symbols[qualname].deprecated = True
+            return
+        bases = tuple(self.base_name(found.module.module, b) for b in info.bases)
+        self.symbols[qualname] = Symbol(
+            qualname=qualname,
+            kind="class",
+            bases=bases,
+            decorators=tuple(sorted(set(info.decorators))),
+            deprecated=info.deprecated or deprecated,
+            defined_in=found.qualname,
+            path=found.module.path,
+            line=info.line,
+        )
+        for member_name, member_def in self.class_members(found).items():
+            if member_name.startswith("_") and member_name not in PUBLIC_DUNDERS:
+                continue
+            member_qualname = f"{qualname}.{member_name}"
+            if isinstance(member_def.info, FuncInfo):
+                self.symbols[member_qualname] = self.function_symbol(member_qualname, member_def, "method")
+            else:
+                self.add_definition(member_qualname, member_def, depth=depth + 1)
+
+    def class_members(self, found: _Def, seen: frozenset[str] = frozenset()) -> dict[str, _Def]:
+        """Own members first, then members inherited from project classes (first base wins)."""
+        assert isinstance(found.info, ClassInfo)
+        if found.qualname in seen or len(seen) > 20:
+            return {}
+        members = {
+            name: _Def(found.module, (*found.path, name), member) for name, member in found.info.members.items()
+        }
+        for base in found.info.bases:
+            base_def = self.resolve_dotted(found.module.module, base.split("[")[0])
+            if isinstance(base_def, _Def) and isinstance(base_def.info, ClassInfo):
+                for name, member in self.class_members(base_def, seen | {found.qualname}).items():
+                    members.setdefault(name, member)
+        return members
+
+    def base_name(self, module: str, text: str) -> str:
+        """A base class as its definition's qualname when it is in the project, else as written."""
+        found = self.resolve_dotted(module, text.split("[")[0])
+        return found.qualname if isinstance(found, _Def) else text
+
+    def function_symbol(self, qualname: str, found: _Def, kind: str) -> Symbol:
+        info = found.info
+        assert isinstance(info, FuncInfo)
+        params = tuple(self.resolve_default(found.module, p, info.default_refs.get(p.name)) for p in info.params)
+        return Symbol(
+            qualname=qualname,
+            kind="method" if kind == "method" else "function",
+            is_async=info.is_async and not info.is_generator,
+            is_generator=info.is_generator and not info.is_async,
+            is_async_generator=info.is_async and info.is_generator,
+            params=params,
+            returns=info.returns,
+            decorators=tuple(sorted(set(info.decorators))),
+            deprecated=info.deprecated,
+            defined_in=found.qualname,
+            path=found.module.path,
+            line=info.line,
+        )
+
+    def resolve_default(self, module: ModuleSummary, param: Param, ref: str | None) -> Param:
+        """A default naming a module-level constant of the project is compared by its value."""
+        if ref is None:
+            return param
+        value = self.constant_value(module.module, ref)
+        return replace(param, default_value=value) if value is not None else param
+
+    def constant_value(self, module: str, dotted: str, depth: int = 0) -> str | None:
+        if depth > 10:
+            return None
+        head, _, rest = dotted.partition(".")
+        summary = self.summaries.get(module)
+        if summary is None:
+            return None
+        if not rest:
+            if head in summary.constants:
+                return summary.constants[head]
+            if head in summary.aliases:
+                return self.constant_value(module, summary.aliases[head], depth + 1)
+            if head in summary.imports:
+                target, attr = summary.imports[head]
+                return self.constant_value(target, attr, depth + 1) if attr else None
+            return None
+        found = self.resolve(module, head)
+        if isinstance(found, str):
+            return self.constant_value(found, rest, depth + 1)
+        return None
