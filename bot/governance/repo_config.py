@@ -121,6 +121,8 @@ def _governance(raw: Any, errors: list[str]) -> Governance:
             errors.append("`governance.interface_paths` ignored: every file is governed")
     if "breaking_changes" in raw:
         mode = raw["breaking_changes"]
+        if mode is False:  # YAML 1.1 reads a bare `off` as false
+            mode = "off"
         if mode in BREAKING_MODES:
             kw["breaking_changes"] = mode
         else:
