@@ -1,0 +1,299 @@
+"""Well-known async and blocking APIs of the standard library and popular libraries.
+
+Names are fully qualified as the resolver sees them after following imports (`asyncio.sleep`,
+`aiohttp.ClientSession.close`). Instance methods of external classes are `<class>.<method>`.
+Users extend the lists in config (`blocking-calls`, `async-callables`).
+"""
+
+from __future__ import annotations
+
+# Callables whose call returns a coroutine that must be awaited (or handed to a runner).
+ASYNC_CALLABLES: frozenset[str] = frozenset(
+    {
+        # asyncio
+        "asyncio.sleep",
+        "asyncio.wait",
+        "asyncio.wait_for",
+        "asyncio.open_connection",
+        "asyncio.open_unix_connection",
+        "asyncio.start_server",
+        "asyncio.start_unix_server",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+        "asyncio.to_thread",
+        "asyncio.staggered.staggered_race",
+        "asyncio.Queue.get",
+        "asyncio.Queue.put",
+        "asyncio.Queue.join",
+        "asyncio.PriorityQueue.get",
+        "asyncio.PriorityQueue.put",
+        "asyncio.LifoQueue.get",
+        "asyncio.LifoQueue.put",
+        "asyncio.Lock.acquire",
+        "asyncio.Semaphore.acquire",
+        "asyncio.BoundedSemaphore.acquire",
+        "asyncio.Event.wait",
+        "asyncio.Condition.wait",
+        "asyncio.Condition.wait_for",
+        "asyncio.Condition.acquire",
+        "asyncio.Barrier.wait",
+        "asyncio.StreamReader.read",
+        "asyncio.StreamReader.readline",
+        "asyncio.StreamReader.readexactly",
+        "asyncio.StreamReader.readuntil",
+        "asyncio.StreamWriter.drain",
+        "asyncio.StreamWriter.wait_closed",
+        "asyncio.AbstractEventLoop.run_in_executor",
+        "asyncio.AbstractEventLoop.sock_recv",
+        "asyncio.AbstractEventLoop.sock_sendall",
+        "asyncio.AbstractEventLoop.sock_connect",
+        "asyncio.AbstractEventLoop.sock_accept",
+        "asyncio.AbstractEventLoop.getaddrinfo",
+        "asyncio.AbstractEventLoop.create_connection",
+        "asyncio.AbstractEventLoop.create_server",
+        "asyncio.AbstractEventLoop.shutdown_asyncgens",
+        # aiohttp
+        "aiohttp.ClientSession.close",
+        "aiohttp.ClientResponse.text",
+        "aiohttp.ClientResponse.json",
+        "aiohttp.ClientResponse.read",
+        "aiohttp.web.AppRunner.setup",
+        "aiohttp.web.AppRunner.cleanup",
+        "aiohttp.web.TCPSite.start",
+        "aiohttp.web.Request.json",
+        "aiohttp.web.Request.text",
+        "aiohttp.web.Request.post",
+        "aiohttp.web.Request.read",
+        "aiohttp.web.StreamResponse.prepare",
+        "aiohttp.web.StreamResponse.write",
+        "aiohttp.web.WebSocketResponse.prepare",
+        "aiohttp.web.WebSocketResponse.send_str",
+        "aiohttp.web.WebSocketResponse.send_json",
+        "aiohttp.web.WebSocketResponse.send_bytes",
+        "aiohttp.web.WebSocketResponse.receive",
+        "aiohttp.web.WebSocketResponse.close",
+        # httpx
+        "httpx.AsyncClient.get",
+        "httpx.AsyncClient.post",
+        "httpx.AsyncClient.put",
+        "httpx.AsyncClient.patch",
+        "httpx.AsyncClient.delete",
+        "httpx.AsyncClient.head",
+        "httpx.AsyncClient.options",
+        "httpx.AsyncClient.request",
+        "httpx.AsyncClient.send",
+        "httpx.AsyncClient.aclose",
+        "httpx.Response.aread",
+        "httpx.Response.aclose",
+        # asyncpg
+        "asyncpg.connect",
+        "asyncpg.create_pool",
+        "asyncpg.Connection.fetch",
+        "asyncpg.Connection.fetchrow",
+        "asyncpg.Connection.fetchval",
+        "asyncpg.Connection.execute",
+        "asyncpg.Connection.executemany",
+        "asyncpg.Connection.close",
+        "asyncpg.Pool.acquire",
+        "asyncpg.Pool.close",
+        # redis.asyncio
+        "redis.asyncio.Redis.get",
+        "redis.asyncio.Redis.set",
+        "redis.asyncio.Redis.delete",
+        "redis.asyncio.Redis.publish",
+        "redis.asyncio.Redis.close",
+        "redis.asyncio.Redis.aclose",
+        # websockets
+        "websockets.WebSocketClientProtocol.send",
+        "websockets.WebSocketClientProtocol.recv",
+        "websockets.WebSocketClientProtocol.close",
+        "websockets.WebSocketServerProtocol.send",
+        "websockets.WebSocketServerProtocol.recv",
+        "websockets.WebSocketServerProtocol.close",
+        # anyio / trio
+        "anyio.sleep",
+        "anyio.open_file",
+        "anyio.connect_tcp",
+        "anyio.to_thread.run_sync",
+        "trio.sleep",
+        "trio.open_tcp_stream",
+        "trio.to_thread.run_sync",
+        "aiofiles.os.remove",
+        "aiofiles.os.stat",
+    }
+)
+
+# Calls that hand a coroutine to something that runs it: a coroutine passed here is not lost.
+RUNNERS: frozenset[str] = frozenset(
+    {
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "asyncio.gather",
+        "asyncio.wait_for",
+        "asyncio.wait",
+        "asyncio.shield",
+        "asyncio.run",
+        "asyncio.as_completed",
+        "asyncio.run_coroutine_threadsafe",
+        "asyncio.timeout",
+        "asyncio.TaskGroup.create_task",
+        "asyncio.AbstractEventLoop.run_until_complete",
+        "asyncio.AbstractEventLoop.create_task",
+        "asyncio.Runner.run",
+        "anyio.run",
+        "trio.run",
+    }
+)
+# Method names that run a coroutine on whatever object they are called on (a loop, a task group,
+# a nursery, a scheduler): unknown receivers are common here, so names are enough.
+RUNNER_METHOD_NAMES: frozenset[str] = frozenset(
+    {"create_task", "ensure_future", "run_until_complete", "run_coroutine_threadsafe", "gather", "shield",
+     "wait_for", "spawn", "schedule", "submit", "start_soon", "call_soon_threadsafe", "add_task", "run"}
+)
+
+# Calls whose result is the coroutine's own scheduling: a task or future.
+TASK_FACTORIES: frozenset[str] = frozenset(
+    {"asyncio.create_task", "asyncio.ensure_future", "asyncio.AbstractEventLoop.create_task"}
+)
+
+# Starting an event loop: must not happen inside `async def`.
+LOOP_STARTERS: frozenset[str] = frozenset(
+    {"asyncio.run", "asyncio.AbstractEventLoop.run_until_complete", "asyncio.Runner.run"}
+)
+
+# Calls that return the running/default loop, so `loop.create_task` & co resolve.
+LOOP_GETTERS: frozenset[str] = frozenset(
+    {"asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop"}
+)
+
+# Sinks that turn a value into text: a coroutine passed here was meant to be awaited first.
+VALUE_SINKS: frozenset[str] = frozenset(
+    {"print", "str", "repr", "format", "len", "int", "float", "bool", "json.dumps", "logging.debug",
+     "logging.info", "logging.warning", "logging.error", "logging.exception", "logging.critical",
+     "logging.log", "logging.Logger.debug", "logging.Logger.info", "logging.Logger.warning",
+     "logging.Logger.error", "logging.Logger.exception", "logging.Logger.critical", "logging.Logger.log"}
+)
+LOGGER_METHOD_NAMES: frozenset[str] = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical"})
+
+# Blocking calls: (qualified name, follow-through-helpers). `open()` is flagged only when called
+# directly in `async def`: a sync helper reading a small file is rarely worth a warning.
+BLOCKING_CALLS: dict[str, bool] = {
+    "time.sleep": True,
+    "requests.get": True,
+    "requests.post": True,
+    "requests.put": True,
+    "requests.patch": True,
+    "requests.delete": True,
+    "requests.head": True,
+    "requests.options": True,
+    "requests.request": True,
+    "requests.Session.get": True,
+    "requests.Session.post": True,
+    "requests.Session.put": True,
+    "requests.Session.patch": True,
+    "requests.Session.delete": True,
+    "requests.Session.request": True,
+    "requests.Session.send": True,
+    "urllib.request.urlopen": True,
+    "urllib3.request": True,
+    "urllib3.PoolManager.request": True,
+    "httpx.get": True,
+    "httpx.post": True,
+    "httpx.put": True,
+    "httpx.patch": True,
+    "httpx.delete": True,
+    "httpx.request": True,
+    "httpx.Client.get": True,
+    "httpx.Client.post": True,
+    "httpx.Client.request": True,
+    "httpx.Client.send": True,
+    "subprocess.run": True,
+    "subprocess.call": True,
+    "subprocess.check_call": True,
+    "subprocess.check_output": True,
+    "subprocess.getoutput": True,
+    "subprocess.getstatusoutput": True,
+    "subprocess.Popen.wait": True,
+    "subprocess.Popen.communicate": True,
+    "os.system": True,
+    "os.wait": True,
+    "os.waitpid": True,
+    "socket.create_connection": True,
+    "socket.getaddrinfo": True,
+    "socket.gethostbyname": True,
+    "socket.socket.connect": True,
+    "socket.socket.accept": True,
+    "socket.socket.recv": True,
+    "socket.socket.recvfrom": True,
+    "socket.socket.send": True,
+    "socket.socket.sendall": True,
+    "input": True,
+    "open": False,
+    "io.open": False,
+    "pathlib.Path.read_text": False,
+    "pathlib.Path.read_bytes": False,
+    "pathlib.Path.write_text": False,
+    "pathlib.Path.write_bytes": False,
+    "threading.Event.wait": True,
+    "threading.Thread.join": True,
+    "queue.Queue.get": True,
+    "smtplib.SMTP": True,
+    "ftplib.FTP": True,
+    "psycopg2.connect": True,
+    "pymysql.connect": True,
+    "sqlite3.connect": False,
+}
+
+# Calls that run a blocking function elsewhere: a function reference passed here is fine.
+OFFLOADERS: frozenset[str] = frozenset(
+    {"asyncio.to_thread", "asyncio.AbstractEventLoop.run_in_executor", "anyio.to_thread.run_sync",
+     "trio.to_thread.run_sync"}
+)
+
+# Context managers usable only with `async with` / only with `with`.
+ASYNC_ONLY_CMS: frozenset[str] = frozenset(
+    {"aiohttp.ClientSession", "httpx.AsyncClient", "asyncio.timeout", "asyncio.timeout_at", "asyncio.TaskGroup",
+     "asyncio.Lock", "asyncio.Semaphore", "asyncio.BoundedSemaphore", "asyncio.Condition",
+     "anyio.create_task_group", "aiofiles.open", "asyncpg.Pool.acquire", "trio.open_nursery"}
+)
+SYNC_ONLY_CMS: frozenset[str] = frozenset(
+    {"open", "io.open", "threading.Lock", "threading.RLock", "threading.Semaphore", "threading.Condition",
+     "tempfile.TemporaryDirectory", "tempfile.NamedTemporaryFile", "tempfile.TemporaryFile",
+     "contextlib.suppress", "contextlib.redirect_stdout", "contextlib.redirect_stderr", "requests.Session",
+     "httpx.Client", "socket.socket", "zipfile.ZipFile", "tarfile.open", "sqlite3.connect",
+     "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "warnings.catch_warnings"}
+)
+# Plain (sync) iterables returned by these builtins: `async for` over them fails.
+SYNC_ITERABLE_CALLS: frozenset[str] = frozenset(
+    {"range", "enumerate", "zip", "reversed", "sorted", "list", "tuple", "set", "dict", "iter", "map", "filter",
+     "open", "os.listdir", "os.scandir", "os.walk", "glob.glob", "glob.iglob", "itertools.chain",
+     "itertools.count", "itertools.product"}
+)
+
+# External classes the resolver knows about: calling one yields an instance of it.
+KNOWN_CLASSES: frozenset[str] = frozenset(
+    {"asyncio.Queue", "asyncio.PriorityQueue", "asyncio.LifoQueue", "asyncio.Lock", "asyncio.Semaphore",
+     "asyncio.BoundedSemaphore", "asyncio.Event", "asyncio.Condition", "asyncio.Barrier", "asyncio.TaskGroup",
+     "asyncio.Runner", "aiohttp.ClientSession", "httpx.AsyncClient", "httpx.Client", "requests.Session",
+     "subprocess.Popen", "socket.socket", "threading.Event", "threading.Thread", "threading.Lock",
+     "queue.Queue", "pathlib.Path", "urllib3.PoolManager", "redis.asyncio.Redis", "logging.Logger",
+     "aiohttp.web.AppRunner", "aiohttp.web.WebSocketResponse", "aiohttp.web.StreamResponse"}
+)
+# Calls returning an instance of a known external class.
+FACTORY_RESULTS: dict[str, str] = {
+    "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
+    "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
+    "logging.getLogger": "logging.Logger",
+    "redis.asyncio.from_url": "redis.asyncio.Redis",
+    "redis.asyncio.Redis.from_url": "redis.asyncio.Redis",
+}
+# Module aliases some libraries re-export under another name.
+MODULE_ALIASES: dict[str, str] = {"aiohttp.client": "aiohttp", "redis.asyncio.client": "redis.asyncio"}
+
+# Names that never return an awaitable: `await` on them is always a bug.
+SYNC_CALLABLES: frozenset[str] = frozenset(
+    {"time.sleep", "print", "len", "str", "int", "float", "dict", "list", "set", "tuple", "sorted", "json.dumps",
+     "json.loads", "os.path.join", "os.path.exists", "open", "range", "isinstance", "getattr", "setattr",
+     "subprocess.run", "requests.get", "requests.post"}
+)

@@ -1,0 +1,738 @@
+"""The rules AG101-AG113, run over one module with the project index behind them."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rules import catalog
+from rules.blocking import BlockingAnalysis
+from rules.index import (
+    Class,
+    Coroutine,
+    External,
+    ExternalInstance,
+    Func,
+    Instance,
+    Module,
+    ProjectIndex,
+    Value,
+)
+from rules.model import Finding, Fix, TextEdit
+from rules.registry import RULES
+from rules.scope import Scope, build_scope, own_nodes
+
+NOT_AWAITABLE_RETURN_WORDS = {"None", "str", "int", "float", "bool", "bytes", "dict", "list", "set", "tuple",
+                              "Dict", "List", "Set", "Tuple", "Mapping", "Sequence", "Iterator", "Iterable",
+                              "Generator", "Path", "NoReturn", "Never"}
+COROUTINE_METHODS = {"close", "send", "throw", "cr_frame", "cr_code", "cr_running", "cr_await", "__await__",
+                     "__name__", "__qualname__"}
+CONTAINER_ADDERS = {"append", "add", "insert", "appendleft", "extend", "put_nowait", "setdefault"}
+AG113_EXCLUDED_NAMES = {"append", "extend", "update", "add", "pop", "clear", "remove", "insert", "sort", "copy",
+                        "get", "set", "keys", "values", "items", "join", "split", "format", "write", "read",
+                        "flush", "close", "send", "run", "start", "stop", "cancel", "wait", "result", "__init__"}
+
+
+@dataclass
+class Use:
+    """How an expression's value is used: consumed (awaited, scheduled, kept) or misused."""
+
+    kind: str  # "ok" | "misuse" | "discard" | "condition" | "cm" | "iter" | "assign" | "container" | "return-async"
+    detail: str = ""
+    name: str | None = None  # for assign/container: the local the value went into
+
+
+class ModuleChecker:
+    def __init__(
+        self,
+        index: ProjectIndex,
+        blocking: BlockingAnalysis,
+        module: str,
+        path: str,
+        tree: ast.Module,
+        lines: list[str],
+        enabled: set[str],
+    ) -> None:
+        self.index = index
+        self.blocking = blocking
+        self.module = module
+        self.path = path
+        self.tree = tree
+        self.lines = lines
+        self.enabled = enabled
+        self.findings: list[Finding] = []
+        self.parents: dict[int, ast.AST] = {}
+        for node in ast.walk(tree):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+
+    # -- positions -------------------------------------------------------------------------------
+
+    def _col(self, line: int, byte_col: int) -> int:
+        """0-based character column from ast's UTF-8 byte offset."""
+        if 0 < line <= len(self.lines):
+            text = self.lines[line - 1]
+            if text.isascii():
+                return byte_col
+            return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+        return byte_col
+
+    def _span(self, node: ast.AST) -> tuple[int, int, int, int]:
+        line = getattr(node, "lineno", 1)
+        col = self._col(line, getattr(node, "col_offset", 0))
+        end_line = getattr(node, "end_lineno", None) or line
+        end_col = self._col(end_line, getattr(node, "end_col_offset", None) or 0)
+        return line, col + 1, end_line, end_col + 1
+
+    def report(self, code: str, node: ast.AST, message: str, fix: Fix | None = None,
+               chain: tuple[str, ...] = ()) -> None:
+        if code not in self.enabled:
+            return
+        rule = RULES[code]
+        line, col, end_line, end_col = self._span(node)
+        self.findings.append(Finding(code, rule.name, message, self.path, line, col, end_line, end_col,
+                                     rule.severity, fix, chain))
+
+    # -- walking -----------------------------------------------------------------------------------
+
+    def run(self) -> list[Finding]:
+        module_scope = build_scope(self.index, self.module, None, self.tree.body, None, None)
+        self._check_body(self.tree.body, module_scope)
+        self._walk_defs(self.tree.body, module_scope, None)
+        return self.findings
+
+    def _walk_defs(self, body: list[ast.stmt], scope: Scope, cls: Class | None) -> None:
+        for node in own_nodes(body):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                fscope = build_scope(self.index, self.module, node, node.body, cls, scope)
+                self._check_function(node, fscope, cls)
+                self._walk_defs(node.body, fscope, None)
+            elif isinstance(node, ast.ClassDef):
+                inner_cls = self._class_for(node, cls)
+                self._check_class(node, inner_cls)
+                cscope = Scope(self.index, self.module, inner_cls, scope)
+                self._check_body(node.body, cscope)
+                self._walk_defs(node.body, scope, inner_cls)
+            elif isinstance(node, ast.Lambda):
+                lscope = build_scope(self.index, self.module, node, [], cls, scope)
+                self._check_expression(node.body, lscope)
+
+    def _class_for(self, node: ast.ClassDef, outer: Class | None) -> Class | None:
+        summary = self.index.module(self.module)
+        if summary is None:
+            return None
+        if outer is None:
+            info = summary.classes.get(node.name)
+        else:
+            info = outer.info.nested.get(node.name)
+        if info is None or info.line != node.lineno:
+            return None
+        return Class(self.module, info)
+
+    def _check_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, cls: Class | None) -> None:
+        if isinstance(node, ast.AsyncFunctionDef):
+            self._check_return_annotation(node)
+        self._check_body(node.body, scope)
+
+    def _check_body(self, body: list[ast.stmt], scope: Scope) -> None:
+        for node in own_nodes(body):
+            if isinstance(node, ast.Call):
+                self._check_call(node, scope)
+            elif isinstance(node, ast.Await):
+                self._check_await(node, scope)
+            elif isinstance(node, ast.With | ast.AsyncWith):
+                for item in node.items:
+                    self._check_with_item(node, item, scope)
+            elif isinstance(node, ast.For | ast.AsyncFor):
+                self._check_for(node, node.iter, isinstance(node, ast.AsyncFor), scope)
+            elif isinstance(node, ast.comprehension):
+                self._check_for(node, node.iter, bool(node.is_async), scope)
+
+    def _check_expression(self, expr: ast.expr, scope: Scope) -> None:
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Call):
+                self._check_call(node, scope)
+            elif isinstance(node, ast.Await):
+                self._check_await(node, scope)
+
+    # -- AG101 / AG110: coroutines that are never awaited -------------------------------------------
+
+    def _parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(id(node))
+
+    def _check_call(self, call: ast.Call, scope: Scope) -> None:
+        callee = scope.eval(call.func)
+        if callee is not None:
+            result = self._call_result(callee)
+            if isinstance(result, Coroutine):
+                self._check_coroutine_use(call, result, scope)
+            self._check_task(call, callee, scope)
+            if scope.is_async and scope.func_node is not None:
+                self._check_blocking(call, callee, scope)
+                self._check_nested_loop(call, callee)
+        elif scope.is_async and isinstance(call.func, ast.Attribute) and call.func.attr == "run_until_complete":
+            self.report("AG111", call, "`run_until_complete` inside `async def`: the event loop is already "
+                        "running; `await` the coroutine instead")
+        if callee is None and "AG113" in self.enabled:
+            self._check_probable(call, scope)
+
+    def _call_result(self, callee: Value) -> Value | None:
+        if isinstance(callee, Instance):
+            call = self.index.lookup_member(callee.cls, "__call__")
+            if isinstance(call, Func):
+                return self.index.call_result(Func(call.module, call.info, call.owner, bound=True))
+            return None
+        return self.index.call_result(callee)
+
+    def _describe(self, coro: Coroutine) -> str:
+        origin = coro.origin
+        if isinstance(origin, Func):
+            return f"`{origin.qualname}`"
+        return f"`{origin.name}`"
+
+    def _check_coroutine_use(self, call: ast.Call, coro: Coroutine, scope: Scope) -> None:
+        use = self._use_of(call, scope)
+        what = self._describe(coro)
+        if use.kind == "assign" and use.name is not None:
+            use = self._use_of_variable(use.name, call, scope, container=False)
+        elif use.kind == "container" and use.name is not None:
+            use = self._use_of_variable(use.name, call, scope, container=True)
+        if use.kind in {"ok", "assign", "container"}:
+            return
+        fix = self._await_fix(call, scope) if use.kind in {"discard", "misuse", "condition", "cm", "iter",
+                                                            "return-async", "never"} else None
+        if use.kind == "condition":
+            self.report("AG110", call, f"coroutine from {what} used as {use.detail}: it is always truthy; "
+                        "`await` it", fix)
+            return
+        messages = {
+            "discard": f"{what} is a coroutine function; this call's coroutine is never awaited",
+            "misuse": f"coroutine from {what} is used as a value ({use.detail}) without `await`",
+            "cm": f"coroutine from {what} is used as a context manager without `await`",
+            "iter": f"coroutine from {what} is iterated without `await`",
+            "return-async": f"coroutine from {what} is returned from `async def` without `await`: "
+                            "callers get a coroutine after awaiting",
+            "never": f"coroutine from {what} is stored in `{use.detail}` and never awaited",
+        }
+        self.report("AG101", call, messages.get(use.kind, f"coroutine from {what} is never awaited"), fix)
+
+    def _use_of(self, node: ast.expr, scope: Scope) -> Use:
+        parent = self._parent(node)
+        if isinstance(parent, ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
+            return Use("ok")
+        if isinstance(parent, ast.Return):
+            fn = scope.func_node
+            if isinstance(fn, ast.AsyncFunctionDef) and not (
+                fn.returns is not None and any(w in ast.unparse(fn.returns) for w in ("Awaitable", "Coroutine",
+                                                                                          "Any", "Future"))
+            ):
+                return Use("return-async")
+            return Use("ok")
+        if isinstance(parent, ast.Expr):
+            return Use("discard")
+        if isinstance(parent, ast.Starred):
+            return self._use_of(parent, scope)
+        if isinstance(parent, ast.keyword):
+            call = self._parent(parent)
+            if isinstance(call, ast.Call):
+                return self._argument_use(call, scope)
+            return Use("ok")
+        if isinstance(parent, ast.Call):
+            if parent.func is node:
+                return Use("misuse", "called")
+            return self._argument_use(parent, scope)
+        if isinstance(parent, ast.Attribute):
+            if parent.attr in COROUTINE_METHODS and (parent.attr != "close" or self._in_cleanup(parent)):
+                return Use("ok")
+            return Use("misuse", f"`.{parent.attr}`")
+        if isinstance(parent, ast.Subscript) and parent.value is node:
+            return Use("misuse", "subscript")
+        if isinstance(parent, ast.BinOp):
+            return Use("misuse", "an operand")
+        if isinstance(parent, ast.UnaryOp):
+            if isinstance(parent.op, ast.Not):
+                return Use("condition", "a truth value")
+            return Use("misuse", "an operand")
+        if isinstance(parent, ast.Compare):
+            if all(isinstance(op, ast.Is | ast.IsNot) for op in parent.ops):
+                return Use("ok")
+            return Use("condition", "a comparison operand")
+        if isinstance(parent, ast.BoolOp):
+            grand = self._parent(parent)
+            if isinstance(grand, ast.If | ast.While | ast.IfExp | ast.Assert) or isinstance(grand, ast.UnaryOp):
+                return Use("condition", "a truth value")
+            return Use("condition", "a truth value")
+        if isinstance(parent, ast.If | ast.While | ast.Assert) and parent.test is node:
+            return Use("condition", "a condition")
+        if isinstance(parent, ast.IfExp):
+            if parent.test is node:
+                return Use("condition", "a condition")
+            return self._use_of(parent, scope)
+        if isinstance(parent, ast.comprehension) and node in parent.ifs:
+            return Use("condition", "a condition")
+        if isinstance(parent, ast.FormattedValue):
+            return Use("misuse", "an f-string value")
+        if isinstance(parent, ast.withitem):
+            return Use("cm")
+        if isinstance(parent, ast.For | ast.AsyncFor | ast.comprehension) and parent.iter is node:
+            return Use("iter")
+        if isinstance(parent, ast.Assign | ast.AnnAssign | ast.NamedExpr):
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                name = targets[0].id
+                if name == "_":
+                    return Use("never", "_")
+                if isinstance(parent, ast.NamedExpr):
+                    outer = self._use_of(parent, scope)
+                    if outer.kind != "discard":
+                        return Use("ok")
+                if scope.func_node is None:
+                    return Use("ok")  # a module/class attribute: used from anywhere
+                return Use("assign", name=name)
+            return Use("ok")  # stored on an attribute, subscript or unpacked: cannot follow
+        if isinstance(parent, ast.List | ast.Tuple | ast.Set) or (
+            isinstance(parent, ast.Dict) and node in parent.values
+        ):
+            return self._container_use(parent, scope)
+        if isinstance(parent, ast.ListComp | ast.SetComp | ast.GeneratorExp) and parent.elt is node:
+            return self._container_use(parent, scope)
+        if isinstance(parent, ast.DictComp) and parent.value is node:
+            return self._container_use(parent, scope)
+        return Use("ok")
+
+    def _container_use(self, container: ast.expr, scope: Scope) -> Use:
+        use = self._use_of(container, scope)
+        if use.kind == "assign":
+            return Use("container", name=use.name)
+        if use.kind in {"discard", "never"}:
+            return use
+        if use.kind == "return-async":
+            return Use("ok")  # returning a list of coroutines from async def: the caller may gather them
+        if use.kind == "misuse" and use.detail == "an f-string value":
+            return use
+        return Use("ok")
+
+    def _argument_use(self, call: ast.Call, scope: Scope) -> Use:
+        func = call.func
+        callee = scope.eval(func)
+        if isinstance(callee, External) or isinstance(callee, Func):
+            name = callee.name if isinstance(callee, External) else callee.qualname
+            if name in catalog.RUNNERS:
+                return Use("ok")
+            if name in catalog.VALUE_SINKS:
+                return Use("misuse", f"an argument of `{name}`")
+        if isinstance(func, ast.Attribute):
+            if func.attr in catalog.LOGGER_METHOD_NAMES and self._looks_like_logger(func.value, scope):
+                return Use("misuse", f"an argument of `.{func.attr}()` logging")
+            if func.attr in CONTAINER_ADDERS and isinstance(func.value, ast.Name) and scope.func_node is not None:
+                target = scope.lookup(func.value.id)
+                if target is None and func.value.id in scope.names:
+                    return Use("container", name=func.value.id)
+        if isinstance(func, ast.Name) and func.id in {"print", "str", "repr", "len", "format"} and \
+                isinstance(callee, External):
+            return Use("misuse", f"an argument of `{func.id}`")
+        return Use("ok")
+
+    def _looks_like_logger(self, node: ast.expr, scope: Scope) -> bool:
+        value = scope.eval(node)
+        if isinstance(value, ExternalInstance) and value.cls == "logging.Logger":
+            return True
+        if isinstance(value, External) and value.name == "logging":
+            return True
+        text = ast.unparse(node).lower()
+        return text.endswith(("logger", "log", "_logger", "logging"))
+
+    def _use_of_variable(self, name: str, origin: ast.expr, scope: Scope, container: bool) -> Use:
+        """Follow a local holding a coroutine (or a container of them) through the function."""
+        fn = scope.func_node
+        if fn is None:
+            return Use("ok")
+        uses: list[Use] = []
+        for node in ast.walk(fn):
+            if node is fn:
+                continue
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node)):
+                    return Use("ok")  # captured by a closure: it may await it
+                continue
+            if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+                continue
+            if not self._inside(node, fn):
+                continue
+            use = self._use_of(node, scope)
+            if container:
+                if use.kind == "misuse" and use.detail.startswith("`."):
+                    use = Use("ok")  # lst.append(...), lst.pop(): container methods
+                elif use.kind in {"misuse", "condition"} and use.detail != "an f-string value":
+                    use = Use("neutral")
+            uses.append(use)
+        misuses = [u for u in uses if u.kind in {"misuse", "condition", "cm", "iter", "discard"}]
+        if misuses and not container:
+            first = misuses[0]
+            return Use(first.kind if first.kind != "discard" else "misuse", first.detail or "a value")
+        if any(u.kind in {"ok", "assign", "container", "return-async"} for u in uses):
+            return Use("ok")
+        if misuses:
+            return Use(misuses[0].kind, misuses[0].detail)
+        return Use("never", name)
+
+    def _in_cleanup(self, node: ast.AST) -> bool:
+        """Inside an `except` handler or a `finally` block: closing a coroutine there is deliberate."""
+        child: ast.AST = node
+        cur = self._parent(node)
+        while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
+            if isinstance(cur, ast.ExceptHandler):
+                return True
+            if isinstance(cur, ast.Try) and child in cur.finalbody:
+                return True
+            child, cur = cur, self._parent(cur)
+        return False
+
+    def _inside(self, node: ast.AST, fn: ast.AST) -> bool:
+        cur = self._parent(node)
+        while cur is not None:
+            if cur is fn:
+                return True
+            if isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                return False
+            cur = self._parent(cur)
+        return False
+
+    def _await_fix(self, call: ast.Call, scope: Scope) -> Fix | None:
+        """Insert `await` before the call (with parentheses where precedence needs them)."""
+        if not scope.is_async or not self._in_own_async_body(call, scope):
+            return None
+        line, col, end_line, end_col = self._span(call)
+        parent = self._parent(call)
+        needs_parens = isinstance(parent, ast.Attribute | ast.Subscript) or (
+            isinstance(parent, ast.Call) and parent.func is call
+        )
+        if needs_parens:
+            edits = (TextEdit(line, col, line, col, "(await "), TextEdit(end_line, end_col, end_line, end_col, ")"))
+        else:
+            edits = (TextEdit(line, col, line, col, "await "),)
+        return Fix("Add `await`", edits)
+
+    def _in_own_async_body(self, node: ast.AST, scope: Scope) -> bool:
+        cur = self._parent(node)
+        while cur is not None and cur is not scope.func_node:
+            if isinstance(cur, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef):
+                return False
+            if isinstance(cur, ast.GeneratorExp | ast.ListComp | ast.SetComp | ast.DictComp):
+                pass  # comprehensions inside async def may await
+            cur = self._parent(cur)
+        return cur is scope.func_node
+
+    # -- AG102: await on a plain function's result --------------------------------------------------
+
+    def _check_await(self, node: ast.Await, scope: Scope) -> None:
+        value = node.value
+        if not isinstance(value, ast.Call):
+            return
+        callee = scope.eval(value.func)
+        reason = self._non_awaitable_reason(callee)
+        if reason is None:
+            return
+        line, col, _, _ = self._span(node)
+        vline, vcol, _, _ = self._span(value)
+        fix = Fix("Remove `await`", (TextEdit(line, col, vline, vcol, ""),))
+        self.report("AG102", node, f"`await` on the result of {reason}", fix)
+
+    def _non_awaitable_reason(self, callee: Value | None) -> str | None:
+        if isinstance(callee, External):
+            if callee.name in catalog.SYNC_CALLABLES:
+                return f"`{callee.name}`, which is not awaitable"
+            return None
+        if isinstance(callee, Class):
+            protocols = self.index.class_protocols(callee)
+            if protocols is None or "__await__" in protocols or "__new__" in protocols:
+                return None
+            if any(d != "dataclass" and not d.startswith("dataclass") for d in callee.info.decorators):
+                return None
+            return f"`{callee.qualname}(...)`, an instance of a class without `__await__`"
+        if not isinstance(callee, Func):
+            return None
+        if self.index.func_kind(callee) != "sync" or callee.info.is_stub:
+            return None
+        if not self._returns_not_awaitable(callee, 0):
+            return None
+        if callee.owner is not None:
+            if callee.owner.info.is_protocol:
+                return None
+            for override in self.index.overrides_of(callee):
+                if self.index.func_kind(override) != "sync":
+                    return None
+        return f"`{callee.qualname}`, a plain `def` whose result is not awaitable"
+
+    def _returns_not_awaitable(self, func: Func, depth: int) -> bool:
+        info = func.info
+        if info.returns is not None:
+            if info.returns_awaitable_annotation:
+                return False
+            head = info.returns.split("[", 1)[0].strip().strip("'\"").rsplit(".", 1)[-1]
+            if head in NOT_AWAITABLE_RETURN_WORDS:
+                return True
+            target = self.index.annotation_value(func.module, info.returns)
+            if isinstance(target, Instance):
+                protocols = self.index.class_protocols(target.cls)
+                return protocols is not None and "__await__" not in protocols
+            return False
+        if depth > 3 or not info.return_shapes:
+            return False
+        for shape in info.return_shapes:
+            if shape in {"none", "literal"}:
+                continue
+            if shape.startswith("call:"):
+                text = shape[5:]
+                if text.startswith(("self.", "cls.", "super()")):
+                    return False
+                target = self.index.resolve_dotted(func.module, text)
+                if isinstance(target, Func) and self.index.func_kind(target) == "sync" and \
+                        self._returns_not_awaitable(target, depth + 1):
+                    continue
+                if isinstance(target, External) and target.name in catalog.SYNC_CALLABLES:
+                    continue
+            return False
+        return True
+
+    # -- AG103-AG106: with / for mix-ups -------------------------------------------------------------
+
+    def _cm_kind(self, expr: ast.expr, scope: Scope) -> str | None:
+        """"async" for an async-only context manager, "sync" for a sync-only one, else None."""
+        if isinstance(expr, ast.Call):
+            callee = scope.eval(expr.func)
+            if isinstance(callee, Func):
+                kind = self.index.func_kind(callee)
+                if kind == "asynccm":
+                    return "async"
+                if kind == "synccm":
+                    return "sync"
+                return None
+            if isinstance(callee, Class):
+                return self._class_cm_kind(callee)
+            if isinstance(callee, External):
+                if callee.name in catalog.ASYNC_ONLY_CMS:
+                    return "async"
+                if callee.name in catalog.SYNC_ONLY_CMS:
+                    return "sync"
+            return None
+        value = scope.eval(expr)
+        if isinstance(value, Instance):
+            return self._class_cm_kind(value.cls)
+        if isinstance(value, ExternalInstance):
+            if value.cls in catalog.ASYNC_ONLY_CMS:
+                return "async"
+            if value.cls in catalog.SYNC_ONLY_CMS:
+                return "sync"
+        return None
+
+    def _class_cm_kind(self, cls: Class) -> str | None:
+        protocols = self.index.class_protocols(cls)
+        if protocols is None:
+            return None
+        has_async = "__aenter__" in protocols
+        has_sync = "__enter__" in protocols
+        if has_async and not has_sync:
+            return "async"
+        if has_sync and not has_async:
+            return "sync"
+        return None
+
+    def _check_with_item(self, stmt: ast.With | ast.AsyncWith, item: ast.withitem, scope: Scope) -> None:
+        kind = self._cm_kind(item.context_expr, scope)
+        name = ast.unparse(item.context_expr)
+        if len(name) > 60:
+            name = name[:57] + "..."
+        if isinstance(stmt, ast.With) and kind == "async":
+            fix = None
+            if scope.is_async and len(stmt.items) == 1 and self._in_own_async_body(stmt, scope):
+                line, col, _, _ = self._span(stmt)
+                fix = Fix("Use `async with`", (TextEdit(line, col, line, col, "async "),))
+            self.report("AG103", item.context_expr, f"`with` on `{name}`, an async-only context manager: "
+                        "use `async with`", fix)
+        elif isinstance(stmt, ast.AsyncWith) and kind == "sync":
+            self.report("AG104", item.context_expr, f"`async with` on `{name}`, a sync-only context manager: "
+                        "use `with`")
+
+    def _iter_kind(self, expr: ast.expr, scope: Scope) -> str | None:
+        if isinstance(expr, ast.List | ast.Tuple | ast.Set | ast.Dict | ast.ListComp | ast.SetComp |
+                      ast.DictComp | ast.GeneratorExp | ast.JoinedStr):
+            return "sync"
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str | bytes):
+            return "sync"
+        if isinstance(expr, ast.Call):
+            callee = scope.eval(expr.func)
+            if isinstance(callee, Func):
+                kind = self.index.func_kind(callee)
+                if kind == "asyncgen":
+                    return "async"
+                if kind == "generator":
+                    return "sync"
+                return None
+            if isinstance(callee, External) and callee.name in catalog.SYNC_ITERABLE_CALLS:
+                return "sync"
+            if isinstance(callee, Class):
+                return self._class_iter_kind(callee)
+            return None
+        value = scope.eval(expr)
+        if isinstance(value, Instance):
+            return self._class_iter_kind(value.cls)
+        return None
+
+    def _class_iter_kind(self, cls: Class) -> str | None:
+        protocols = self.index.class_protocols(cls)
+        if protocols is None:
+            return None
+        has_async = "__aiter__" in protocols
+        has_sync = "__iter__" in protocols or "__getitem__" in protocols
+        if has_async and not has_sync:
+            return "async"
+        if has_sync and not has_async:
+            return "sync"
+        return None
+
+    def _check_for(self, node: ast.For | ast.AsyncFor | ast.comprehension, iter_expr: ast.expr, is_async: bool,
+                   scope: Scope) -> None:
+        kind = self._iter_kind(iter_expr, scope)
+        text = ast.unparse(iter_expr)
+        if len(text) > 60:
+            text = text[:57] + "..."
+        if not is_async and kind == "async":
+            fix = None
+            if isinstance(node, ast.For) and scope.is_async and self._in_own_async_body(node, scope):
+                line, col, _, _ = self._span(node)
+                fix = Fix("Use `async for`", (TextEdit(line, col, line, col, "async "),))
+            self.report("AG105", iter_expr, f"`for` over `{text}`, an async iterable: use `async for`", fix)
+        elif is_async and kind == "sync":
+            self.report("AG106", iter_expr, f"`async for` over `{text}`, a plain iterable: use `for`")
+
+    # -- AG107 / AG109 / AG111 ---------------------------------------------------------------------
+
+    def _check_blocking(self, call: ast.Call, callee: Value, scope: Scope) -> None:
+        if "AG107" not in self.enabled or not self._in_own_async_body(call, scope):
+            return
+        chain = self.blocking.chain_for(callee, direct=True)
+        if not chain:
+            return
+        if len(chain) == 1:
+            msg = f"blocking call `{chain[0]}` inside `async def` stalls the event loop; use an async API " \
+                  "or `await asyncio.to_thread(...)`"
+        else:
+            msg = f"`{chain[0]}` blocks the event loop inside `async def` (via {' -> '.join(chain)}); " \
+                  "use an async API or `await asyncio.to_thread(...)`"
+        self.report("AG107", call, msg, chain=tuple(chain))
+
+    def _check_task(self, call: ast.Call, callee: Value, scope: Scope) -> None:
+        if "AG109" not in self.enabled:
+            return
+        name = callee.name if isinstance(callee, External) else None
+        if name not in catalog.TASK_FACTORIES:
+            return
+        use = self._use_of(call, scope)
+        if use.kind == "assign" and use.name is not None:
+            use = self._use_of_variable(use.name, call, scope, container=False)
+            if use.kind == "never" and use.detail != "_":
+                use = Use("discard")
+        if use.kind in {"discard", "never"}:
+            self.report("AG109", call, f"the task from `{name}` is not kept: it can be garbage-collected "
+                        "before it finishes; keep a reference (e.g. in a set, discarded on done)")
+
+    def _check_nested_loop(self, call: ast.Call, callee: Value) -> None:
+        name = callee.name if isinstance(callee, External) else None
+        if name in catalog.LOOP_STARTERS:
+            self.report("AG111", call, f"`{name}` inside `async def`: the event loop is already running; "
+                        "`await` the coroutine instead")
+
+    # -- AG108 / AG112 ------------------------------------------------------------------------------
+
+    def _check_class(self, node: ast.ClassDef, cls: Class | None) -> None:
+        if cls is None or "AG108" not in self.enabled:
+            return
+        for stmt in node.body:
+            if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) or stmt.name not in cls.info.methods:
+                continue
+            method = Func(self.module, cls.info.methods[stmt.name], cls)
+            base = self.index.lookup_member(cls, stmt.name, skip_self=True)
+            if isinstance(base, Func):
+                problem = self._override_problem(method, base)
+                if problem:
+                    self.report("AG108", _name_node(stmt, self), problem)
+            # The other direction: a base method whose overrides disagree with it.
+            overrides = [o for o in self.index.overrides_of(method) if self._override_problem(o, method)]
+            if overrides:
+                where = ", ".join(f"`{o.qualname}`" for o in overrides[:3])
+                more = f" and {len(overrides) - 3} more" if len(overrides) > 3 else ""
+                kind = "async" if stmt.__class__ is ast.AsyncFunctionDef else "sync"
+                self.report("AG108", _name_node(stmt, self),
+                            f"`{method.qualname}` is {kind} but its overrides {where}{more} are not: "
+                            "callers cannot use them interchangeably")
+
+    def _override_problem(self, method: Func, base: Func) -> str | None:
+        mk = self.index.func_kind(method)
+        bk = self.index.func_kind(base)
+        if {mk, bk} != {"coroutine", "sync"}:
+            return None
+        if bk == "coroutine" and mk == "sync":
+            if method.info.returns_awaitable_annotation:
+                return None
+            if not (method.info.is_stub or self._returns_not_awaitable(method, 0)):
+                return None
+            return (f"`{method.qualname}` is a plain `def` overriding `async def {base.qualname}`: "
+                    "callers that `await` it will fail")
+        if base.info.returns_awaitable_annotation:
+            return None
+        return (f"`async def {method.qualname}` overrides plain `def {base.qualname}`: callers that do not "
+                "`await` it get a coroutine")
+
+    def _check_return_annotation(self, node: ast.AsyncFunctionDef) -> None:
+        if node.returns is None:
+            return
+        if any(isinstance(n, ast.Yield | ast.YieldFrom) for n in own_nodes(node.body)):
+            return
+        text = ast.unparse(node.returns)
+        head = text.split("[", 1)[0].rsplit(".", 1)[-1]
+        if head in {"Awaitable", "Coroutine", "Future", "Task"}:
+            self.report("AG112", node.returns, f"`async def {node.name}` is annotated `-> {text}`: the "
+                        "annotation is the awaited result, so callers would need to await twice")
+
+    # -- AG113 ----------------------------------------------------------------------------------------
+
+    def _check_probable(self, call: ast.Call, scope: Scope) -> None:
+        if not isinstance(self._parent(call), ast.Expr) or not isinstance(call.func, ast.Attribute):
+            return
+        name = call.func.attr
+        if name in AG113_EXCLUDED_NAMES or name.startswith("__"):
+            return
+        receiver = scope.eval(call.func.value)
+        if receiver is not None:
+            return
+        defs = self.index.methods_named(name)
+        if not defs or any(d.owner is None for d in defs):
+            return
+        if all(self.index.func_kind(d) == "coroutine" for d in defs):
+            self.report("AG113", call, f"`.{name}()` is defined in this project only as `async def`; this "
+                        "discarded call is probably missing `await`")
+
+
+def _name_node(stmt: ast.FunctionDef | ast.AsyncFunctionDef, checker: ModuleChecker) -> ast.AST:
+    """A node spanning `def name` for reporting on a definition line."""
+    node = ast.Name(id=stmt.name)
+    node.lineno = stmt.lineno
+    node.end_lineno = stmt.lineno
+    line_text = checker.lines[stmt.lineno - 1] if stmt.lineno <= len(checker.lines) else ""
+    byte_line = line_text.encode("utf-8")
+    idx = byte_line.find(b"def " + stmt.name.encode("utf-8"))
+    start = idx + 4 if idx >= 0 else stmt.col_offset
+    node.col_offset = start
+    node.end_col_offset = start + len(stmt.name.encode("utf-8"))
+    return node
+
+
+def iter_functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+__all__ = ["Module", "ModuleChecker"]

@@ -1,0 +1,287 @@
+"""Run the analyzer over a project: index every module, then check the files asked for.
+
+Pure: source in, findings out. The on-disk cache keeps each file's summary (keyed by content
+hash) and its findings together with the summaries they depended on, so an unchanged tree is
+re-checked without parsing, and one edited file re-checks only itself and the files whose
+resolution consulted it.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import os
+import pickle
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rules.blocking import BlockingAnalysis
+from rules.checker import ModuleChecker
+from rules.index import ProjectIndex, module_name_for
+from rules.model import Finding, Severity
+from rules.registry import RULES
+from rules.summary import ModuleSummary, summarize
+
+CACHE_VERSION = 3
+MAX_FILE_BYTES = 8 * 1024 * 1024
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
+                       "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".asyncguard_cache",
+                       "site-packages", ".eggs"})
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    select: frozenset[str] | None = None
+    ignore: frozenset[str] = frozenset()
+    extend_select: frozenset[str] = frozenset()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    blocking_calls: tuple[str, ...] = ()
+    async_callables: tuple[str, ...] = ()
+
+    def enabled_codes(self) -> set[str]:
+        if self.select is not None:
+            codes = {c for c in RULES if any(c.startswith(s) for s in self.select)}
+        else:
+            codes = {c for c, r in RULES.items() if r.default_enabled}
+        codes |= {c for c in RULES if any(c.startswith(s) for s in self.extend_select)}
+        codes -= {c for c in RULES if any(c.startswith(s) for s in self.ignore)}
+        return codes
+
+    def cache_key(self) -> str:
+        data = repr((sorted(self.enabled_codes()), sorted(self.blocking_calls), sorted(self.async_callables)))
+        return hashlib.sha1(data.encode()).hexdigest()
+
+
+@dataclass
+class AnalysisResult:
+    findings: list[Finding]
+    index: ProjectIndex
+    files: list[str]  # relative POSIX paths of the files reported on
+    notes: list[str] = field(default_factory=list)  # problems that are not findings (unreadable files)
+    reused: int = 0  # files whose findings came from the cache
+
+
+@dataclass
+class _FileEntry:
+    mtime_ns: int
+    size: int
+    sha: str
+    module: str
+    summary: ModuleSummary | None
+    error: tuple[int, int, str] | None  # (line, column, message) of AG000
+
+
+def discover_python_files(root: Path) -> list[Path]:
+    """Every .py file under root, skipping virtualenvs, VCS and build folders; symlink-loop safe."""
+    out: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                out.append(Path(dirpath) / name)
+    return out
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _decode(data: bytes) -> str:
+    """Source text as Python itself decodes it (BOM, PEP 263 coding cookie)."""
+    if b"\0" in data:
+        raise ValueError("binary file (contains NUL bytes)")
+    return importlib.util.decode_source(data)
+
+
+class _Cache:
+    def __init__(self, directory: Path | None, config_key: str) -> None:
+        self.path = directory / f"index-v{CACHE_VERSION}.pickle" if directory else None
+        self.files: dict[str, _FileEntry] = {}
+        self.findings: dict[str, tuple[str, dict[str, str], list[Finding]]] = {}
+        self.config_key = config_key
+        self.dirty = False
+        if self.path is None or not self.path.exists():
+            return
+        try:
+            with self.path.open("rb") as fh:
+                data = pickle.load(fh)
+            if data.get("version") == CACHE_VERSION:
+                self.files = data["files"]
+                if data.get("config_key") == config_key:
+                    self.findings = data["findings"]
+        except Exception:  # a corrupt or foreign cache is simply rebuilt
+            self.files, self.findings = {}, {}
+
+    def save(self) -> str | None:
+        if self.path is None or not self.dirty:
+            return None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by asyncguard\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".index-")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump({"version": CACHE_VERSION, "config_key": self.config_key, "files": self.files,
+                             "findings": self.findings}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            return f"cache not written ({exc.strerror or exc})"
+        return None
+
+
+def _summary_fingerprint(entry: _FileEntry) -> str:
+    return entry.sha + ("!" if entry.summary is None else "")
+
+
+def analyze(
+    root: Path,
+    files: Sequence[Path] | None = None,
+    config: RuleConfig | None = None,
+    cache_dir: Path | None = None,
+    index_files: Iterable[Path] | None = None,
+) -> AnalysisResult:
+    """Index every module under `root`, then report on `files` (default: all of them)."""
+    config = config or RuleConfig()
+    root = root.resolve()
+    all_files = [p if p.is_absolute() else (root / p) for p in (index_files or discover_python_files(root))]
+    report_paths = [p.resolve() if not p.is_absolute() else p for p in files] if files is not None else None
+    if report_paths is not None:
+        known = set(all_files)
+        all_files.extend(p for p in report_paths if p not in known)
+    cache = _Cache(cache_dir, config.cache_key())
+    index = ProjectIndex(extra_async=frozenset(config.async_callables))
+    index.root = root
+    notes: list[str] = []
+    entries: dict[str, _FileEntry] = {}
+    texts: dict[str, str] = {}
+    trees: dict[str, ast.Module] = {}
+    seen_modules: set[str] = set()
+
+    for path in all_files:
+        rel = _rel(root, path)
+        try:
+            st = path.stat()
+        except OSError as exc:
+            notes.append(f"{rel}: cannot read ({exc.strerror or exc})")
+            continue
+        cached = cache.files.get(rel)
+        if cached is not None and cached.mtime_ns == st.st_mtime_ns and cached.size == st.st_size:
+            entry = cached
+        else:
+            entry = _read_and_summarize(root, path, rel, st, cached, texts, trees, notes)
+            if entry is None:
+                continue
+            cache.files[rel] = entry
+            cache.dirty = True
+        if entry.module in seen_modules:
+            entry = replace(entry, module=f"{entry.module}@{rel}")
+        seen_modules.add(entry.module)
+        entries[rel] = entry
+        if entry.summary is not None:
+            summary = entry.summary
+            if summary.name != entry.module:
+                summary = replace(summary, name=entry.module)
+            index.add(summary)
+    for gone in set(cache.files) - set(entries):
+        if not (root / gone).exists():
+            del cache.files[gone]
+            cache.findings.pop(gone, None)
+            cache.dirty = True
+
+    fingerprints = {e.module: _summary_fingerprint(e) for e in entries.values()}
+    blocking = BlockingAnalysis(index, config.blocking_calls)
+    enabled = config.enabled_codes()
+    findings: list[Finding] = []
+    reported: list[str] = []
+    reused = 0
+    targets = [_rel(root, p) for p in report_paths] if report_paths is not None else list(entries)
+    for rel in targets:
+        entry = entries.get(rel)
+        if entry is None:
+            continue
+        reported.append(rel)
+        if entry.error is not None:
+            if "AG000" in enabled:
+                line, col, msg = entry.error
+                rule = RULES["AG000"]
+                findings.append(Finding("AG000", rule.name, msg, rel, line, col, line, col, rule.severity))
+            continue
+        hit = cache.findings.get(rel)
+        if hit is not None and hit[0] == entry.sha and all(fingerprints.get(m) == fp for m, fp in hit[1].items()):
+            findings.extend(hit[2])
+            reused += 1
+            continue
+        tree = trees.get(rel)
+        text = texts.get(rel)
+        if tree is None or text is None:
+            try:
+                text = _decode((root / rel).read_bytes())
+                tree = ast.parse(text, filename=rel)
+            except (OSError, SyntaxError, ValueError, UnicodeDecodeError) as exc:
+                notes.append(f"{rel}: changed or vanished during the run ({exc})")
+                continue
+        index.touched = {entry.module}
+        checker = ModuleChecker(index, blocking, entry.module, rel, tree, text.splitlines(), enabled)
+        file_findings = checker.run()
+        deps = {m: fingerprints[m] for m in index.touched if m in fingerprints}
+        cache.findings[rel] = (entry.sha, deps, file_findings)
+        cache.dirty = True
+        findings.extend(file_findings)
+    problem = cache.save()
+    if problem:
+        notes.append(problem)
+    if config.severity:
+        findings = [replace(f, severity=config.severity.get(f.code, f.severity)) for f in findings]
+    findings.sort(key=lambda f: f.sort_key)
+    return AnalysisResult(findings=findings, index=index, files=reported, notes=notes, reused=reused)
+
+
+def _read_and_summarize(
+    root: Path,
+    path: Path,
+    rel: str,
+    st: os.stat_result,
+    cached: _FileEntry | None,
+    texts: dict[str, str],
+    trees: dict[str, ast.Module],
+    notes: list[str],
+) -> _FileEntry | None:
+    module, is_package = module_name_for(root, path)
+    if st.st_size > MAX_FILE_BYTES:
+        return _FileEntry(st.st_mtime_ns, st.st_size, f"size:{st.st_size}", module, None,
+                          (1, 1, f"file skipped: {st.st_size / 1e6:.1f} MB is over the "
+                                 f"{MAX_FILE_BYTES // 1_000_000} MB limit"))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        notes.append(f"{rel}: cannot read ({exc.strerror or exc})")
+        return None
+    sha = hashlib.sha1(data).hexdigest()
+    if cached is not None and cached.sha == sha:
+        return replace(cached, mtime_ns=st.st_mtime_ns, size=st.st_size)
+    try:
+        text = _decode(data)
+    except (UnicodeDecodeError, SyntaxError, ValueError) as exc:
+        reason = str(exc) if isinstance(exc, ValueError) and "NUL" in str(exc) else (
+            f"not valid text in its declared encoding ({exc})")
+        return _FileEntry(st.st_mtime_ns, st.st_size, sha, module, None, (1, 1, f"cannot decode: {reason}"))
+    try:
+        tree = ast.parse(text, filename=rel)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        col = exc.offset or 1
+        return _FileEntry(st.st_mtime_ns, st.st_size, sha, module, None,
+                          (line, col, f"syntax error: {exc.msg}"))
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return _FileEntry(st.st_mtime_ns, st.st_size, sha, module, None, (1, 1, f"cannot parse: {exc}"))
+    summary = summarize(tree, module, rel, is_package)
+    texts[rel] = text
+    trees[rel] = tree
+    return _FileEntry(st.st_mtime_ns, st.st_size, sha, module, summary, None)

@@ -1,0 +1,496 @@
+"""The project index: which callables of the repository are async, across modules.
+
+Built from one `ModuleSummary` per file. Resolution follows imports (absolute, relative,
+aliases, re-exports through `__init__`), module variables, class hierarchies across modules and
+annotations. Anything it cannot pin down resolves to None: rules report only what resolves.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rules import catalog
+from rules.summary import ClassInfo, FuncInfo, ModuleSummary
+
+BUILTINS = frozenset({"open", "print", "input", "range", "len", "str", "repr", "int", "float", "bool", "list",
+                      "dict", "set", "tuple", "sorted", "enumerate", "zip", "reversed", "iter", "map", "filter",
+                      "isinstance", "getattr", "setattr", "format"})
+# Bases that define nothing a rule cares about.
+NEUTRAL_BASES = frozenset({"object", "Generic", "Protocol", "ABC", "abc.ABC", "typing.Generic", "typing.Protocol",
+                           "typing_extensions.Protocol", "NamedTuple", "typing.NamedTuple", "TypedDict",
+                           "Exception", "BaseException", "ValueError", "RuntimeError", "TypeError", "KeyError",
+                           "enum.Enum", "Enum", "IntEnum", "str", "int", "dict", "list"})
+PRESERVING_DECORATORS = frozenset({"staticmethod", "classmethod", "abstractmethod", "abc.abstractmethod", "final",
+                                   "typing.final", "override", "typing.override", "typing_extensions.override",
+                                   "functools.lru_cache()", "functools.lru_cache", "lru_cache", "lru_cache()",
+                                   "functools.cache", "cache", "overload", "typing.overload", "wraps()",
+                                   "functools.wraps()", "abc.abstractclassmethod", "abc.abstractstaticmethod",
+                                   "deprecated()", "typing_extensions.deprecated()", "warnings.deprecated()"})
+PROPERTY_DECORATORS = frozenset({"property", "cached_property", "functools.cached_property", "abc.abstractproperty"})
+
+
+@dataclass(eq=False)
+class Func:
+    module: str
+    info: FuncInfo
+    owner: Class | None = None  # the class for a method
+    bound: bool = False  # reached through an instance (self.m, obj.m)
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.info.qualname}"
+
+
+@dataclass(eq=False)
+class Class:
+    module: str
+    info: ClassInfo
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.info.qualname}"
+
+
+@dataclass(eq=False)
+class Instance:
+    cls: Class
+
+
+@dataclass(eq=False)
+class Module:
+    name: str
+
+
+@dataclass(eq=False)
+class External:
+    """Something outside the project: a module, function, class or method, by qualified name."""
+
+    name: str
+
+
+@dataclass(eq=False)
+class ExternalInstance:
+    cls: str
+
+
+@dataclass(eq=False)
+class Coroutine:
+    """The value of calling a coroutine function: must be awaited."""
+
+    origin: Func | External
+
+
+Value = Func | Class | Instance | Module | External | ExternalInstance | Coroutine
+
+
+def _annotation_target(text: str) -> ast.expr | None:
+    """The single class an annotation names: `Optional[X]`, `X | None`, `"X"` -> X."""
+    try:
+        node: ast.expr = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
+    for _ in range(4):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return None
+            continue
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            sides = [s for s in (node.left, node.right) if not (isinstance(s, ast.Constant) and s.value is None)]
+            if len(sides) != 1:
+                return None
+            node = sides[0]
+            continue
+        if isinstance(node, ast.Subscript):
+            head = ast.unparse(node.value).rsplit(".", 1)[-1]
+            if head in {"Optional", "Final", "ClassVar", "Annotated"}:
+                inner = node.slice
+                if isinstance(inner, ast.Tuple):
+                    inner = inner.elts[0]
+                node = inner
+                continue
+            if head == "Union" and isinstance(node.slice, ast.Tuple):
+                elts = [e for e in node.slice.elts if not (isinstance(e, ast.Constant) and e.value is None)]
+                if len(elts) != 1:
+                    return None
+                node = elts[0]
+                continue
+            if head in {"Type", "type"}:
+                return None
+            node = node.value  # Generic[T] -> the class
+            continue
+        break
+    if isinstance(node, ast.Name | ast.Attribute):
+        return node
+    return None
+
+
+def module_name_for(root: Path, path: Path) -> tuple[str, bool]:
+    """The module a file defines, and whether it is a package `__init__`.
+
+    The name comes from walking up through directories that hold an `__init__.py`; files outside
+    any package are named by their path under the root (with a leading `src.` dropped).
+    """
+    path = path.resolve() if not path.is_absolute() else path
+    is_package = path.name == "__init__.py"
+    parts: list[str] = [] if is_package else [path.stem]
+    directory = path.parent
+    while (directory / "__init__.py").exists() and directory != directory.parent:
+        parts.append(directory.name)
+        if directory == root:
+            break
+        directory = directory.parent
+    if is_package and not parts:
+        parts = [path.parent.name]
+    if (is_package and len(parts) >= 1) or len(parts) > 1:
+        return ".".join(reversed(parts)), is_package
+    try:
+        rel = path.relative_to(root).with_suffix("")
+    except ValueError:
+        return path.stem, is_package
+    rel_parts = list(rel.parts)
+    if rel_parts and rel_parts[-1] == "__init__":
+        rel_parts = rel_parts[:-1]
+    if rel_parts and rel_parts[0] == "src":
+        rel_parts = rel_parts[1:]
+    return ".".join(rel_parts) or path.stem, is_package
+
+
+@dataclass
+class ProjectIndex:
+    modules: dict[str, ModuleSummary] = field(default_factory=dict)
+    # Modules consulted since the last reset: a file's findings depend on these summaries.
+    touched: set[str] = field(default_factory=set)
+    extra_async: frozenset[str] = frozenset()
+    root: Path | None = None
+    _methods_by_name: dict[str, list[Func]] | None = None
+    _subclasses: dict[str, list[Class]] | None = None
+
+    def add(self, summary: ModuleSummary) -> None:
+        self.modules[summary.name] = summary
+        self._methods_by_name = None
+        self._subclasses = None
+
+    def module(self, name: str) -> ModuleSummary | None:
+        summary = self.modules.get(name)
+        if summary is not None:
+            self.touched.add(name)
+        return summary
+
+    def is_project_module(self, name: str) -> bool:
+        return name in self.modules
+
+    # -- names -------------------------------------------------------------------------------
+
+    def resolve_global(self, module: str, name: str, depth: int = 0) -> Value | None:
+        """What `name` means at the top level of `module`."""
+        if depth > 12:
+            return None
+        summary = self.module(module)
+        if summary is None:
+            return None
+        if name in summary.functions:
+            return Func(module, summary.functions[name])
+        if name in summary.classes:
+            return Class(module, summary.classes[name])
+        if name in summary.imports:
+            target = summary.imports[name]
+            if target[0] == "module":
+                return Module(target[1]) if self.is_project_module(target[1]) else External(target[1])
+            base, attr = target[1], target[2]
+            full = f"{base}.{attr}"
+            if self.is_project_module(full):
+                return Module(full)
+            if self.is_project_module(base):
+                return self.resolve_global(base, attr, depth + 1)
+            base = catalog.MODULE_ALIASES.get(base, base)
+            return External(f"{base}.{attr}")
+        if name in summary.variables:
+            texprs = summary.variables[name]
+            if len(set(texprs)) != 1:
+                return None
+            return self._texpr_value(module, texprs[0], depth + 1)
+        for star in summary.star_imports:
+            if self.is_project_module(star):
+                found = self.resolve_global(star, name, depth + 1)
+                if found is not None:
+                    return found
+        if summary.has_getattr or summary.star_imports:
+            return None
+        if name in BUILTINS:
+            return External(name)
+        return None
+
+    def resolve_dotted(self, module: str, text: str, depth: int = 0) -> Value | None:
+        head, *rest = text.split(".")
+        value = self.resolve_global(module, head, depth)
+        for attr in rest:
+            if value is None:
+                return None
+            value = self.attribute(value, attr, depth + 1)
+        return value
+
+    def _texpr_value(self, module: str, texpr: str, depth: int) -> Value | None:
+        kind, _, text = texpr.partition(":")
+        if kind == "alias":
+            return self.resolve_dotted(module, text, depth)
+        if kind == "call":
+            callee = self.resolve_dotted(module, text, depth)
+            return self.call_result(callee) if callee is not None else None
+        if kind == "awaitcall":
+            callee = self.resolve_dotted(module, text, depth)
+            if isinstance(callee, Func) and callee.info.is_async:
+                return self.annotation_value(callee.module, callee.info.returns)
+            return None
+        if kind == "ann":
+            return self.annotation_value(module, text, depth)
+        return None
+
+    def annotation_value(self, module: str, text: str | None, depth: int = 0) -> Value | None:
+        """An instance of the class an annotation names, if it names exactly one."""
+        if not text:
+            return None
+        node = _annotation_target(text)
+        if node is None:
+            return None
+        name = ast.unparse(node)
+        target = self.resolve_dotted(module, name, depth + 1)
+        if isinstance(target, Class):
+            return Instance(target)
+        if isinstance(target, External) and target.name in catalog.KNOWN_CLASSES:
+            return ExternalInstance(target.name)
+        return None
+
+    # -- attributes and calls ------------------------------------------------------------------
+
+    def attribute(self, value: Value, attr: str, depth: int = 0) -> Value | None:
+        if depth > 16:
+            return None
+        if isinstance(value, Module):
+            sub = f"{value.name}.{attr}"
+            if self.is_project_module(sub):
+                return Module(sub)
+            return self.resolve_global(value.name, attr, depth + 1)
+        if isinstance(value, External):
+            return External(f"{value.name}.{attr}")
+        if isinstance(value, ExternalInstance):
+            return External(f"{value.cls}.{attr}")
+        if isinstance(value, Class):
+            found = self.lookup_member(value, attr)
+            if isinstance(found, Func):
+                return found
+            if isinstance(found, Class):
+                return found
+            return None
+        if isinstance(value, Instance):
+            found = self.lookup_member(value.cls, attr)
+            if isinstance(found, Func):
+                if self.func_kind(found) == "property":
+                    return self.annotation_value(found.module, found.info.returns, depth + 1)
+                return Func(found.module, found.info, found.owner, bound=True)
+            if isinstance(found, str):
+                owner = self._attr_owner(value.cls, attr)
+                if owner is None:
+                    return None
+                texprs = owner.info.attrs[attr]
+                resolved = [self._texpr_value(owner.module, t, depth + 1) for t in texprs]
+                kinds = {type(r) for r in resolved}
+                if None in resolved or len(kinds) != 1:
+                    return None
+                first = resolved[0]
+                if isinstance(first, Instance) and all(
+                    isinstance(r, Instance) and r.cls.info is first.cls.info for r in resolved
+                ):
+                    return first
+                if len(resolved) == 1:
+                    return first
+            return None
+        return None
+
+    def call_result(self, callee: Value) -> Value | None:
+        if isinstance(callee, Class):
+            return Instance(callee)
+        if isinstance(callee, Func):
+            kind = self.func_kind(callee)
+            if kind == "coroutine":
+                return Coroutine(callee)
+            if kind == "sync":
+                return self.annotation_value(callee.module, callee.info.returns)
+            return None
+        if isinstance(callee, External):
+            name = callee.name
+            if name in catalog.KNOWN_CLASSES:
+                return ExternalInstance(name)
+            if name in catalog.FACTORY_RESULTS:
+                return ExternalInstance(catalog.FACTORY_RESULTS[name])
+            if name in catalog.ASYNC_CALLABLES or name in self.extra_async:
+                return Coroutine(callee)
+        return None
+
+    # -- classes ---------------------------------------------------------------------------------
+
+    def base_classes(self, cls: Class) -> list[Class | None]:
+        """Direct bases as project classes; None for a base that cannot be resolved."""
+        out: list[Class | None] = []
+        for base in cls.info.bases:
+            if base.startswith(("metaclass=",)):
+                continue
+            node = _annotation_target(base)
+            text = ast.unparse(node) if node is not None else base
+            if text in NEUTRAL_BASES or text.rsplit(".", 1)[-1] in {"Generic", "Protocol", "ABC", "object"}:
+                continue
+            resolved = self.resolve_dotted(cls.module, text)
+            if isinstance(resolved, Class):
+                out.append(resolved)
+            elif isinstance(resolved, External) and resolved.name in {"abc.ABC", "typing.Generic", "typing.Protocol"}:
+                continue
+            else:
+                out.append(None)
+        return out
+
+    def mro(self, cls: Class) -> list[Class | None]:
+        """Depth-first, left-to-right linearisation; None marks an unknown (external) base."""
+        seen: set[int] = set()
+        out: list[Class | None] = []
+
+        def walk(c: Class, depth: int) -> None:
+            if id(c.info) in seen or depth > 30:
+                return
+            seen.add(id(c.info))
+            out.append(c)
+            for b in self.base_classes(c):
+                if b is None:
+                    out.append(None)
+                else:
+                    walk(b, depth + 1)
+
+        walk(cls, 0)
+        return out
+
+    def lookup_member(self, cls: Class, name: str, skip_self: bool = False) -> Func | Class | str | None:
+        """A method (Func), nested class, or "attr" for a typed attribute; None if unknown."""
+        for i, c in enumerate(self.mro(cls)):
+            if c is None:
+                return None  # an external base may define it
+            if skip_self and i == 0:
+                continue
+            if name in c.info.methods:
+                return Func(c.module, c.info.methods[name], c)
+            if name in c.info.nested:
+                return Class(c.module, c.info.nested[name])
+            if name in c.info.attrs:
+                return "attr"
+        return None
+
+    def _attr_owner(self, cls: Class, name: str) -> Class | None:
+        for c in self.mro(cls):
+            if c is None:
+                return None
+            if name in c.info.attrs:
+                return c
+        return None
+
+    def class_protocols(self, cls: Class) -> set[str] | None:
+        """Dunder protocol methods a project class defines (through its MRO); None if unknowable."""
+        names: set[str] = set()
+        for c in self.mro(cls):
+            if c is None:
+                return None
+            names.update(n for n in c.info.methods if n.startswith("__"))
+        return names
+
+    def all_classes(self) -> list[Class]:
+        out: list[Class] = []
+
+        def add(module: str, info: ClassInfo) -> None:
+            out.append(Class(module, info))
+            for nested in info.nested.values():
+                add(module, nested)
+
+        for name, summary in self.modules.items():
+            for info in summary.classes.values():
+                add(name, info)
+        return out
+
+    def subclasses(self, cls: Class) -> list[Class]:
+        if self._subclasses is None:
+            table: dict[str, list[Class]] = {}
+            for c in self.all_classes():
+                for b in self.base_classes(c):
+                    if b is not None:
+                        table.setdefault(b.qualname, []).append(c)
+            self._subclasses = table
+        return self._subclasses.get(cls.qualname, [])
+
+    def overrides_of(self, method: Func) -> list[Func]:
+        """Every override of `method` in subclasses (transitively)."""
+        if method.owner is None:
+            return []
+        out: list[Func] = []
+        stack = list(self.subclasses(method.owner))
+        seen: set[str] = set()
+        while stack:
+            sub = stack.pop()
+            if sub.qualname in seen:
+                continue
+            seen.add(sub.qualname)
+            if method.info.name in sub.info.methods:
+                out.append(Func(sub.module, sub.info.methods[method.info.name], sub))
+            stack.extend(self.subclasses(sub))
+        return out
+
+    def methods_named(self, name: str) -> list[Func]:
+        if self._methods_by_name is None:
+            table: dict[str, list[Func]] = {}
+            for c in self.all_classes():
+                for m, info in c.info.methods.items():
+                    table.setdefault(m, []).append(Func(c.module, info, c))
+            for mod, summary in self.modules.items():
+                for fname, info in summary.functions.items():
+                    table.setdefault(fname, []).append(Func(mod, info))
+            self._methods_by_name = table
+        return self._methods_by_name.get(name, [])
+
+    # -- what a callable is ----------------------------------------------------------------------
+
+    def func_kind(self, func: Func, depth: int = 0) -> str:
+        """coroutine | asyncgen | generator | sync | property | asynccm | synccm | unknown."""
+        info = func.info
+        base = ("asyncgen" if info.is_generator else "coroutine") if info.is_async else (
+            "generator" if info.is_generator else "sync"
+        )
+        kind = base
+        for deco in reversed(info.decorators):
+            short = deco.rsplit(".", 1)[-1]
+            if deco in PRESERVING_DECORATORS or short in {"staticmethod", "classmethod", "abstractmethod",
+                                                          "overload", "override", "final"}:
+                continue
+            if deco in PROPERTY_DECORATORS or short in {"property", "cached_property"} or short.endswith(
+                (".setter", ".getter", ".deleter")
+            ):
+                return "property"
+            if short in {"setter", "getter", "deleter"}:
+                return "property"
+            if short == "asynccontextmanager":
+                kind = "asynccm" if kind == "asyncgen" else "unknown"
+                continue
+            if short == "contextmanager":
+                kind = "synccm" if kind == "generator" else "unknown"
+                continue
+            if depth > 4:
+                return "unknown"
+            target = self.resolve_dotted(func.module, deco.removesuffix("()"))
+            if isinstance(target, Func):
+                effect = target.info.decorator_effect
+                if deco.endswith("()") != target.info.is_decorator_factory:
+                    return "unknown"
+                if effect == "preserve":
+                    continue
+                if effect == "async":
+                    kind = "coroutine"
+                    continue
+            return "unknown"
+        return kind

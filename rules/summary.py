@@ -1,0 +1,488 @@
+"""One module's interface, as the rest of the project sees it.
+
+A summary is what the index keeps per file: definitions (async or not, decorators, return
+annotation), classes (bases, methods, attribute types) and imports. It is small, picklable and
+keyed by the file's content hash, so an unchanged file is never parsed twice.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+# Return annotations that say "this plain def hands back something awaitable / async".
+AWAITABLE_ANNOTATION_WORDS = (
+    "Awaitable",
+    "Coroutine",
+    "Future",
+    "Task",
+    "AsyncIterator",
+    "AsyncIterable",
+    "AsyncGenerator",
+    "AsyncContextManager",
+    "AbstractAsyncContextManager",
+    "Any",
+    "TypeVar",
+)
+
+
+@dataclass
+class Param:
+    name: str
+    annotation: str | None
+    kind: str  # posonly | normal | vararg | kwonly | kwarg
+    has_default: bool
+
+
+@dataclass
+class FuncInfo:
+    name: str
+    qualname: str
+    line: int
+    column: int
+    end_line: int
+    is_async: bool
+    is_generator: bool  # contains yield in its own body
+    decorators: tuple[str, ...]  # dotted text; a call decorator ends with "()"
+    returns: str | None
+    params: tuple[Param, ...]
+    is_stub: bool  # body is only docstring / pass / ... / raise NotImplementedError
+    # What the function returns, one entry per return statement (and "none" for falling off the end):
+    # "none", "literal", "call:<dotted>", "await", "unknown"
+    return_shapes: tuple[str, ...] = ()
+    # Calls in the function's own body (not nested defs): (dotted callee text, line)
+    calls: tuple[tuple[str, int], ...] = ()
+    # For decorators written in the project: "async" (wraps into an async def), "preserve" (a sync
+    # wrapper that returns the wrapped call), None (unknown effect). Factories: the effect of the
+    # decorator they return.
+    decorator_effect: str | None = None
+    is_decorator_factory: bool = False
+    local_names: frozenset[str] = frozenset()  # params and names bound in the body
+
+    @property
+    def is_coroutine_function(self) -> bool:
+        return self.is_async and not self.is_generator
+
+    @property
+    def is_async_generator(self) -> bool:
+        return self.is_async and self.is_generator
+
+    @property
+    def returns_awaitable_annotation(self) -> bool:
+        return self.returns is not None and any(w in self.returns for w in AWAITABLE_ANNOTATION_WORDS)
+
+
+@dataclass
+class ClassInfo:
+    name: str
+    qualname: str
+    line: int
+    column: int
+    bases: tuple[str, ...]
+    methods: dict[str, FuncInfo] = field(default_factory=dict)
+    # attribute name -> type expressions ("ann:<annotation>" or "call:<dotted callee>")
+    attrs: dict[str, list[str]] = field(default_factory=dict)
+    decorators: tuple[str, ...] = ()
+    nested: dict[str, ClassInfo] = field(default_factory=dict)
+
+    @property
+    def is_protocol(self) -> bool:
+        return any(b.rsplit(".", 1)[-1].startswith("Protocol") for b in self.bases)
+
+
+@dataclass
+class ModuleSummary:
+    name: str
+    path: str
+    is_package: bool
+    functions: dict[str, FuncInfo] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    # local name -> ("module", "a.b") | ("from", "a.b", "attr")
+    imports: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # module-level variables: name -> type expressions ("ann:..", "call:..", "alias:..")
+    variables: dict[str, list[str]] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    all_names: list[str] | None = None
+    has_getattr: bool = False
+
+
+def dotted(node: ast.AST) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super" and not node.args:
+        parts.append("super()")
+        return ".".join(reversed(parts))
+    return None
+
+
+def decorator_text(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        inner = dotted(node.func)
+        return (inner or "?") + "()"
+    return dotted(node) or "?"
+
+
+def resolve_relative(module: str, is_package: bool, level: int, target: str | None) -> str:
+    """The absolute module named by `from <level dots><target> import ...` inside `module`."""
+    if level == 0:
+        return target or ""
+    parts = module.split(".")
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = ".".join(parts)
+    if target:
+        return f"{base}.{target}" if base else target
+    return base
+
+
+class _OwnBody(ast.NodeVisitor):
+    """Walks a function's own body, not the bodies of nested functions, classes or lambdas."""
+
+    def __init__(self) -> None:
+        self.has_yield = False
+        self.returns: list[ast.Return] = []
+        self.calls: list[tuple[str, int]] = []
+        self.stores: set[str] = set()
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if not isinstance(node.ctx, ast.Load):
+            self.stores.add(node.id)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.stores.add((alias.asname or alias.name).split(".")[0])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        for alias in node.names:
+            self.stores.add(alias.asname or alias.name)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        for d in node.decorator_list:
+            self.visit(d)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        return
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        return
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        self.has_yield = True
+        self.generic_visit(node)
+
+    def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
+        self.has_yield = True
+        self.generic_visit(node)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self.returns.append(node)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = dotted(node.func)
+        if name is not None:
+            self.calls.append((name, node.lineno))
+        self.generic_visit(node)
+
+
+def _is_stub(body: list[ast.stmt]) -> bool:
+    for stmt in body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # docstring or `...`
+        if isinstance(stmt, ast.Raise):
+            exc = stmt.exc
+            if isinstance(exc, ast.Call):
+                exc = exc.func
+            if isinstance(exc, ast.Name) and exc.id in {"NotImplementedError", "NotImplemented"}:
+                continue
+        return False
+    return True
+
+
+_LITERALS = (
+    ast.Constant,
+    ast.JoinedStr,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.SetComp,
+    ast.DictComp,
+    ast.Compare,
+    ast.BoolOp,
+)
+
+
+def _return_shape(value: ast.expr | None) -> str:
+    if value is None or (isinstance(value, ast.Constant) and value.value is None):
+        return "none"
+    if isinstance(value, _LITERALS):
+        if isinstance(value, ast.BoolOp):
+            return "unknown"
+        return "literal"
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not):
+        return "literal"
+    if isinstance(value, ast.Await):
+        return "await"
+    if isinstance(value, ast.Call):
+        name = dotted(value.func)
+        if name is not None:
+            return f"call:{name}"
+    return "unknown"
+
+
+def _falls_off_end(body: list[ast.stmt]) -> bool:
+    """Whether control can reach the end of `body` (conservative: True unless obviously not)."""
+    if not body:
+        return True
+    last = body[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return False
+    if isinstance(last, ast.If):
+        return _falls_off_end(last.body) or _falls_off_end(last.orelse)
+    if isinstance(last, ast.Try):
+        return _falls_off_end(last.body + last.orelse) or any(_falls_off_end(h.body) for h in last.handlers)
+    if isinstance(last, ast.With | ast.AsyncWith):
+        return _falls_off_end(last.body)
+    if isinstance(last, ast.While) and isinstance(last.test, ast.Constant) and last.test.value is True:
+        return False
+    return True
+
+
+def _params(args: ast.arguments) -> tuple[Param, ...]:
+    out: list[Param] = []
+    positional = args.posonlyargs + args.args
+    n_defaults = len(args.defaults)
+    first_default = len(positional) - n_defaults
+    for i, a in enumerate(positional):
+        kind = "posonly" if i < len(args.posonlyargs) else "normal"
+        out.append(Param(a.arg, _ann(a.annotation), kind, i >= first_default))
+    if args.vararg:
+        out.append(Param(args.vararg.arg, _ann(args.vararg.annotation), "vararg", False))
+    for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        out.append(Param(a.arg, _ann(a.annotation), "kwonly", d is not None))
+    if args.kwarg:
+        out.append(Param(args.kwarg.arg, _ann(args.kwarg.annotation), "kwarg", False))
+    return tuple(out)
+
+
+def _ann(node: ast.expr | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return ast.unparse(node)
+
+
+def _decorator_effect(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str | None, bool]:
+    """How a decorator written in the project changes what it wraps (see FuncInfo)."""
+    if isinstance(fn, ast.AsyncFunctionDef) or not fn.args.args:
+        return None, False
+    inner_defs = {
+        s.name: s for s in fn.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    returned = [s.value.id for s in fn.body if isinstance(s, ast.Return) and isinstance(s.value, ast.Name)]
+    if len(returned) != 1 or returned[0] not in inner_defs:
+        return None, False
+    inner = inner_defs[returned[0]]
+    param = fn.args.args[0].arg
+    if isinstance(inner, ast.AsyncFunctionDef):
+        return "async", False
+    # A factory: the returned inner function is itself a decorator.
+    nested_effect, nested_factory = _decorator_effect(inner)
+    if nested_effect is not None and not nested_factory and not any(
+        isinstance(s, ast.Return) and isinstance(s.value, ast.Call) and dotted(s.value.func) == param
+        for s in ast.walk(inner)
+    ):
+        return nested_effect, True
+    # A sync wrapper whose every return is `param(...)`: preserves what it wraps.
+    rets = [s for s in ast.walk(inner) if isinstance(s, ast.Return)]
+    if rets and all(
+        isinstance(r.value, ast.Call) and isinstance(r.value.func, ast.Name) and r.value.func.id == param
+        for r in rets
+    ):
+        return "preserve", False
+    return None, False
+
+
+def summarize_function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> FuncInfo:
+    body = _OwnBody()
+    for stmt in node.body:
+        body.visit(stmt)
+    shapes = [_return_shape(r.value) for r in body.returns]
+    if _falls_off_end(node.body):
+        shapes.append("none")
+    effect, factory = _decorator_effect(node)
+    calls: dict[str, int] = {}
+    for name, line in body.calls:
+        calls.setdefault(name, line)
+    return FuncInfo(
+        name=node.name,
+        qualname=qualname,
+        line=node.lineno,
+        column=node.col_offset,
+        end_line=node.end_lineno or node.lineno,
+        is_async=isinstance(node, ast.AsyncFunctionDef),
+        is_generator=body.has_yield,
+        decorators=tuple(decorator_text(d) for d in node.decorator_list),
+        returns=_ann(node.returns),
+        params=_params(node.args),
+        is_stub=_is_stub(node.body),
+        return_shapes=tuple(shapes),
+        calls=tuple(calls.items()),
+        decorator_effect=effect,
+        is_decorator_factory=factory,
+        local_names=frozenset(body.stores | {p.name for p in _params(node.args)}),
+    )
+
+
+def _value_type(value: ast.expr) -> str | None:
+    if isinstance(value, ast.Call):
+        name = dotted(value.func)
+        if name is not None:
+            return f"call:{name}"
+        return None
+    if isinstance(value, ast.Await) and isinstance(value.value, ast.Call):
+        name = dotted(value.value.func)
+        if name is not None:
+            return f"awaitcall:{name}"
+    return None
+
+
+def _summarize_class(node: ast.ClassDef, qualname: str) -> ClassInfo:
+    info = ClassInfo(
+        name=node.name,
+        qualname=qualname,
+        line=node.lineno,
+        column=node.col_offset,
+        bases=tuple(ast.unparse(b) for b in node.bases),
+        decorators=tuple(decorator_text(d) for d in node.decorator_list),
+    )
+
+    def add_attr(name: str, texpr: str | None) -> None:
+        if texpr is not None:
+            info.attrs.setdefault(name, [])
+            if texpr not in info.attrs[name]:
+                info.attrs[name].append(texpr)
+
+    for stmt in node.body:
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            fi = summarize_function(stmt, f"{qualname}.{stmt.name}")
+            info.methods[stmt.name] = fi
+        elif isinstance(stmt, ast.ClassDef):
+            info.nested[stmt.name] = _summarize_class(stmt, f"{qualname}.{stmt.name}")
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            add_attr(stmt.target.id, "ann:" + (_ann(stmt.annotation) or ""))
+        elif isinstance(stmt, ast.Assign):
+            vt = _value_type(stmt.value)
+            for t in stmt.targets:
+                if isinstance(t, ast.Name):
+                    add_attr(t.id, vt if vt is not None else "unknown")
+
+    # self.attr assignments in every method: constructor calls, annotated targets, annotated params.
+    for stmt in node.body:
+        if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) or not stmt.args.args:
+            continue
+        self_name = stmt.args.args[0].arg
+        param_ann = {a.arg: _ann(a.annotation) for a in stmt.args.args + stmt.args.kwonlyargs}
+        for sub in ast.walk(stmt):
+            targets: list[ast.expr] = []
+            value: ast.expr | None = None
+            annotation: ast.expr | None = None
+            if isinstance(sub, ast.Assign):
+                targets, value = sub.targets, sub.value
+            elif isinstance(sub, ast.AnnAssign):
+                targets, value, annotation = [sub.target], sub.value, sub.annotation
+            for t in targets:
+                if not (
+                    isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
+                ):
+                    continue
+                if annotation is not None:
+                    add_attr(t.attr, "ann:" + (_ann(annotation) or ""))
+                elif value is None:
+                    continue
+                elif isinstance(value, ast.Constant) and value.value is None:
+                    continue  # `self.x = None` then set later: Optional, not a conflict
+                elif isinstance(value, ast.Name) and param_ann.get(value.id):
+                    add_attr(t.attr, "ann:" + str(param_ann[value.id]))
+                else:
+                    add_attr(t.attr, _value_type(value) or "unknown")
+    return info
+
+
+def summarize(tree: ast.Module, module: str, path: str, is_package: bool) -> ModuleSummary:
+    summary = ModuleSummary(name=module, path=path, is_package=is_package)
+
+    def visit_block(stmts: list[ast.stmt]) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+                summary.functions[stmt.name] = summarize_function(stmt, stmt.name)
+                if stmt.name == "__getattr__":
+                    summary.has_getattr = True
+            elif isinstance(stmt, ast.ClassDef):
+                summary.classes[stmt.name] = _summarize_class(stmt, stmt.name)
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    if alias.asname:
+                        summary.imports[alias.asname] = ("module", alias.name)
+                    else:
+                        top = alias.name.split(".")[0]
+                        summary.imports[top] = ("module", top)
+            elif isinstance(stmt, ast.ImportFrom):
+                base = resolve_relative(module, is_package, stmt.level, stmt.module)
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        summary.star_imports.append(base)
+                    else:
+                        summary.imports[alias.asname or alias.name] = ("from", base, alias.name)
+            elif isinstance(stmt, ast.Assign | ast.AnnAssign):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for t in targets:
+                    if not isinstance(t, ast.Name):
+                        continue
+                    if t.id == "__all__" and stmt.value is not None:
+                        try:
+                            names = ast.literal_eval(stmt.value)
+                            summary.all_names = [str(n) for n in names]
+                        except (ValueError, TypeError, SyntaxError):
+                            pass
+                        continue
+                    texpr: str | None = None
+                    if isinstance(stmt, ast.AnnAssign):
+                        texpr = "ann:" + (_ann(stmt.annotation) or "")
+                    elif stmt.value is not None:
+                        if isinstance(stmt.value, ast.Name | ast.Attribute):
+                            d = dotted(stmt.value)
+                            texpr = f"alias:{d}" if d else None
+                        else:
+                            texpr = _value_type(stmt.value)
+                    summary.variables.setdefault(t.id, []).append(texpr or "unknown")
+            elif isinstance(stmt, ast.If | ast.Try):
+                # `if TYPE_CHECKING:` / `try: import x except ImportError:` blocks define names too.
+                visit_block(stmt.body)
+                if isinstance(stmt, ast.Try):
+                    for h in stmt.handlers:
+                        visit_block(h.body)
+                    visit_block(stmt.orelse)
+                    visit_block(stmt.finalbody)
+                else:
+                    visit_block(stmt.orelse)
+
+    visit_block(tree.body)
+    return summary
