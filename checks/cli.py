@@ -40,7 +40,9 @@ def _add_output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> N
     p.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk index cache")
     p.add_argument("--select", action="append", metavar="CODES", help="only these codes (comma-separated)")
     p.add_argument("--ignore", action="append", metavar="CODES", help="never report these codes")
-    p.add_argument("--extend-select", action="append", metavar="CODES", help="add codes (e.g. the opt-in AG113)")
+    p.add_argument(
+        "--extend-select", action="append", metavar="CODES", help="add codes (e.g. the opt-in AG113)"
+    )
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
@@ -64,7 +66,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
     pr.add_argument("path", metavar="PATH", help="the git repository (or a project inside one)")
     pr.add_argument("--base", required=True, metavar="REF", help="the PR's base ref")
     pr.add_argument("--head", required=True, metavar="REF", help="the PR's head ref")
-    pr.add_argument("--annotate", choices=ANNOTATE_SCOPES, default="changed-lines", help="which findings to show")
+    pr.add_argument(
+        "--annotate", choices=ANNOTATE_SCOPES, default="changed-lines", help="which findings to show"
+    )
     _add_output_options(pr, FORMATS)
     pr.set_defaults(func=cmd_pr)
 
@@ -73,7 +77,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
         try:
             ep.load()(sub)
         except Exception as exc:  # a broken plugin must not take `check` down with it
-            problems.append(f"sub-command plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}")
+            problems.append(
+                f"sub-command plugin {ep.name!r} ({ep.value}) failed to load: {type(exc).__name__}: {exc}"
+            )
     return parser, problems
 
 

@@ -92,6 +92,7 @@ def run_check(
         findings = [f for f in findings if on_lines(f, changed[f.path].added_lines)]
     report.findings = findings
     report.files_checked = len(result.files)
+    report.notes.extend(getattr(result, "notes", ()))
     return report
 
 
@@ -147,6 +148,7 @@ def run_pr(
 
     scoped = [f for f in findings if in_scope(f)]
     report = Report(root=str(head_root), findings=scoped, files_checked=len(result.files), contract_diff=diff)
+    report.notes.extend(getattr(result, "notes", ()))
     left_out = len(findings) - len(scoped)
     if left_out:
         report.notes.append(
@@ -157,7 +159,11 @@ def run_pr(
 
 
 def _checklist(
-    head_root: Path, changed_lines: dict[str, set[int]], findings: list[Finding], diff: object, extra: tuple[object, ...]
+    head_root: Path,
+    changed_lines: dict[str, set[int]],
+    findings: list[Finding],
+    diff: object,
+    extra: tuple[object, ...],
 ) -> list[ChecklistItem]:
     from checks.checklist import tailor
 

@@ -9,4 +9,6 @@ from checks.report import Report
 
 
 def render_json(report: Report, base_url: str | None = None) -> str:
-    return json.dumps([finding_dict(f, base_url) for f in report.findings], indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps([finding_dict(f, base_url) for f in report.findings], indent=2, ensure_ascii=False) + "\n"
+    )

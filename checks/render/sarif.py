@@ -123,4 +123,3 @@ def render_sarif(report: Report, base_url: str | None = None) -> str:
         run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": Path(report.root).resolve().as_uri() + "/"}}
     doc = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-

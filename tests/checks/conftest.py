@@ -81,7 +81,9 @@ def make_git() -> Callable[[Path], Git]:
 def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the installed `asyncguard` console script in a subprocess."""
 
-    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(ASYNCGUARD), *args],
             cwd=cwd,

@@ -46,7 +46,12 @@ contracts-file = "api.contract.json"
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ConfigError) as exc:
         Settings.from_mapping(
-            {"selct": ["AG101"], "ignore": ["AG999"], "severity": {"AG101": "fatal"}, "blocking-calls": ["a..b"]}
+            {
+                "selct": ["AG101"],
+                "ignore": ["AG999"],
+                "severity": {"AG101": "fatal"},
+                "blocking-calls": ["a..b"],
+            }
         )
     text = str(exc.value)
     assert "unknown key 'selct'" in text
@@ -103,7 +108,9 @@ def test_project_root_is_the_nearest_marker(tmp_path: Path) -> None:
 
 
 def test_rule_config_carries_the_settings() -> None:
-    s = Settings.from_mapping({"select": ["AG101"], "blocking-calls": ["x.y"], "severity": {"AG101": "warning"}})
+    s = Settings.from_mapping(
+        {"select": ["AG101"], "blocking-calls": ["x.y"], "severity": {"AG101": "warning"}}
+    )
     rc = s.rule_config()
     assert rc.select == {"AG101"}
     assert rc.blocking_calls == ("x.y",)

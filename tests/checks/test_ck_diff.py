@@ -77,7 +77,9 @@ def test_empty_and_garbage_input() -> None:
 def test_changed_lines_covers_committed_staged_unstaged_and_untracked(
     make_project: Callable[..., Path], make_git: Callable[[Path], Any]
 ) -> None:
-    root = make_project({"pkg/a.py": "a = 1\nb = 2\nc = 3\nd = 4\n", "pkg/b.py": "x = 1\n", "pkg/c.py": "k = 1\n"})
+    root = make_project(
+        {"pkg/a.py": "a = 1\nb = 2\nc = 3\nd = 4\n", "pkg/b.py": "x = 1\n", "pkg/c.py": "k = 1\n"}
+    )
     git = make_git(root)
     base = git.commit(message="base")
     git.commit({"pkg/a.py": "a = 1\nB = 2\nc = 3\nd = 4\n"}, message="committed")

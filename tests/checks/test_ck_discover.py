@@ -35,7 +35,13 @@ def test_walk_skips_tool_folders_and_non_python(make_project: Callable[..., Path
 
 def test_exclude_globs_match_paths_folders_and_names(make_project: Callable[..., Path]) -> None:
     root = make_project(
-        {"gen/big.py": "", "pkg/a.py": "", "pkg/a_pb2.py": "", "pkg/sub/migrations/0001.py": "", "pkg/keep.py": ""}
+        {
+            "gen/big.py": "",
+            "pkg/a.py": "",
+            "pkg/a_pb2.py": "",
+            "pkg/sub/migrations/0001.py": "",
+            "pkg/keep.py": "",
+        }
     )
     found = discover(root, [root], exclude=["gen", "*_pb2.py", "pkg/sub/*"])
     assert _rels(root, found.files) == ["pkg/a.py", "pkg/keep.py"]
@@ -74,7 +80,9 @@ def test_explicit_files_and_dedupe(make_project: Callable[..., Path]) -> None:
     assert _rels(root, found.files) == ["pkg/a.py", "pkg/b.py"]
 
 
-def test_relative_paths_resolve_from_cwd(make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_relative_paths_resolve_from_cwd(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = make_project({"src/pkg/a.py": ""})
     monkeypatch.chdir(root / "src")
     assert _rels(root, discover(root, [Path("pkg")]).files) == ["src/pkg/a.py"]
