@@ -14,7 +14,7 @@ from pathlib import Path
 from rules import catalog
 from rules.blocking import BlockingAnalysis
 from rules.checker import ModuleChecker
-from rules.index import External, Func, ProjectIndex
+from rules.index import Class, External, Func, ProjectIndex
 from rules.scope import Scope, build_scope, own_nodes
 
 
@@ -39,17 +39,17 @@ class _SiteCollector(ModuleChecker):
         self.sites: dict[str, list[CallSite]] = {}
         self._caller: list[str] = [module]
 
-    def _walk_defs(self, body: list[ast.stmt], scope: Scope, cls: object) -> None:  # type: ignore[override]
+    def _walk_defs(self, body: list[ast.stmt], scope: Scope, cls: Class | None) -> None:
         for node in own_nodes(body):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                fscope = build_scope(self.index, self.module, node, node.body, cls, scope)  # type: ignore[arg-type]
+                fscope = build_scope(self.index, self.module, node, node.body, cls, scope)
                 prefix = f"{self._caller[-1]}."
                 self._caller.append(prefix + node.name)
                 self._check_body(node.body, fscope)
                 self._walk_defs(node.body, fscope, None)
                 self._caller.pop()
             elif isinstance(node, ast.ClassDef):
-                inner = self._class_for(node, cls)  # type: ignore[arg-type]
+                inner = self._class_for(node, cls)
                 self._caller.append(f"{self._caller[-1]}.{node.name}")
                 self._check_body(node.body, Scope(self.index, self.module, inner, scope))
                 self._walk_defs(node.body, scope, inner)
@@ -61,7 +61,8 @@ class _SiteCollector(ModuleChecker):
     def _check_with_item(self, stmt: ast.With | ast.AsyncWith, item: ast.withitem, scope: Scope) -> None:
         return
 
-    def _check_for(self, node: ast.AST, iter_expr: ast.expr, is_async: bool, scope: Scope) -> None:  # type: ignore[override]
+    def _check_for(self, node: ast.For | ast.AsyncFor | ast.comprehension, iter_expr: ast.expr, is_async: bool,
+                   scope: Scope) -> None:
         return
 
     def _check_call(self, call: ast.Call, scope: Scope) -> None:
@@ -97,8 +98,7 @@ class _SiteCollector(ModuleChecker):
             return "async for" if isinstance(parent, ast.AsyncFor) else "for"
         if isinstance(parent, ast.Assign | ast.AnnAssign | ast.NamedExpr):
             return "assigned"
-        holder = parent.value if isinstance(parent, ast.keyword | ast.Starred) else None
-        outer = self._parent(parent) if holder is not None else parent
+        outer = self._parent(parent) if isinstance(parent, ast.keyword | ast.Starred) else parent
         if isinstance(outer, ast.Call) and outer.func is not call:
             target = scope.eval(outer.func)
             tname = target.name if isinstance(target, External) else (

@@ -408,6 +408,7 @@ class ModuleChecker:
         needs_parens = isinstance(parent, ast.Attribute | ast.Subscript) or (
             isinstance(parent, ast.Call) and parent.func is call
         )
+        edits: tuple[TextEdit, ...]
         if needs_parens:
             edits = (TextEdit(line, col, line, col, "(await "), TextEdit(end_line, end_col, end_line, end_col, ")"))
         else:

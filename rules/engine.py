@@ -175,9 +175,10 @@ def analyze(
         if cached is not None and cached.mtime_ns == st.st_mtime_ns and cached.size == st.st_size:
             entry = cached
         else:
-            entry = _read_and_summarize(root, path, rel, st, cached, texts, trees, notes)
-            if entry is None:
+            fresh = _read_and_summarize(root, path, rel, st, cached, texts, trees, notes)
+            if fresh is None:
                 continue
+            entry = fresh
             cache.files[rel] = entry
             cache.dirty = True
         if entry.module in seen_modules:

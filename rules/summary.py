@@ -428,11 +428,20 @@ def _summarize_class(node: ast.ClassDef, qualname: str) -> ClassInfo:
 
 def summarize(tree: ast.Module, module: str, path: str, is_package: bool) -> ModuleSummary:
     summary = ModuleSummary(name=module, path=path, is_package=is_package)
+    conflicts: set[str] = set()
 
     def visit_block(stmts: list[ast.stmt]) -> None:
         for stmt in stmts:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                summary.functions[stmt.name] = summarize_function(stmt, stmt.name)
+                info = summarize_function(stmt, stmt.name)
+                earlier = summary.functions.get(stmt.name)
+                if stmt.name in conflicts or (earlier is not None and earlier.is_async != info.is_async):
+                    # Defined both ways (version checks, try/except imports): async-ness unknown.
+                    conflicts.add(stmt.name)
+                    summary.functions.pop(stmt.name, None)
+                    summary.variables[stmt.name] = ["unknown"]
+                    continue
+                summary.functions[stmt.name] = info
                 if stmt.name == "__getattr__":
                     summary.has_getattr = True
             elif isinstance(stmt, ast.ClassDef):

@@ -1,0 +1,1 @@
+from tests.rules.helpers import project  # noqa: F401  (fixture)

@@ -1,0 +1,248 @@
+"""AG101/AG110: coroutines that are never awaited, across modules; and what must not be flagged."""
+
+from __future__ import annotations
+
+from tests.rules.helpers import Project, codes
+
+DB = {
+    "pkg/__init__.py": "",
+    "pkg/db.py": """
+        import asyncio
+
+        async def connect():
+            await asyncio.sleep(0)
+
+        async def check() -> bool:
+            return True
+
+        class Client:
+            async def fetch(self) -> int:
+                return 1
+
+            def sync(self) -> int:
+                return 1
+    """,
+}
+
+
+def test_the_incident_cross_module_call_without_await(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        from pkg.db import connect
+
+        def main():
+            conn = connect()
+            conn.close()
+    """})
+    assert codes(found) == [("AG101", "pkg/app.py", 5)]
+    assert "pkg.db.connect" in found[0].message
+
+
+def test_discarded_in_async_def_has_an_await_fix(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        import pkg.db as db
+
+        async def main():
+            db.connect()
+    """})
+    assert codes(found) == [("AG101", "pkg/app.py", 5)]
+    fix = found[0].fix
+    assert fix is not None and fix.edits[0].replacement == "await " and fix.edits[0].column == 5
+
+
+def test_relative_import_and_reexport_through_init(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "from .db import connect\n__all__ = ['connect']\n",
+        "pkg/db.py": "async def connect():\n    pass\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/app.py": "from .. import connect\nfrom pkg import connect as c2\n\nasync def go():\n    connect()\n    c2()\n",
+    })
+    assert codes(found) == [("AG101", "pkg/sub/app.py", 5), ("AG101", "pkg/sub/app.py", 6)]
+
+
+def test_self_method_through_inheritance_across_modules(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/base.py": "class Base:\n    async def save(self):\n        pass\n",
+        "pkg/child.py": "from pkg.base import Base\n\nclass Child(Base):\n    async def run(self):\n        self.save()\n        super().save()\n",
+    })
+    assert codes(found) == [("AG101", "pkg/child.py", 5), ("AG101", "pkg/child.py", 6)]
+
+
+def test_annotated_parameters_optional_and_string_annotations(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        from typing import Optional
+        from pkg.db import Client
+
+        async def a(c: Client):
+            c.fetch()
+
+        async def b(c: Optional[Client]):
+            c.fetch()
+
+        async def d(c: "Client | None"):
+            c.fetch()
+    """})
+    assert codes(found) == [("AG101", "pkg/app.py", 6), ("AG101", "pkg/app.py", 9), ("AG101", "pkg/app.py", 12)]
+
+
+def test_locals_and_attributes_assigned_from_constructors_and_returns(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        from pkg.db import Client
+
+        def make() -> Client:
+            return Client()
+
+        class Service:
+            def __init__(self):
+                self.client = Client()
+
+            async def run(self):
+                self.client.fetch()
+
+        async def main():
+            c = make()
+            c.fetch()
+    """})
+    assert codes(found) == [("AG101", "pkg/app.py", 12), ("AG101", "pkg/app.py", 16)]
+
+
+def test_value_uses_are_reported(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        import logging
+        from pkg.db import Client, check
+        log = logging.getLogger(__name__)
+
+        async def main(c: Client):
+            n = c.fetch() + 1
+            print(c.fetch())
+            log.info("got %s", c.fetch())
+            s = f"{c.fetch()}"
+            r = c.fetch()
+            r.bit_length()
+            if check():
+                pass
+            ok = check() == True
+            _ = c.fetch()
+            pending = [c.fetch()]
+    """})
+    assert codes(found) == [
+        ("AG101", "pkg/app.py", 7), ("AG101", "pkg/app.py", 8), ("AG101", "pkg/app.py", 9),
+        ("AG101", "pkg/app.py", 10), ("AG101", "pkg/app.py", 11), ("AG110", "pkg/app.py", 13),
+        ("AG110", "pkg/app.py", 15), ("AG101", "pkg/app.py", 16), ("AG101", "pkg/app.py", 17),
+    ]
+
+
+def test_coroutine_used_as_context_manager_or_iterated(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        from pkg.db import connect
+
+        async def main():
+            with connect() as c:
+                pass
+            for x in connect():
+                pass
+    """})
+    assert codes(found) == [("AG101", "pkg/app.py", 5), ("AG101", "pkg/app.py", 7)]
+
+
+def test_returned_from_async_def_is_reported_but_not_from_sync_def(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        from pkg.db import connect
+
+        async def wrong():
+            return connect()
+
+        def factory():
+            return connect()
+    """})
+    assert codes(found) == [("AG101", "pkg/app.py", 5)]
+
+
+def test_catalogued_library_coroutines(project: Project) -> None:
+    found = project({"app.py": """
+        import asyncio
+        import aiohttp
+
+        async def main(q: asyncio.Queue):
+            asyncio.sleep(1)
+            q.get()
+            session = aiohttp.ClientSession()
+            session.close()
+    """})
+    assert codes(found) == [("AG101", "app.py", 6), ("AG101", "app.py", 7), ("AG101", "app.py", 9)]
+
+
+def test_must_not_flag(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        import asyncio
+        from pkg.db import connect, Client
+        from somewhere import unknown, decorate
+
+        @decorate
+        async def wrapped():
+            pass
+
+        background = set()
+
+        async def main(c: Client, other):
+            await connect()
+            x = connect()
+            await x
+            coros = [c.fetch() for _ in range(3)]
+            await asyncio.gather(*coros)
+            pending = []
+            pending.append(connect())
+            await asyncio.wait(pending)
+            task = asyncio.create_task(connect())
+            background.add(task)
+            task.add_done_callback(background.discard)
+            asyncio.ensure_future(connect()).add_done_callback(print)
+            unknown(connect())
+            other.fetch()
+            wrapped()
+            await asyncio.wait_for(c.fetch(), 1)
+            self_stored = connect()
+            self_stored.send(None)
+            c.sync()
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(None, c.sync)
+            coro = connect()
+            def later():
+                return coro
+            return await asyncio.shield(c.fetch())
+
+        class Holder:
+            def __init__(self):
+                self.pending = connect()
+
+            async def finish(self):
+                await self.pending
+
+        def sync_main():
+            asyncio.run(connect())
+            loop = asyncio.new_event_loop()
+            loop.run_until_complete(connect())
+
+        async def shadow():
+            connect = lambda: 1
+            connect()
+    """})
+    assert codes(found) == []
+
+
+def test_conflicting_definitions_in_either_order(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/compat.py": "try:\n    def go():\n        pass\nexcept ImportError:\n    async def go():\n        pass\n",
+        "pkg/app.py": "from pkg.compat import go\n\nasync def main():\n    go()\n",
+    })
+    assert codes(found) == []
+
+
+def test_conflicting_definitions_make_the_callee_unknown(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/compat.py": "import sys\nif sys.version_info > (3, 12):\n    async def go():\n        pass\nelse:\n    def go():\n        pass\n",
+        "pkg/app.py": "from pkg.compat import go\n\nasync def main():\n    go()\n",
+    })
+    assert codes(found) == []
