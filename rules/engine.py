@@ -204,9 +204,9 @@ def analyze(
     reused = 0
     targets = [_rel(root, p) for p in report_paths] if report_paths is not None else list(entries)
     for rel in targets:
-        entry = entries.get(rel)
-        if entry is None:
+        if rel not in entries:
             continue
+        entry = entries[rel]
         reported.append(rel)
         if entry.error is not None:
             if "AG000" in enabled:
