@@ -58,10 +58,10 @@ def changes_md(changes: list[dict[str, Any]], limit: int = 50) -> str:
         lines.append(f"- **{c['code']}** `{c['symbol']}`: {c['message']}{where}")
         if c.get("before") or c.get("after"):
             lines.append(f"  - before: `{c.get('before', '')}`; after: `{c.get('after', '')}`")
-        old = [s for s in c.get("call_sites", []) if s.get("status") == "old-style"]
-        new = [s for s in c.get("call_sites", []) if s.get("status") == "updated"]
-        if old or new:
-            lines.append(f"  - call sites: {len(new)} updated, {len(old)} still old-style")
+        sites = c.get("call_sites", [])
+        old = [s for s in sites if s.get("status") == "old-style"]
+        if sites:
+            lines.append(f"  - call sites: {len(sites) - len(old)} updated, {len(old)} still old-style")
         for s in old[:10]:
             lines.append(f"    - `{s['path']}:{s['line']}` still calls it the old way")
     if len(changes) > limit:

@@ -14,6 +14,7 @@ from bot.governance.authz import may_approve
 from bot.governance.context import resolve_context
 from bot.governance.gate import Work, how_to_approve, reconcile
 from bot.governance.locks import pr_lock
+from bot.governance.replies import upsert_reply
 
 router = routing.Router()
 
@@ -54,13 +55,15 @@ async def on_labeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: A
             work.records.append(
                 NewRecord("approval", repo, number, head, sender, fp, state.changes, {"via": "label", "why": auth.reason})
             )
-        else:
-            await ghops.remove_label(gh, repo, number, label)
-            work.records.append(
-                NewRecord("unauthorized", repo, number, head, sender, fp, state.changes, {"action": "label", "why": auth.reason})
-            )
-            work.notices.append(f"Removed the `{label}` label: {auth.reason}.\n\n{how_to_approve(gov)}")
-        await reconcile(gh, ctx.store, state, cfg, work)
+            await reconcile(gh, ctx.store, state, cfg, work)
+            return
+        await ghops.remove_label(gh, repo, number, label)
+        note = f"Removed the `{label}` label: {auth.reason}.\n\n{how_to_approve(gov)}"
+        state.reply_comment_id = await upsert_reply(gh, repo, number, note, state.reply_comment_id)
+        ctx.store.commit(
+            state,
+            [NewRecord("unauthorized", repo, number, head, sender, fp, state.changes, {"action": "label", "why": auth.reason})],
+        )
 
 
 @router.register("pull_request", action="unlabeled")

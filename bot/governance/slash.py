@@ -72,7 +72,6 @@ class _Run:
                 "unauthorized", self.repo, self.number, self.head, self.actor, self.state.fingerprint,
                 self.state.changes, {"action": cmd.name, "why": auth.reason},
             ))
-            self.changed = True
             self.say(cmd, f"Not allowed: {auth.reason}.")
             return
         await getattr(self, f"do_{cmd.name}")(cmd)
