@@ -56,7 +56,9 @@ def signature(symbol: Symbol) -> str:
         if p.kind == "positional_only" and (nxt is None or nxt.kind != "positional_only"):
             parts.append("/")
     prefix = "async def" if symbol.is_async or symbol.is_async_generator else "def"
-    decorators = "".join(f"@{d} " for d in symbol.decorators if d in ("staticmethod", "classmethod", "property"))
+    decorators = "".join(
+        f"@{d} " for d in symbol.decorators if d in ("staticmethod", "classmethod", "property")
+    )
     returns = f" -> {symbol.returns}" if symbol.returns else ""
     return f"{decorators}{prefix} {name}({', '.join(parts)}){returns}"
 
@@ -68,7 +70,9 @@ class _Comparer:
         self.config = config
         self.changes: list[Change] = []
 
-    def add(self, code: str, symbol: str, message: str, old: Symbol | None, new: Symbol | None, **kw: str) -> None:
+    def add(
+        self, code: str, symbol: str, message: str, old: Symbol | None, new: Symbol | None, **kw: str | None
+    ) -> None:
         if code in self.config.ignore:
             return
         info = CHANGE_CODES[code]
@@ -88,6 +92,9 @@ class _Comparer:
                 after=signature(new) if new is not None else "",
                 defined_in=new.defined_in if new is not None else "",
                 new_symbol=kw.get("new_symbol"),
+                param=kw.get("param"),
+                old=old,
+                new=new,
             )
         )
 
@@ -176,17 +183,23 @@ class _Comparer:
         self.compare_method_kind(old, new)
         self.compare_params(old, new)
         if old.returns is not None and not typeann.same(old.returns, new.returns):
-            self.add("AG215", q, f"return annotation of {q} changed from {old.returns} to {new.returns}", old, new)
+            self.add(
+                "AG215", q, f"return annotation of {q} changed from {old.returns} to {new.returns}", old, new
+            )
 
     def compare_bases(self, old: Symbol, new: Symbol) -> None:
         new_short = {b.rpartition(".")[2] for b in new.bases}
         old_short = {b.rpartition(".")[2] for b in old.bases}
         for base in old.bases:
             if base not in new.bases and base.rpartition(".")[2] not in new_short:
-                self.add("AG218", old.qualname, f"class {old.qualname} no longer derives from {base}", old, new)
+                self.add(
+                    "AG218", old.qualname, f"class {old.qualname} no longer derives from {base}", old, new
+                )
         for base in new.bases:
             if base not in old.bases and base.rpartition(".")[2] not in old_short:
-                self.add("AG237", old.qualname, f"class {old.qualname} now also derives from {base}", old, new)
+                self.add(
+                    "AG237", old.qualname, f"class {old.qualname} now also derives from {base}", old, new
+                )
 
     def compare_async(self, old: Symbol, new: Symbol) -> None:
         q = old.qualname
@@ -208,8 +221,8 @@ class _Comparer:
 
     def compare_params(self, old: Symbol, new: Symbol) -> None:
         q = old.qualname
-        old_params = _explicit_params(old)
-        new_params = _explicit_params(new)
+        old_params = explicit_params(old)
+        new_params = explicit_params(new)
         old_pos = [p for p in old_params if p.kind in _POSITIONAL]
         new_pos = [p for p in new_params if p.kind in _POSITIONAL]
         new_by_name = {p.name: p for p in new_params if p.kind not in ("var_positional", "var_keyword")}
@@ -235,9 +248,16 @@ class _Comparer:
                 if candidate is not None and candidate.name not in old_names:
                     np = candidate
                     if op.kind == "positional_or_keyword" and candidate.kind == "positional_or_keyword":
-                        self.add("AG207", q, f"parameter {op.name!r} of {q} was renamed to {candidate.name!r}", old, new)
+                        self.add(
+                            "AG207",
+                            q,
+                            f"parameter {op.name!r} of {q} was renamed to {candidate.name!r}",
+                            old,
+                            new,
+                            param=op.name,
+                        )
             if np is None:
-                self.add("AG206", q, f"parameter {op.name!r} of {q} was removed", old, new)
+                self.add("AG206", q, f"parameter {op.name!r} of {q} was removed", old, new, param=op.name)
                 continue
             matched.add(np.name)
             self.compare_param(q, op, np, old, new)
@@ -255,32 +275,62 @@ class _Comparer:
                     f"{old_pos.index(op) + 1} to {new_pos.index(np) + 1}",
                     old,
                     new,
+                    param=op.name,
                 )
         for np in new_params:
             if np.name in matched:
                 continue
             if np.kind in ("var_positional", "var_keyword") or np.has_default:
-                self.add("AG231", q, f"{q} gained optional parameter {np.name!r}", old, new)
+                self.add("AG231", q, f"{q} gained optional parameter {np.name!r}", old, new, param=np.name)
             else:
-                self.add("AG210", q, f"{q} gained required parameter {np.name!r}", old, new)
+                self.add("AG210", q, f"{q} gained required parameter {np.name!r}", old, new, param=np.name)
 
     def compare_param(self, q: str, op: Param, np: Param, old: Symbol, new: Symbol) -> None:
         if op.kind != np.kind:
             if np.kind == "positional_or_keyword":
                 self.add(
-                    "AG232", q, f"parameter {op.name!r} of {q} widened from {op.kind} to {np.kind}", old, new
+                    "AG232",
+                    q,
+                    f"parameter {op.name!r} of {q} widened from {op.kind} to {np.kind}",
+                    old,
+                    new,
+                    param=op.name,
                 )
             else:
                 self.add(
-                    "AG209", q, f"parameter {op.name!r} of {q} narrowed from {op.kind} to {np.kind}", old, new
+                    "AG209",
+                    q,
+                    f"parameter {op.name!r} of {q} narrowed from {op.kind} to {np.kind}",
+                    old,
+                    new,
+                    param=op.name,
                 )
         if op.has_default and not np.has_default:
-            self.add("AG213", q, f"parameter {np.name!r} of {q} lost its default ({op.default}): now required", old, new)
+            self.add(
+                "AG213",
+                q,
+                f"parameter {np.name!r} of {q} lost its default ({op.default}): now required",
+                old,
+                new,
+                param=op.name,
+            )
         elif np.has_default and not op.has_default:
-            self.add("AG233", q, f"parameter {np.name!r} of {q} gained a default ({np.default})", old, new)
+            self.add(
+                "AG233",
+                q,
+                f"parameter {np.name!r} of {q} gained a default ({np.default})",
+                old,
+                new,
+                param=op.name,
+            )
         elif op.has_default and (op.default_value or op.default) != (np.default_value or np.default):
             self.add(
-                "AG214", q, f"default of parameter {np.name!r} of {q} changed from {op.default} to {np.default}", old, new
+                "AG214",
+                q,
+                f"default of parameter {np.name!r} of {q} changed from {op.default} to {np.default}",
+                old,
+                new,
+                param=op.name,
             )
         if op.annotation is not None and not typeann.same(op.annotation, np.annotation):
             if np.annotation is None or typeann.widened(op.annotation, np.annotation):
@@ -290,6 +340,7 @@ class _Comparer:
                     f"annotation of parameter {np.name!r} of {q} widened from {op.annotation} to {np.annotation}",
                     old,
                     new,
+                    param=op.name,
                 )
             else:
                 self.add(
@@ -298,10 +349,11 @@ class _Comparer:
                     f"annotation of parameter {np.name!r} of {q} changed from {op.annotation} to {np.annotation}",
                     old,
                     new,
+                    param=op.name,
                 )
 
 
-def _explicit_params(symbol: Symbol) -> tuple[Param, ...]:
+def explicit_params(symbol: Symbol) -> tuple[Param, ...]:
     """Parameters a caller passes: `self`/`cls` of a bound method are not."""
     params = symbol.params
     if (
@@ -324,12 +376,40 @@ def _has_ancestor(qualname: str, names: Iterable[str] | set[str]) -> bool:
     return False
 
 
+def merge_aliases(changes: list[Change]) -> list[Change]:
+    """One change per definition: the same change seen through re-exports is reported once."""
+    groups: dict[tuple[object, ...], list[Change]] = {}
+    order: list[tuple[object, ...]] = []
+    for change in changes:
+        old_def = change.old.defined_in if change.old is not None else None
+        new_def = change.new.defined_in if change.new is not None else None
+        if old_def is None and new_def is None:
+            key: tuple[object, ...] = ("symbol", change.symbol, change.code)
+        else:
+            tail = change.message.replace(change.symbol, "<name>")
+            key = (change.code, old_def, new_def, change.param, tail)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(change)
+    out: list[Change] = []
+    for key in order:
+        group = groups[key]
+        definition = group[0].new.defined_in if group[0].new is not None else None
+        definition = definition or (group[0].old.defined_in if group[0].old is not None else None)
+        group.sort(key=lambda c: (c.symbol != definition, c.symbol.count("."), c.symbol))
+        keep = group[0]
+        keep.aliases = sorted({c.symbol for c in group[1:]} - {keep.symbol})
+        out.append(keep)
+    return out
+
+
 def apply_allowlist(changes: list[Change], allow: Iterable[AllowEntry]) -> None:
     """Mark approved changes (same code, same symbol or its new name) with their reason."""
     entries = list(allow)
     for change in changes:
         for entry in entries:
-            if entry.code == change.code and entry.symbol in (change.symbol, change.new_symbol):
+            if entry.code == change.code and entry.symbol in (change.symbol, change.new_symbol, *change.aliases):
                 change.allowed = True
                 change.allow_reason = entry.reason
                 break
@@ -338,7 +418,7 @@ def apply_allowlist(changes: list[Change], allow: Iterable[AllowEntry]) -> None:
 def compare(base: Contract, head: Contract, config: CompareConfig | None = None) -> ContractDiff:
     """Every interface change from `base` to `head`, the recommended bump and the version check."""
     config = config or CompareConfig()
-    changes = _Comparer(base, head, config).run()
+    changes = merge_aliases(_Comparer(base, head, config).run())
     changes.sort(key=lambda c: (not c.breaking, c.symbol, c.code, c.message))
     apply_allowlist(changes, [*config.allow, *base.allow, *head.allow])
     bump = recommend_bump(changes, base.version)

@@ -125,6 +125,10 @@ class Change:
     allowed: bool = False
     allow_reason: str = ""
     call_sites: list[ImpactSite] = field(default_factory=list)
+    param: str | None = None  # the parameter a parameter-level change is about
+    aliases: list[str] = field(default_factory=list)  # other public names of the same definition
+    old: Symbol | None = field(default=None, repr=False, compare=False)
+    new: Symbol | None = field(default=None, repr=False, compare=False)
 
     @property
     def old_style_sites(self) -> list[ImpactSite]:
@@ -159,3 +163,40 @@ class ContractDiff:
     @property
     def compatible(self) -> list[Change]:
         return [c for c in self.changes if not c.breaking]
+
+
+def change_to_dict(change: Change) -> dict[str, object]:
+    """JSON-able form of a change (stable keys)."""
+    return {
+        "code": change.code,
+        "symbol": change.symbol,
+        "aliases": list(change.aliases),
+        "new_symbol": change.new_symbol,
+        "message": change.message,
+        "breaking": change.breaking,
+        "allowed": change.allowed,
+        "allow_reason": change.allow_reason,
+        "path": change.path,
+        "line": change.line,
+        "param": change.param,
+        "before": change.before,
+        "after": change.after,
+        "call_sites": [
+            {"path": s.path, "line": s.line, "column": s.column, "status": s.status, "caller": s.caller}
+            for s in change.call_sites
+        ],
+    }
+
+
+def diff_to_dict(diff: ContractDiff) -> dict[str, object]:
+    check = diff.version_check
+    return {
+        "bump": diff.bump,
+        "base_version": diff.base_version,
+        "head_version": diff.head_version,
+        "version_check": None
+        if check is None
+        else {"base": check.base, "head": check.head, "actual": check.actual, "ok": check.ok, "message": check.message},
+        "breaking": len(diff.breaking),
+        "changes": [change_to_dict(c) for c in diff.changes],
+    }

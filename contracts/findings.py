@@ -1,0 +1,79 @@
+"""Contract changes as report findings, so every renderer and the bot show them like rule findings.
+
+Severity: a flip with a call site still in the old style is the exact incident, an error at that
+call site; any other breaking change is a warning at the definition (governance decides whether it
+may merge); compatible and approved changes are info.
+"""
+
+from __future__ import annotations
+
+from contracts.codes import CHANGE_CODES
+from contracts.model import Change, ContractDiff
+from rules.model import Finding, Severity
+
+_FLIPS = frozenset({"AG202", "AG203", "AG204", "AG205"})
+
+
+def diff_findings(diff: ContractDiff) -> list[Finding]:
+    findings: list[Finding] = []
+    for change in diff.changes:
+        findings.append(_at_definition(change))
+        if change.code in _FLIPS and not change.allowed:
+            findings.extend(_at_call_sites(change))
+    return sorted(findings, key=lambda f: f.sort_key)
+
+
+def _severity(change: Change) -> Severity:
+    if change.allowed or not change.breaking:
+        return Severity.INFO
+    if change.code in _FLIPS and change.old_style_sites:
+        return Severity.ERROR
+    return Severity.WARNING
+
+
+def _at_definition(change: Change) -> Finding:
+    message = change.message
+    if change.aliases:
+        message += f" (also public as {', '.join(change.aliases)})"
+    if change.allowed:
+        message += f" (approved: {change.allow_reason})"
+    elif change.old_style_sites:
+        n = len(change.old_style_sites)
+        message += f"; {n} call site{'s' if n != 1 else ''} still use the old style"
+    return Finding(
+        code=change.code,
+        name=CHANGE_CODES[change.code].name,
+        message=message,
+        path=change.path,
+        line=max(change.line, 1),
+        column=1,
+        end_line=max(change.line, 1),
+        end_column=1,
+        severity=_severity(change),
+    )
+
+
+def _at_call_sites(change: Change) -> list[Finding]:
+    hint = {
+        "AG202": "add `await` (or schedule it as a task)",
+        "AG203": "remove the `await`",
+        "AG204": "iterate with `async for`",
+        "AG205": "iterate with plain `for`",
+    }[change.code]
+    out = []
+    for site in change.old_style_sites:
+        out.append(
+            Finding(
+                code=change.code,
+                name=CHANGE_CODES[change.code].name,
+                message=f"call to {change.symbol} still uses the old style: {change.message}; {hint}",
+                path=site.path,
+                line=site.line,
+                column=site.column,
+                end_line=site.line,
+                end_column=site.column,
+                severity=Severity.ERROR,
+                chain=(change.symbol,),
+            )
+        )
+    return out

@@ -1,0 +1,171 @@
+"""Who breaks: the call sites of each breaking change, and whether the PR already updated them.
+
+Call sites come from the analyzer's project index (`rules.callsites.find_call_sites`), which
+resolves plain names, module attributes, `self.`/`cls.` and annotated attributes across modules.
+For a flip the verdict comes from how the result is used (awaited or not); for a parameter change,
+from the call's own arguments (read with `ast` from the head tree).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from contracts.model import Change, ContractDiff, ImpactSite, ImpactStatus, Param
+
+# usages under which a call to a newly async function is already correct
+_ASYNC_OK_USAGES = frozenset({"await", "scheduled", "returned"})
+_PARAM_CODES = frozenset({"AG206", "AG207", "AG208", "AG209", "AG210", "AG211", "AG212", "AG213"})
+
+
+def normalize_changed_lines(changed_lines: Mapping[str, Any] | None) -> dict[str, set[int]]:
+    """Accept {path: set of lines} or {path: FileDiff-like with `added_lines`}."""
+    out: dict[str, set[int]] = {}
+    for path, value in (changed_lines or {}).items():
+        lines = getattr(value, "added_lines", value)
+        out[str(path)] = {int(n) for n in lines}
+    return out
+
+
+def attach_impact(
+    diff: ContractDiff,
+    head_index: Any,
+    changed_lines: Mapping[str, Any] | None = None,
+    head_root: Path | None = None,
+) -> ContractDiff:
+    """Fill `Change.call_sites` for breaking changes whose symbol still exists in head."""
+    from rules.callsites import find_call_sites
+
+    changed = normalize_changed_lines(changed_lines)
+    targets = {c.defined_in for c in diff.changes if c.breaking and c.defined_in}
+    if not targets or head_index is None:
+        return diff
+    sites_by_target = find_call_sites(head_index, targets)
+    root = head_root or _index_root(head_index)
+    calls = _CallReader(root)
+    for change in diff.changes:
+        if not change.breaking or not change.defined_in:
+            continue
+        out: list[ImpactSite] = []
+        for site in sites_by_target.get(change.defined_in, []):
+            touched = site.line in changed.get(site.path, set())
+            status = _status(change, site, touched, calls)
+            if status is not None:
+                out.append(
+                    ImpactSite(
+                        path=site.path,
+                        line=site.line,
+                        column=site.column,
+                        status=status,
+                        caller=str(getattr(site, "caller", "")),
+                        usage=str(getattr(site, "usage", "")),
+                    )
+                )
+        change.call_sites = sorted(set(out), key=lambda s: (s.path, s.line, s.column))
+    return diff
+
+
+def _index_root(index: Any) -> Path | None:
+    root = getattr(index, "root", None)
+    return Path(root) if root is not None else None
+
+
+def _status(change: Change, site: Any, touched: bool, calls: _CallReader) -> ImpactStatus | None:
+    """"old-style", "updated", or None when this call is not affected by the change at all."""
+    usage = str(getattr(site, "usage", ""))
+    awaited = bool(getattr(site, "awaited", False)) or usage == "await"
+    if change.code == "AG202":
+        return "updated" if usage in _ASYNC_OK_USAGES else "old-style"
+    if change.code == "AG203":
+        return "old-style" if awaited else "updated"
+    if change.code in _PARAM_CODES and change.old is not None and change.new is not None:
+        call = calls.find(site)
+        if call is not None:
+            affected = _param_affected(change, call)
+            if affected is not None:
+                if affected:
+                    return "old-style"
+                return "updated" if touched else None
+    return "updated" if touched else "old-style"
+
+
+def _param_affected(change: Change, call: ast.Call) -> bool | None:
+    """Does this call still use the old calling convention? None when it cannot be told."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    assert change.old is not None and change.new is not None
+    old_pos = [p for p in _explicit(change.old) if p.kind in ("positional_only", "positional_or_keyword")]
+    new_params = _explicit(change.new)
+    new_pos = [p for p in new_params if p.kind in ("positional_only", "positional_or_keyword")]
+    n_positional = len(call.args)
+    keywords = {k.arg for k in call.keywords if k.arg is not None}
+    name = change.param
+    old_index = next((i for i, p in enumerate(old_pos) if p.name == name), None)
+    new_index = next((i for i, p in enumerate(new_pos) if p.name == name), None)
+    passed_positionally = old_index is not None and n_positional > old_index
+    code = change.code
+    if code in ("AG206", "AG207"):
+        return (name in keywords) or passed_positionally
+    if code in ("AG210", "AG213"):
+        supplied = (name in keywords) or (new_index is not None and n_positional > new_index)
+        return not supplied
+    if code == "AG209":
+        new_param = next((p for p in new_params if p.name == name), None)
+        if new_param is None:
+            return None
+        if new_param.kind == "keyword_only":
+            return passed_positionally
+        if new_param.kind == "positional_only":
+            return name in keywords
+        return None
+    if code == "AG208":
+        return old_index is not None and n_positional > min(old_index, new_index if new_index is not None else 0)
+    if code == "AG211":
+        return n_positional > len(old_pos)
+    if code == "AG212":
+        accepted = {p.name for p in new_params if p.kind in ("positional_or_keyword", "keyword_only")}
+        return bool(keywords - accepted)
+    return None
+
+
+def _explicit(symbol: Any) -> tuple[Param, ...]:
+    from contracts.compare import explicit_params
+
+    return explicit_params(symbol)
+
+
+class _CallReader:
+    """Finds the `ast.Call` a call site points at, parsing each head file once."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self.trees: dict[str, list[ast.Call] | None] = {}
+
+    def find(self, site: Any) -> ast.Call | None:
+        if self.root is None:
+            return None
+        calls = self._calls(site.path)
+        if not calls:
+            return None
+        on_line = [c for c in calls if c.lineno == site.line]
+        exact = [c for c in on_line if c.col_offset + 1 == site.column or c.col_offset == site.column]
+        if len(exact) == 1:
+            return exact[0]
+        return on_line[0] if len(on_line) == 1 else None
+
+    def _calls(self, path: str) -> list[ast.Call] | None:
+        if path not in self.trees:
+            assert self.root is not None
+            try:
+                tree = ast.parse((self.root / path).read_text(encoding="utf-8"))
+            except (OSError, SyntaxError, ValueError, UnicodeDecodeError):
+                self.trees[path] = None
+            else:
+                self.trees[path] = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+        return self.trees[path]
+
+
+def sites_in(changes: Iterable[Change]) -> list[ImpactSite]:
+    return [s for c in changes for s in c.call_sites]
