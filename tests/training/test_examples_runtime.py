@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.training import Example, Page, rule_pages
+from checks.training import Example, Page, kb_pages, rule_pages
 
 RUNTIME_PAGES = [p for p in rule_pages() if p.kind == "rule" and p.meta.get("runtime")]
 
@@ -79,3 +79,20 @@ def test_contract_example_runs_before_and_breaks_after_as_claimed(page: Page, tm
         assert runtime["error"] in page.sections["Why it breaks callers"]
     else:
         assert after.returncode == 0, out
+
+
+KB_EXAMPLES = [(p, ex) for p in kb_pages() for ex in p.examples]
+
+
+def test_every_kb_page_has_a_runnable_example() -> None:
+    assert {p.slug for p, _ in KB_EXAMPLES} == {p.slug for p in kb_pages()}
+
+
+@pytest.mark.parametrize("page,example", KB_EXAMPLES, ids=lambda v: getattr(v, "slug", ""))
+def test_kb_example_runs_clean(page: Page, example: Example, tmp_path: Path) -> None:
+    assert example.title == "good"
+    proc = _run(example, tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out and "never awaited" not in out and "Task was destroyed" not in out, out
+    assert proc.stdout.strip(), "a KB example prints what it demonstrates"

@@ -1,0 +1,5 @@
+"""The static training site (`asyncguard training build`)."""
+
+from checks.site.builder import SiteError, build_site
+
+__all__ = ["SiteError", "build_site"]
