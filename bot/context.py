@@ -1,0 +1,154 @@
+"""The running bot's shared pieces, built at start-up and handed to every handler as `bot=`.
+
+Handlers are dispatched as `router.dispatch(event, gh, bot=BotContext, governance=GovernanceContext)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.github import GitHubApp, GitHubClient, RetryPolicy
+from bot.metrics import BotMetrics
+from bot.scheduler import PRKey, RunRequest, Scheduler
+from bot.settings import BotSettings
+from bot.snapshots import Limits, SnapshotCache
+
+log = logging.getLogger("asyncguard.bot")
+
+RUN_TIMEOUT = 900.0
+
+
+def _default_run_pr() -> Callable[..., Any]:
+    from checks.pipeline import run_pr
+
+    return run_pr
+
+
+class BotContext:
+    def __init__(self, settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> None:
+        self.settings = settings
+        self.data_dir = Path(settings.data_dir)
+        self.metrics = BotMetrics()
+        self.run_pr: Callable[..., Any] = run_pr or _default_run_pr()
+        self.training_url = settings.training_url
+        self.clean_conclusion = settings.clean_conclusion
+        self.settings_run_timeout = RUN_TIMEOUT
+        self.session: aiohttp.ClientSession | None = None
+        self.github: GitHubApp | None = None
+        self.snapshots = SnapshotCache(
+            self.data_dir / "snapshots",
+            Limits(settings.tarball_max_bytes, settings.extract_max_bytes, settings.extract_max_files,
+                   settings.snapshot_cache_bytes),
+        )
+        self.scheduler = Scheduler(
+            create_check=self.create_check,
+            run=self.run,
+            supersede=self.supersede,
+            debounce=settings.debounce_seconds,
+            max_concurrent=settings.max_concurrent_runs,
+        )
+        self._bot_login: str | None = None
+        self._store: Any = None
+
+    async def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.session = aiohttp.ClientSession()
+        if self.settings.configured:
+            assert self.settings.app_id is not None and self.settings.private_key is not None
+            self.github = GitHubApp(
+                session=self.session,
+                app_id=self.settings.app_id,
+                private_key=self.settings.private_key,
+                base_url=self.settings.github_api_url,
+                metrics=self.metrics,
+                policy=RetryPolicy(
+                    max_retries=self.settings.max_retries,
+                    backoff_base=self.settings.backoff_base,
+                    max_rate_wait=self.settings.max_rate_wait,
+                    request_timeout=self.settings.request_timeout,
+                    write_spacing=self.settings.write_spacing,
+                ),
+            )
+
+    async def close(self) -> None:
+        await self.scheduler.close()
+        if self.session is not None:
+            await self.session.close()
+        if self._store is not None:
+            self._store.close()
+
+    def github_client(self, installation_id: int) -> GitHubClient:
+        if self.github is None:
+            raise RuntimeError("the GitHub App is not configured")
+        return self.github.client(installation_id)
+
+    async def bot_login(self) -> str | None:
+        """`<app-slug>[bot]`, the author of our review comments (None if GitHub will not say)."""
+        if self._bot_login is None and self.github is not None:
+            try:
+                app = await self.github.client(None).getitem("/app")
+                self._bot_login = f"{app['slug']}[bot]"
+            except Exception:
+                log.warning("could not read the App's slug; matching our comments by fingerprint only")
+                return None
+        return self._bot_login
+
+    def governance_store(self) -> Any:
+        if self._store is None:
+            from bot.governance.audit_store import AuditStore
+
+            self._store = AuditStore.in_data_dir(self.data_dir)
+        return self._store
+
+    def governance_context(self, installation_id: int | None) -> Any:
+        """E's GovernanceContext, with `rerun` bound to this installation's scheduler."""
+        from bot.governance.context import GovernanceContext
+
+        async def rerun(repo: str, number: int, head_sha: str) -> None:
+            if installation_id is not None:
+                await self.scheduler.request(PRKey(installation_id, repo, number), head_sha, "command")
+
+        return GovernanceContext(store=self.governance_store(), rerun=rerun)
+
+    # ---- scheduler callbacks ------------------------------------------------------------
+    async def create_check(self, key: PRKey, head_sha: str) -> int | None:
+        from bot.pr_run import CHECK_NAME, now_iso
+
+        gh = self.github_client(key.installation_id)
+        try:
+            data = await gh.post(f"/repos/{key.repo}/check-runs", data={
+                "name": CHECK_NAME, "head_sha": head_sha, "status": "in_progress", "started_at": now_iso(),
+                "external_id": f"{key.repo}#{key.number}",
+                "output": {"title": "Analyzing…", "summary": f"asyncguard is checking `{head_sha[:7]}`."},
+            })
+        except Exception:
+            log.exception("could not create the check run for %s@%s", key.repo, head_sha[:7])
+            return None
+        return int(data["id"])
+
+    async def run(self, req: RunRequest, latest_head: Callable[[], str]) -> None:
+        from bot.pr_run import PRRun
+
+        if req.check_run_id is None:
+            # GitHub refused even the in_progress check run: try once more now, else give up
+            req.check_run_id = await self.create_check(req.key, req.head_sha)
+        await PRRun(self, req, latest_head).execute()
+
+    async def supersede(self, req: RunRequest, newer: str) -> None:
+        from bot.pr_run import PRRun
+
+        await PRRun(self, req, lambda: newer).complete_superseded(newer)
+
+    async def idle(self) -> None:
+        """Wait until no PR run is queued or running."""
+        await self.scheduler.drain()
+        await asyncio.sleep(0)
+
+
+

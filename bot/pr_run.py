@@ -1,0 +1,296 @@
+"""One PR run: snapshots of base and head, the shared `checks` pipeline, and the results posted.
+
+Order of work: the check run already exists (`in_progress`, created by the scheduler); fetch
+the PR, snapshot both commits by sha, read `.asyncguard.yml` from the BASE, run
+`checks.pipeline.run_pr` in a thread, post annotations in batches of 50, sync the review
+suggestions, complete the check run, then hand the Report to governance. Any failure completes
+the check run with an explanation; a run whose head is no longer the PR's ends `neutral`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gidgethub import BadRequest, GitHubException
+
+from bot import output, review
+from bot.github import GitHubClient, GitHubUnavailable
+from bot.scheduler import RunRequest
+from bot.snapshots import SnapshotError
+from checks.diffparse import FileDiff, parse_unified_diff
+from checks.fingerprint import fingerprints
+from checks.pipeline import on_lines
+from checks.render.summary import GITHUB_SUMMARY_LIMIT
+from checks.report import Report
+from rules.model import Finding, Severity
+
+if TYPE_CHECKING:
+    from bot.context import BotContext
+
+log = logging.getLogger("asyncguard.pr_run")
+
+CHECK_NAME = "asyncguard"
+CONFIG_FILE = ".asyncguard.yml"
+SUMMARY_ROOM = GITHUB_SUMMARY_LIMIT - 4000  # the bot's own lines around the report's summary
+
+
+class Superseded(Exception):
+    def __init__(self, newer: str) -> None:
+        super().__init__(newer)
+        self.newer = newer
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def changed_from_files(files: list[dict[str, Any]]) -> dict[str, FileDiff]:
+    """pulls/list-files entries -> FileDiff per path (via the same diff parser as the CLI).
+
+    Files without a `patch` (binary, too large) still count as changed files, with no lines.
+    """
+    chunks: list[str] = []
+    changed: dict[str, FileDiff] = {}
+    for f in files:
+        if f.get("status") == "removed":
+            continue
+        path = f["filename"]
+        old = f.get("previous_filename") or path
+        patch = f.get("patch")
+        if not patch:
+            changed[path] = FileDiff(new_file=f.get("status") == "added", old_path=f.get("previous_filename"))
+            continue
+        source = "/dev/null" if f.get("status") == "added" else f"a/{old}"
+        chunks.append(f"diff --git a/{old} b/{path}\n--- {source}\n+++ b/{path}\n{patch.rstrip(chr(10))}\n")
+    changed.update(parse_unified_diff("".join(chunks)))
+    return changed
+
+
+def blocking_findings(findings: list[Finding], changed: dict[str, FileDiff]) -> list[Finding]:
+    """Errors on lines the PR changed, and errors at call sites it broke (contract findings)."""
+    out = []
+    for f in findings:
+        if f.severity is not Severity.ERROR:
+            continue
+        diff = changed.get(f.path)
+        if f.code.startswith("AG2") or (diff is not None and on_lines(f, diff.added_lines)):
+            out.append(f)
+    return out
+
+
+def _explain(exc: BaseException) -> tuple[str, str | None]:
+    """(what went wrong, a hint) in words for the check run."""
+    if isinstance(exc, SnapshotError):
+        return f"The source snapshot could not be used: {exc}.", None
+    if isinstance(exc, GitHubUnavailable):
+        return f"GitHub did not answer after several retries ({exc}).", "This is usually temporary."
+    if isinstance(exc, GitHubException):
+        status = getattr(exc, "status_code", None)
+        return f"GitHub refused a request ({int(status) if status else '?'}: {exc}).", None
+    if isinstance(exc, TimeoutError):
+        return "The run took too long and was stopped.", None
+    return f"The analysis failed: `{exc.__class__.__name__}: {str(exc)[:500]}`.", "Please report this with the commit sha."
+
+
+class PRRun:
+    """Everything one run needs; `execute` never raises (except cancellation)."""
+
+    def __init__(self, ctx: BotContext, req: RunRequest, latest_head: Callable[[], str]) -> None:
+        self.ctx = ctx
+        self.req = req
+        self.latest_head = latest_head
+        self.repo = req.key.repo
+        self.number = req.key.number
+        self.gh: GitHubClient = ctx.github_client(req.key.installation_id)
+        self.started = time.monotonic()
+        self.base_sha = ""
+        self.notes: list[str] = []
+
+    @property
+    def run_url(self) -> str:
+        return f"/repos/{self.repo}/check-runs/{self.req.check_run_id}"
+
+    def _check_current(self) -> None:
+        latest = self.latest_head()
+        if latest and latest != self.req.head_sha:
+            raise Superseded(latest)
+
+    async def execute(self) -> str:
+        """Run and post; returns the conclusion."""
+        conclusion = "failure"
+        try:
+            async with asyncio.timeout(self.ctx.settings_run_timeout):
+                conclusion = await self._run()
+        except Superseded as sup:
+            conclusion = "neutral"
+            await self.complete_superseded(sup.newer)
+        except asyncio.CancelledError:
+            await self._complete_quietly(
+                "cancelled", "Run stopped", "asyncguard stopped before this run finished (restart or shutdown); "
+                "re-run the check to get a result."
+            )
+            raise
+        except Exception as exc:
+            log.exception("PR run %s#%s@%s failed", self.repo, self.number, self.req.head_sha[:7])
+            what, hint = _explain(exc)
+            summary = output.render_check_summary(
+                error=what, hint=hint, head_sha=self.req.head_sha, base_sha=self.base_sha,
+                duration=time.monotonic() - self.started,
+            )
+            conclusion = "timed_out" if isinstance(exc, TimeoutError) else "failure"
+            await self._complete_quietly(conclusion, "asyncguard could not finish", summary)
+        self.ctx.metrics.runs.inc(conclusion=conclusion)
+        self.ctx.metrics.jobs.observe(time.monotonic() - self.started, kind="pr_run", outcome=conclusion)
+        return conclusion
+
+    async def _complete_quietly(self, conclusion: str, title: str, summary: str) -> None:
+        if self.req.check_run_id is None:
+            return
+        try:
+            await self.gh.patch(self.run_url, data={
+                "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
+                "output": {"title": output.clip_title(title), "summary": summary},
+            })
+        except Exception:
+            log.exception("could not complete check run %s", self.req.check_run_id)
+
+    async def complete_superseded(self, newer: str) -> None:
+        summary = output.render_check_summary(superseded_by=newer, head_sha=self.req.head_sha, base_sha=self.base_sha)
+        await self._complete_quietly("neutral", f"Superseded by {newer[:7]}", summary)
+
+    async def _run(self) -> str:
+        pull: dict[str, Any] = await self.gh.getitem(f"/repos/{self.repo}/pulls/{self.number}")
+        if pull["head"]["sha"] != self.req.head_sha:
+            raise Superseded(pull["head"]["sha"])
+        self.base_sha = pull["base"]["sha"]
+        if pull.get("state") != "open":
+            await self._complete_quietly("neutral", "Pull request closed", "The pull request was closed before this run.")
+            return "neutral"
+        snaps = self.ctx.snapshots
+        head_root = await snaps.get(self.gh, self.repo, self.req.head_sha)
+        base_root = await snaps.get(self.gh, self.repo, self.base_sha)
+        files = [f async for f in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/files?per_page=100")]
+        changed = changed_from_files(files)
+        repo_config = await asyncio.to_thread(self._repo_config, base_root)
+        settings = self._settings(repo_config)
+        self._check_current()
+        report: Report = await asyncio.to_thread(
+            self.ctx.run_pr, base_root, head_root, changed, settings,
+            annotate=repo_config.annotate, extra_checklist=tuple(repo_config.checklist_extra),
+        )
+        await asyncio.to_thread(snaps.evict, frozenset({head_root, base_root}))
+        self._check_current()
+        return await self._post(pull, report, changed, head_root, settings, repo_config)
+
+    def _repo_config(self, base_root: Path) -> Any:
+        from bot.governance.repo_config import load_repo_config
+
+        path = base_root / CONFIG_FILE
+        text: str | None = None
+        if path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                self.notes.append(f"`{CONFIG_FILE}` could not be read ({exc.__class__.__name__}); defaults used")
+        return load_repo_config(text)
+
+    def _settings(self, repo_config: Any) -> Any:
+        from checks.config import Settings
+
+        settings = repo_config.settings if repo_config.settings is not None else Settings()
+        cache = self.ctx.data_dir / "index-cache" / self.repo.replace("/", "__")
+        training = settings.training_url or self.ctx.training_url
+        return replace(settings, cache_dir=str(cache), training_url=training)
+
+    async def _post(
+        self, pull: dict[str, Any], report: Report, changed: dict[str, FileDiff], head_root: Path, settings: Any,
+        repo_config: Any,
+    ) -> str:
+        base_url = settings.training_url
+        blocking = blocking_findings(report.findings, changed)
+        conclusion = "failure" if blocking else self.ctx.clean_conclusion
+        title, body = output.report_summary(report, base_url, SUMMARY_ROOM)
+        notes: list[str] = list(self.notes)
+
+        # annotations, 50 a request; a rejected batch does not lose the others
+        batches = list(output.annotation_batches(report.findings, base_url))
+        rejected = 0
+        for i, batch in enumerate(batches, 1):
+            try:
+                await self.gh.patch(self.run_url, data={"output": {
+                    "title": output.clip_title(title),
+                    "summary": f"Posting annotations ({i}/{len(batches)})…",
+                    "annotations": batch,
+                }})
+            except BadRequest as exc:
+                rejected += len(batch)
+                log.warning("annotation batch %d/%d rejected: %s", i, len(batches), exc)
+        if rejected:
+            notes.append(f"GitHub rejected {rejected} of {len(report.findings)} annotations; they are listed in the summary counts.")
+
+        self._check_current()
+        review_note = await self._sync_review(report, changed, head_root, base_url)
+        self._check_current()
+        summary = output.render_check_summary(
+            blocking=len(blocking), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
+            review=review_note, annotation_notes=notes, head_sha=self.req.head_sha, base_sha=self.base_sha,
+            duration=time.monotonic() - self.started,
+        )
+        await self.gh.patch(self.run_url, data={
+            "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
+            "output": {"title": output.clip_title(title), "summary": summary},
+        })
+        await self._governance(pull, report, repo_config)
+        return conclusion
+
+    async def _sync_review(self, report: Report, changed: dict[str, FileDiff], head_root: Path, base_url: str | None) -> str:
+        fps = fingerprints(report.findings, head_root)
+        suggestions = review.build_suggestions(report.findings, fps, head_root, changed, base_url)
+        existing = [c async for c in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/comments?per_page=100")]
+        plan = review.plan_review(suggestions, existing, await self.ctx.bot_login())
+        deleted = 0
+        for cid in plan.delete:
+            try:
+                await self.gh.delete(f"/repos/{self.repo}/pulls/comments/{cid}")
+                deleted += 1
+            except BadRequest as exc:
+                if getattr(exc, "status_code", None) != 404:
+                    raise
+        posted = 0
+        note = ""
+        if plan.post:
+            try:
+                await self.gh.post(f"/repos/{self.repo}/pulls/{self.number}/reviews",
+                                   data=review.review_payload(self.req.head_sha, plan.post))
+                posted = len(plan.post)
+            except BadRequest as exc:
+                log.warning("review rejected for %s#%s: %s", self.repo, self.number, exc)
+                note = " GitHub rejected the review; the fixes remain as annotations."
+        parts = []
+        if posted:
+            parts.append(f"{posted} suggested fix{'es' if posted != 1 else ''} posted as review comments")
+        if plan.kept:
+            parts.append(f"{plan.kept} already on the pull request")
+        if deleted:
+            parts.append(f"{deleted} outdated comment{'s' if deleted != 1 else ''} removed")
+        if plan.over_limit:
+            parts.append(f"{plan.over_limit} more left as annotations (at most {review.MAX_COMMENTS} a review)")
+        return ("; ".join(parts) + "." if parts else "") + note
+
+    async def _governance(self, pull: dict[str, Any], report: Report, repo_config: Any) -> None:
+        try:
+            from bot.governance.gate import after_pr_run
+
+            await after_pr_run(
+                self.gh, store=self.ctx.governance_store(), repo_full_name=self.repo, pull=pull,
+                head_sha=self.req.head_sha, report=report, repo_config=repo_config,
+            )
+        except Exception:  # governance posts its own check; a failure there must not undo ours
+            log.exception("governance after_pr_run failed for %s#%s", self.repo, self.number)
