@@ -1,0 +1,306 @@
+"""Classification of interface changes: every code the comparison emits, and the cases it must not flag."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from ct_helpers import write_tree
+
+from contracts.api import compare_trees
+from contracts.compare import CompareConfig, compare
+from contracts.extract import extract
+from contracts.model import AllowEntry, ContractDiff
+
+
+def diff_of(tmp_path: Path, base: Mapping[str, str], head: Mapping[str, str], **config: object) -> ContractDiff:
+    write_tree(tmp_path / "base", base)
+    write_tree(tmp_path / "head", head)
+    if config:
+        return compare(extract(tmp_path / "base"), extract(tmp_path / "head"), CompareConfig(**config))  # type: ignore[arg-type]
+    return compare_trees(tmp_path / "base", tmp_path / "head", analyze_head=False)
+
+
+def codes(diff: ContractDiff) -> list[tuple[str, str]]:
+    return sorted((c.code, c.symbol) for c in diff.changes)
+
+
+def one_module(text: str) -> dict[str, str]:
+    return {"pkg/__init__.py": "", "pkg/mod.py": text}
+
+
+# -- the headline: async flips, with and without annotations ------------------------------------
+
+
+def test_sync_to_async_flip_unannotated_is_breaking(tmp_path: Path) -> None:
+    diff = diff_of(tmp_path, one_module("def fetch(url):\n    return url\n"), one_module("async def fetch(url):\n    return url\n"))
+    assert codes(diff) == [("AG202", "pkg.mod.fetch")]
+    assert diff.changes[0].breaking and diff.bump == "major"
+    assert diff.changes[0].before == "def fetch(url)" and diff.changes[0].after == "async def fetch(url)"
+
+
+def test_async_to_sync_flip_of_annotated_method(tmp_path: Path) -> None:
+    base = one_module("class C:\n    async def get(self, k: str) -> int:\n        return 1\n")
+    head = one_module("class C:\n    def get(self, k: str) -> int:\n        return 1\n")
+    assert codes(diff_of(tmp_path, base, head)) == [("AG203", "pkg.mod.C.get")]
+
+
+def test_generator_flips(tmp_path: Path) -> None:
+    base = one_module("def rows():\n    yield 1\n\nasync def events():\n    yield 1\n")
+    head = one_module("async def rows():\n    yield 1\n\ndef events():\n    yield 1\n")
+    assert codes(diff_of(tmp_path, base, head)) == [("AG204", "pkg.mod.rows"), ("AG205", "pkg.mod.events")]
+
+
+def test_async_function_unchanged_is_not_reported(tmp_path: Path) -> None:
+    text = "async def a(x, *, y=1):\n    return x\n"
+    assert diff_of(tmp_path, one_module(text), one_module(text + "\n# a comment\n")).changes == []
+
+
+# -- parameters ---------------------------------------------------------------------------------
+
+
+def test_parameter_changes_each_have_their_code(tmp_path: Path) -> None:
+    base = one_module(
+        "def removed(a, b):\n    pass\n"
+        "def renamed(a, b):\n    pass\n"
+        "def reordered(a, b):\n    pass\n"
+        "def narrowed(a, b):\n    pass\n"
+        "def required(a):\n    pass\n"
+        "def star(a, *args):\n    pass\n"
+        "def kwstar(a, **kw):\n    pass\n"
+        "def lost_default(a=1):\n    pass\n"
+        "def changed_default(a=1):\n    pass\n"
+    )
+    head = one_module(
+        "def removed(a):\n    pass\n"
+        "def renamed(a, c):\n    pass\n"
+        "def reordered(b, a):\n    pass\n"
+        "def narrowed(a, *, b):\n    pass\n"
+        "def required(a, b):\n    pass\n"
+        "def star(a):\n    pass\n"
+        "def kwstar(a):\n    pass\n"
+        "def lost_default(a):\n    pass\n"
+        "def changed_default(a=2):\n    pass\n"
+    )
+    diff = diff_of(tmp_path, base, head)
+    got = {(c.code, c.symbol.rpartition(".")[2]) for c in diff.changes}
+    assert got == {
+        ("AG206", "removed"),
+        ("AG207", "renamed"),
+        ("AG208", "reordered"),
+        ("AG209", "narrowed"),
+        ("AG210", "required"),
+        ("AG211", "star"),
+        ("AG212", "kwstar"),
+        ("AG213", "lost_default"),
+        ("AG214", "changed_default"),
+    }
+    assert all(c.breaking for c in diff.changes)
+
+
+def test_compatible_parameter_changes(tmp_path: Path) -> None:
+    base = one_module(
+        "def opt(a):\n    pass\n"
+        "def widen(a, /, *, b):\n    pass\n"
+        "def default(a):\n    pass\n"
+    )
+    head = one_module(
+        "def opt(a, b=None, *args, **kw):\n    pass\n"
+        "def widen(a, b):\n    pass\n"
+        "def default(a=3):\n    pass\n"
+    )
+    diff = diff_of(tmp_path, base, head)
+    got = sorted({(c.code, c.symbol.rpartition(".")[2]) for c in diff.changes})
+    assert got == [("AG231", "opt"), ("AG232", "widen"), ("AG233", "default")]
+    assert not diff.breaking and diff.bump == "minor"
+
+
+def test_self_is_not_a_parameter_and_staticmethod_flip_is_reported(tmp_path: Path) -> None:
+    base = one_module("class C:\n    def m(self, x):\n        pass\n    def p(self):\n        return 1\n")
+    head = one_module(
+        "class C:\n    @staticmethod\n    def m(x):\n        pass\n    @property\n    def p(self):\n        return 1\n"
+    )
+    diff = diff_of(tmp_path, base, head)
+    assert codes(diff) == [("AG217", "pkg.mod.C.m"), ("AG217", "pkg.mod.C.p")]
+    assert "became a staticmethod" in diff.changes[0].message + diff.changes[1].message
+
+
+# -- defaults and annotations by meaning --------------------------------------------------------
+
+
+def test_defaults_compared_by_meaning(tmp_path: Path) -> None:
+    base = {"pkg/__init__.py": "", "pkg/consts.py": "ZERO = 0\n", "pkg/mod.py": "def f(a=0, b=0x10, c=None):\n    pass\n"}
+    head = {
+        "pkg/__init__.py": "",
+        "pkg/consts.py": "ZERO = 0\n",
+        "pkg/mod.py": "from pkg.consts import ZERO\n\ndef f(a=ZERO, b=16, c=None):\n    pass\n",
+    }
+    assert diff_of(tmp_path, base, head).changes == []
+
+
+def test_default_changed_to_a_different_constant_value(tmp_path: Path) -> None:
+    base = {"pkg/__init__.py": "ONE = 1\n", "pkg/mod.py": "def f(a=0):\n    pass\n"}
+    head = {"pkg/__init__.py": "ONE = 1\n", "pkg/mod.py": "from pkg import ONE\n\ndef f(a=ONE):\n    pass\n"}
+    assert codes(diff_of(tmp_path, base, head)) == [("AG214", "pkg.mod.f")]
+
+
+def test_annotation_spelling_widening_and_narrowing(tmp_path: Path) -> None:
+    base = one_module(
+        "from typing import MutableMapping, Optional, List\n"
+        "def same(a: Optional[int]) -> List[int]:\n    pass\n"
+        "def wide(a: MutableMapping[str, int], b: int) -> None:\n    pass\n"
+        "def narrow(a: int | None) -> None:\n    pass\n"
+    )
+    head = one_module(
+        "from collections.abc import Mapping\n"
+        "def same(a: int | None) -> list[int]:\n    pass\n"
+        "def wide(a: Mapping[str, int], b: int | str) -> None:\n    pass\n"
+        "def narrow(a: int) -> None:\n    pass\n"
+    )
+    diff = diff_of(tmp_path, base, head)
+    got = sorted((c.code, c.symbol.rpartition(".")[2], c.breaking) for c in diff.changes)
+    assert got == [("AG216", "narrow", True), ("AG234", "wide", False), ("AG234", "wide", False)]
+
+
+def test_annotation_changes_can_be_configured_non_breaking(tmp_path: Path) -> None:
+    base = one_module("def f(a: int) -> int:\n    pass\n")
+    head = one_module("def f(a: str) -> str:\n    pass\n")
+    strict = diff_of(tmp_path / "1", base, head)
+    lenient = diff_of(tmp_path / "2", base, head, annotations_breaking=False)
+    assert sorted(c.code for c in strict.breaking) == ["AG215", "AG216"]
+    assert lenient.breaking == [] and sorted(c.code for c in lenient.changes) == ["AG215", "AG216"]
+
+
+# -- removals, renames, moves, deprecations ------------------------------------------------------
+
+
+def test_removed_class_is_one_change_not_one_per_method(tmp_path: Path) -> None:
+    base = one_module("class Gone:\n    def a(self):\n        pass\n    def b(self):\n        pass\n\ndef keep():\n    pass\n")
+    head = one_module("def keep():\n    pass\n")
+    assert codes(diff_of(tmp_path, base, head)) == [("AG201", "pkg.mod.Gone")]
+
+
+def test_rename_is_one_change(tmp_path: Path) -> None:
+    base = one_module("def fetch_all(url, *, limit=10):\n    pass\n")
+    head = one_module("def fetch_many(url, *, limit=10):\n    pass\n")
+    diff = diff_of(tmp_path, base, head)
+    assert codes(diff) == [("AG220", "pkg.mod.fetch_all")]
+    assert diff.changes[0].new_symbol == "pkg.mod.fetch_many" and diff.changes[0].breaking
+
+
+def test_moved_and_reexported_is_not_breaking(tmp_path: Path) -> None:
+    base = {"pkg/__init__.py": "", "pkg/old.py": "def helper(x):\n    return x\n"}
+    head = {
+        "pkg/__init__.py": "",
+        "pkg/new.py": "def helper(x):\n    return x\n",
+        "pkg/old.py": "from pkg.new import helper\n",  # a shim module: only imports
+    }
+    diff = diff_of(tmp_path, base, head)
+    assert diff.breaking == []
+    assert ("AG201", "pkg.old.helper") not in codes(diff)
+
+
+def test_module_renamed_with_package_reexport_keeps_public_names(tmp_path: Path) -> None:
+    base = {"pkg/__init__.py": "from pkg.client import Client\n", "pkg/client.py": "class Client:\n    def get(self):\n        pass\n"}
+    head = {"pkg/__init__.py": "from pkg._impl import Client\n", "pkg/_impl.py": "class Client:\n    def get(self):\n        pass\n"}
+    diff = diff_of(tmp_path, base, head)
+    # the module pkg.client is gone (that is breaking for `import pkg.client`), but pkg.Client is intact
+    assert codes(diff) == [("AG201", "pkg.client")]
+
+
+def test_deprecated_alias_via_module_getattr_is_not_removed(tmp_path: Path) -> None:
+    base = {"pkg/__init__.py": "from pkg.core import OldName, Other\n", "pkg/core.py": "class OldName:\n    pass\n\nclass Other:\n    pass\n"}
+    head = {
+        "pkg/__init__.py": (
+            "import warnings\nfrom pkg.core import Other\n\n"
+            "def __getattr__(name):\n"
+            "    if name == 'OldName':\n"
+            "        warnings.warn('use Other', DeprecationWarning, stacklevel=2)\n"
+            "        return Other\n"
+            "    raise AttributeError(name)\n"
+        ),
+        "pkg/core.py": "class Other:\n    pass\n\ndef __getattr__(name):\n    import warnings\n    warnings.warn('gone', DeprecationWarning)\n    if name in {'OldName'}:\n        return Other\n    raise AttributeError(name)\n",
+    }
+    diff = diff_of(tmp_path, base, head)
+    assert diff.breaking == []
+    assert codes(diff) == [("AG235", "pkg.core.OldName")]  # one definition, reported once
+    assert diff.changes[0].aliases == ["pkg.OldName"]
+
+
+def test_lazy_import_deprecated_aliases_are_deprecations(tmp_path: Path) -> None:
+    """The websockets 14 pattern: `lazy_import(globals(), aliases=..., deprecated_aliases=...)`."""
+    base = {"pkg/__init__.py": "from pkg.legacy import Proto\n__all__ = ['Proto']\n", "pkg/legacy.py": "class Proto:\n    def send(self):\n        pass\n"}
+    head = {
+        "pkg/__init__.py": (
+            "from pkg.imports import lazy_import\n__all__ = ['Proto2']\n"
+            "lazy_import(globals(), aliases={'Proto2': '.new'}, deprecated_aliases={'Proto': '.legacy'})\n"
+        ),
+        "pkg/imports.py": "def lazy_import(namespace, aliases=None, deprecated_aliases=None):\n    pass\n",
+        "pkg/legacy.py": "class Proto:\n    def send(self):\n        pass\n",
+        "pkg/new.py": "class Proto2:\n    async def send(self):\n        pass\n",
+    }
+    diff = diff_of(tmp_path, base, head)
+    assert diff.breaking == []
+    assert ("AG235", "pkg.Proto") in codes(diff) and ("AG230", "pkg.Proto2") in codes(diff)
+
+
+def test_function_that_warns_is_deprecated_not_removed(tmp_path: Path) -> None:
+    base = one_module("def old(x):\n    return x\n")
+    head = one_module(
+        "import warnings\n\ndef old(x):\n    warnings.warn('use new', DeprecationWarning)\n    return new(x)\n\n"
+        "def new(x):\n    return x\n"
+    )
+    assert codes(diff_of(tmp_path, base, head)) == [("AG230", "pkg.mod.new"), ("AG235", "pkg.mod.old")]
+
+
+def test_a_warning_about_one_argument_does_not_deprecate_the_function(tmp_path: Path) -> None:
+    base = one_module("def f(x, loop=None):\n    return x\n")
+    head = one_module(
+        "import warnings\n\ndef f(x, loop=None):\n    if loop is not None:\n"
+        "        warnings.warn('loop is deprecated', DeprecationWarning)\n    return x\n"
+    )
+    assert diff_of(tmp_path, base, head).changes == []
+
+
+def test_module_values_and_private_names_are_never_reported(tmp_path: Path) -> None:
+    base = one_module("__version__ = '1.0'\nLIMIT = 3\n\ndef _private(a):\n    pass\n\nclass C:\n    def _hidden(self):\n        pass\n")
+    head = one_module("__version__ = '2.0'\nLIMIT = 4\n\ndef _private():\n    pass\n\nclass C:\n    pass\n")
+    assert diff_of(tmp_path, base, head).changes == []
+
+
+def test_dunder_all_decides_what_is_public(tmp_path: Path) -> None:
+    base = one_module("__all__ = ['a']\n\ndef a():\n    pass\n\ndef b():\n    pass\n")
+    head = one_module("__all__ = ['a']\n\ndef a():\n    pass\n")
+    assert diff_of(tmp_path, base, head).changes == []
+
+
+def test_inherited_method_moved_to_private_base_is_not_removed(tmp_path: Path) -> None:
+    base = one_module("class Client:\n    async def get(self, url):\n        pass\n")
+    head = one_module("class _Base:\n    async def get(self, url):\n        pass\n\nclass Client(_Base):\n    pass\n")
+    diff = diff_of(tmp_path, base, head)
+    assert [c.code for c in diff.changes] == ["AG237"]  # a base was added; nothing removed
+
+
+def test_base_class_removed_and_kind_changed(tmp_path: Path) -> None:
+    base = one_module("class A:\n    pass\n\nclass B(A):\n    pass\n\nclass make:\n    pass\n")
+    head = one_module("class A:\n    pass\n\nclass B:\n    pass\n\ndef make():\n    pass\n")
+    assert codes(diff_of(tmp_path, base, head)) == [("AG218", "pkg.mod.B"), ("AG219", "pkg.mod.make")]
+
+
+def test_reexported_definition_changes_are_reported_once(tmp_path: Path) -> None:
+    base = {"pkg/__init__.py": "from pkg.api import fetch\n", "pkg/api.py": "def fetch():\n    pass\n"}
+    head = {"pkg/__init__.py": "from pkg.api import fetch\n", "pkg/api.py": "async def fetch():\n    pass\n"}
+    diff = diff_of(tmp_path, base, head)
+    assert codes(diff) == [("AG202", "pkg.api.fetch")]
+    assert diff.changes[0].aliases == ["pkg.fetch"]
+
+
+def test_allowlist_approves_a_named_change(tmp_path: Path) -> None:
+    base = one_module("def f():\n    pass\n\ndef g():\n    pass\n")
+    head = one_module("async def f():\n    pass\n\nasync def g():\n    pass\n")
+    allow = (AllowEntry("AG202", "pkg.mod.f", "callers migrated in #12"),)
+    diff = diff_of(tmp_path, base, head, allow=allow)
+    assert [c.symbol for c in diff.breaking] == ["pkg.mod.g"]
+    approved = next(c for c in diff.changes if c.symbol == "pkg.mod.f")
+    assert approved.allowed and approved.allow_reason == "callers migrated in #12"
+    assert diff.bump == "major"  # an approved break is still a break for the version number
