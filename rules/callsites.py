@@ -15,7 +15,8 @@ from rules import catalog
 from rules.blocking import BlockingAnalysis
 from rules.checker import ModuleChecker
 from rules.index import Class, External, Func, ProjectIndex
-from rules.scope import Scope, build_scope, own_nodes
+from rules.scope import Scope, build_scope
+from rules.walk import ScopeInfo
 
 
 @dataclass(frozen=True)
@@ -39,21 +40,20 @@ class _SiteCollector(ModuleChecker):
         self.sites: dict[str, list[CallSite]] = {}
         self._caller: list[str] = [module]
 
-    def _walk_defs(self, body: list[ast.stmt], scope: Scope, cls: Class | None) -> None:
-        for node in own_nodes(body):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                fscope = build_scope(self.index, self.module, node, node.body, cls, scope)
-                prefix = f"{self._caller[-1]}."
-                self._caller.append(prefix + node.name)
-                self._check_body(node.body, fscope)
-                self._walk_defs(node.body, fscope, None)
-                self._caller.pop()
-            elif isinstance(node, ast.ClassDef):
+    def _check_children(self, info: ScopeInfo, scope: Scope, cls: Class | None) -> None:
+        for child in info.children:
+            node = child.node
+            name = getattr(node, "name", "<lambda>")
+            self._caller.append(f"{self._caller[-1]}.{name}")
+            if isinstance(node, ast.ClassDef):
                 inner = self._class_for(node, cls)
-                self._caller.append(f"{self._caller[-1]}.{node.name}")
-                self._check_body(node.body, Scope(self.index, self.module, inner, scope))
-                self._walk_defs(node.body, scope, inner)
-                self._caller.pop()
+                self._check_body(child, Scope(self.index, self.module, inner, scope))
+                self._check_children(child, scope, inner)
+            else:
+                fscope = build_scope(self.index, self.module, child, cls, scope)
+                self._check_body(child, fscope)
+                self._check_children(child, fscope, None)
+            self._caller.pop()
 
     def _check_await(self, node: ast.Await, scope: Scope) -> None:
         return

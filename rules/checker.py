@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rules import catalog
@@ -15,13 +14,13 @@ from rules.index import (
     ExternalInstance,
     Func,
     Instance,
-    Module,
     ProjectIndex,
     Value,
 )
 from rules.model import Finding, Fix, TextEdit
 from rules.registry import RULES
-from rules.scope import Scope, build_scope, own_nodes
+from rules.scope import Scope, build_scope
+from rules.walk import ScopeInfo, walk_module
 
 NOT_AWAITABLE_RETURN_WORDS = {"None", "str", "int", "float", "bool", "bytes", "dict", "list", "set", "tuple",
                               "Dict", "List", "Set", "Tuple", "Mapping", "Sequence", "Iterator", "Iterable",
@@ -53,6 +52,7 @@ class ModuleChecker:
         tree: ast.Module,
         lines: list[str],
         enabled: set[str],
+        walked: tuple[ScopeInfo, dict[int, ast.AST]] | None = None,
     ) -> None:
         self.index = index
         self.blocking = blocking
@@ -62,10 +62,9 @@ class ModuleChecker:
         self.lines = lines
         self.enabled = enabled
         self.findings: list[Finding] = []
-        self.parents: dict[int, ast.AST] = {}
-        for node in ast.walk(tree):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
+        if walked is None:
+            walked = walk_module(tree)
+        self.walked, self.parents = walked
 
     # -- positions -------------------------------------------------------------------------------
 
@@ -97,26 +96,26 @@ class ModuleChecker:
     # -- walking -----------------------------------------------------------------------------------
 
     def run(self) -> list[Finding]:
-        module_scope = build_scope(self.index, self.module, None, self.tree.body, None, None)
-        self._check_body(self.tree.body, module_scope)
-        self._walk_defs(self.tree.body, module_scope, None)
+        module_scope = build_scope(self.index, self.module, None, None, None)
+        self._check_body(self.walked, module_scope)
+        self._check_children(self.walked, module_scope, None)
         return self.findings
 
-    def _walk_defs(self, body: list[ast.stmt], scope: Scope, cls: Class | None) -> None:
-        for node in own_nodes(body):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                fscope = build_scope(self.index, self.module, node, node.body, cls, scope)
-                self._check_function(node, fscope, cls)
-                self._walk_defs(node.body, fscope, None)
-            elif isinstance(node, ast.ClassDef):
+    def _check_children(self, info: ScopeInfo, scope: Scope, cls: Class | None) -> None:
+        """Check the functions, lambdas and classes defined directly in `info`."""
+        for child in info.children:
+            node = child.node
+            if isinstance(node, ast.ClassDef):
                 inner_cls = self._class_for(node, cls)
                 self._check_class(node, inner_cls)
-                cscope = Scope(self.index, self.module, inner_cls, scope)
-                self._check_body(node.body, cscope)
-                self._walk_defs(node.body, scope, inner_cls)
-            elif isinstance(node, ast.Lambda):
-                lscope = build_scope(self.index, self.module, node, [], cls, scope)
-                self._check_expression(node.body, lscope)
+                self._check_body(child, Scope(self.index, self.module, inner_cls, scope))
+                self._check_children(child, scope, inner_cls)
+                continue
+            fscope = build_scope(self.index, self.module, child, cls, scope)
+            if isinstance(node, ast.AsyncFunctionDef) and not child.has_yield:
+                self._check_return_annotation(node)
+            self._check_body(child, fscope)
+            self._check_children(child, fscope, None)
 
     def _class_for(self, node: ast.ClassDef, outer: Class | None) -> Class | None:
         summary = self.index.module(self.module)
@@ -130,31 +129,17 @@ class ModuleChecker:
             return None
         return Class(self.module, info)
 
-    def _check_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope, cls: Class | None) -> None:
-        if isinstance(node, ast.AsyncFunctionDef):
-            self._check_return_annotation(node)
-        self._check_body(node.body, scope)
-
-    def _check_body(self, body: list[ast.stmt], scope: Scope) -> None:
-        for node in own_nodes(body):
-            if isinstance(node, ast.Call):
-                self._check_call(node, scope)
-            elif isinstance(node, ast.Await):
-                self._check_await(node, scope)
-            elif isinstance(node, ast.With | ast.AsyncWith):
-                for item in node.items:
-                    self._check_with_item(node, item, scope)
-            elif isinstance(node, ast.For | ast.AsyncFor):
-                self._check_for(node, node.iter, isinstance(node, ast.AsyncFor), scope)
-            elif isinstance(node, ast.comprehension):
-                self._check_for(node, node.iter, bool(node.is_async), scope)
-
-    def _check_expression(self, expr: ast.expr, scope: Scope) -> None:
-        for node in ast.walk(expr):
-            if isinstance(node, ast.Call):
-                self._check_call(node, scope)
-            elif isinstance(node, ast.Await):
-                self._check_await(node, scope)
+    def _check_body(self, info: ScopeInfo, scope: Scope) -> None:
+        for call in info.calls:
+            self._check_call(call, scope)
+        for node in info.awaits:
+            self._check_await(node, scope)
+        for stmt in info.withs:
+            for item in stmt.items:
+                self._check_with_item(stmt, item, scope)
+        for loop in info.fors:
+            is_async = isinstance(loop, ast.AsyncFor) or (isinstance(loop, ast.comprehension) and bool(loop.is_async))
+            self._check_for(loop, loop.iter, is_async, scope)
 
     # -- AG101 / AG110: coroutines that are never awaited -------------------------------------------
 
@@ -345,21 +330,13 @@ class ModuleChecker:
 
     def _use_of_variable(self, name: str, origin: ast.expr, scope: Scope, container: bool) -> Use:
         """Follow a local holding a coroutine (or a container of them) through the function."""
-        fn = scope.func_node
-        if fn is None:
+        info = scope.info
+        if info is None or scope.func_node is None:
             return Use("ok")
+        if _captured(info, name):
+            return Use("ok")  # a closure reads it: it may await it
         uses: list[Use] = []
-        for node in ast.walk(fn):
-            if node is fn:
-                continue
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node)):
-                    return Use("ok")  # captured by a closure: it may await it
-                continue
-            if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
-                continue
-            if not self._inside(node, fn):
-                continue
+        for node in info.loads.get(name, []):
             use = self._use_of(node, scope)
             if container:
                 if use.kind == "misuse" and use.detail.startswith("`."):
@@ -389,19 +366,9 @@ class ModuleChecker:
             child, cur = cur, self._parent(cur)
         return False
 
-    def _inside(self, node: ast.AST, fn: ast.AST) -> bool:
-        cur = self._parent(node)
-        while cur is not None:
-            if cur is fn:
-                return True
-            if isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                return False
-            cur = self._parent(cur)
-        return False
-
     def _await_fix(self, call: ast.Call, scope: Scope) -> Fix | None:
         """Insert `await` before the call (with parentheses where precedence needs them)."""
-        if not scope.is_async or not self._in_own_async_body(call, scope):
+        if not scope.is_async:
             return None
         line, col, end_line, end_col = self._span(call)
         parent = self._parent(call)
@@ -414,16 +381,6 @@ class ModuleChecker:
         else:
             edits = (TextEdit(line, col, line, col, "await "),)
         return Fix("Add `await`", edits)
-
-    def _in_own_async_body(self, node: ast.AST, scope: Scope) -> bool:
-        cur = self._parent(node)
-        while cur is not None and cur is not scope.func_node:
-            if isinstance(cur, ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef):
-                return False
-            if isinstance(cur, ast.GeneratorExp | ast.ListComp | ast.SetComp | ast.DictComp):
-                pass  # comprehensions inside async def may await
-            cur = self._parent(cur)
-        return cur is scope.func_node
 
     # -- AG102: await on a plain function's result --------------------------------------------------
 
@@ -547,7 +504,7 @@ class ModuleChecker:
             name = name[:57] + "..."
         if isinstance(stmt, ast.With) and kind == "async":
             fix = None
-            if scope.is_async and len(stmt.items) == 1 and self._in_own_async_body(stmt, scope):
+            if scope.is_async and len(stmt.items) == 1:
                 line, col, _, _ = self._span(stmt)
                 fix = Fix("Use `async with`", (TextEdit(line, col, line, col, "async "),))
             self.report("AG103", item.context_expr, f"`with` on `{name}`, an async-only context manager: "
@@ -601,7 +558,7 @@ class ModuleChecker:
             text = text[:57] + "..."
         if not is_async and kind == "async":
             fix = None
-            if isinstance(node, ast.For) and scope.is_async and self._in_own_async_body(node, scope):
+            if isinstance(node, ast.For) and scope.is_async:
                 line, col, _, _ = self._span(node)
                 fix = Fix("Use `async for`", (TextEdit(line, col, line, col, "async "),))
             self.report("AG105", iter_expr, f"`for` over `{text}`, an async iterable: use `async for`", fix)
@@ -611,7 +568,7 @@ class ModuleChecker:
     # -- AG107 / AG109 / AG111 ---------------------------------------------------------------------
 
     def _check_blocking(self, call: ast.Call, callee: Value, scope: Scope) -> None:
-        if "AG107" not in self.enabled or not self._in_own_async_body(call, scope):
+        if "AG107" not in self.enabled:
             return
         chain = self.blocking.chain_for(callee, direct=True)
         if not chain:
@@ -689,8 +646,6 @@ class ModuleChecker:
     def _check_return_annotation(self, node: ast.AsyncFunctionDef) -> None:
         if node.returns is None:
             return
-        if any(isinstance(n, ast.Yield | ast.YieldFrom) for n in own_nodes(node.body)):
-            return
         text = ast.unparse(node.returns)
         head = text.split("[", 1)[0].rsplit(".", 1)[-1]
         if head in {"Awaitable", "Coroutine", "Future", "Task"}:
@@ -730,10 +685,12 @@ def _name_node(stmt: ast.FunctionDef | ast.AsyncFunctionDef, checker: ModuleChec
     return node
 
 
-def iter_functions(tree: ast.Module) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield node
-
-
-__all__ = ["Module", "ModuleChecker"]
+def _captured(info: ScopeInfo, name: str) -> bool:
+    """Whether a scope nested in `info` reads `name` (a closure over the local)."""
+    pending = list(info.children)
+    while pending:
+        child = pending.pop()
+        if name in child.loads and name not in child.bound and name not in child.stores:
+            return True
+        pending.extend(child.children)
+    return False

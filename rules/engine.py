@@ -24,6 +24,7 @@ from rules.index import ProjectIndex, module_name_for
 from rules.model import Finding, Severity
 from rules.registry import RULES
 from rules.summary import ModuleSummary, summarize
+from rules.walk import ScopeInfo, walk_module
 
 CACHE_VERSION = 3
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -161,7 +162,7 @@ def analyze(
     notes: list[str] = []
     entries: dict[str, _FileEntry] = {}
     texts: dict[str, str] = {}
-    trees: dict[str, ast.Module] = {}
+    trees: dict[str, tuple[ast.Module, tuple[ScopeInfo, dict[int, ast.AST]]]] = {}
     seen_modules: set[str] = set()
 
     for path in all_files:
@@ -219,17 +220,19 @@ def analyze(
             findings.extend(hit[2])
             reused += 1
             continue
-        tree = trees.get(rel)
+        parsed = trees.get(rel)
         text = texts.get(rel)
-        if tree is None or text is None:
+        if parsed is None or text is None:
             try:
                 text = _decode((root / rel).read_bytes())
                 tree = ast.parse(text, filename=rel)
             except (OSError, SyntaxError, ValueError, UnicodeDecodeError) as exc:
                 notes.append(f"{rel}: changed or vanished during the run ({exc})")
                 continue
+            parsed = (tree, walk_module(tree))
         index.touched = {entry.module}
-        checker = ModuleChecker(index, blocking, entry.module, rel, tree, text.splitlines(), enabled)
+        checker = ModuleChecker(index, blocking, entry.module, rel, parsed[0], text.splitlines(), enabled,
+                                parsed[1])
         file_findings = checker.run()
         deps = {m: fingerprints[m] for m in index.touched if m in fingerprints}
         cache.findings[rel] = (entry.sha, deps, file_findings)
@@ -251,7 +254,7 @@ def _read_and_summarize(
     st: os.stat_result,
     cached: _FileEntry | None,
     texts: dict[str, str],
-    trees: dict[str, ast.Module],
+    trees: dict[str, tuple[ast.Module, tuple[ScopeInfo, dict[int, ast.AST]]]],
     notes: list[str],
 ) -> _FileEntry | None:
     module, is_package = module_name_for(root, path)
@@ -282,7 +285,8 @@ def _read_and_summarize(
                           (line, col, f"syntax error: {exc.msg}"))
     except (ValueError, RecursionError, MemoryError) as exc:
         return _FileEntry(st.st_mtime_ns, st.st_size, sha, module, None, (1, 1, f"cannot parse: {exc}"))
-    summary = summarize(tree, module, rel, is_package)
+    walked = walk_module(tree)
+    summary = summarize(tree, module, rel, is_package, walked[0])
     texts[rel] = text
-    trees[rel] = tree
+    trees[rel] = (tree, walked)
     return _FileEntry(st.st_mtime_ns, st.st_size, sha, module, summary, None)

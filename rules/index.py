@@ -8,11 +8,12 @@ annotations. Anything it cannot pin down resolves to None: rules report only wha
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rules import catalog
-from rules.summary import ClassInfo, FuncInfo, ModuleSummary
+from rules.summary import ClassInfo, FuncInfo, ModuleSummary, dotted
 
 BUILTINS = frozenset({"open", "print", "input", "range", "len", "str", "repr", "int", "float", "bool", "list",
                       "dict", "set", "tuple", "sorted", "enumerate", "zip", "reversed", "iter", "map", "filter",
@@ -85,12 +86,17 @@ class Coroutine:
 Value = Func | Class | Instance | Module | External | ExternalInstance | Coroutine
 
 
+@functools.lru_cache(maxsize=4096)
 def _annotation_target(text: str) -> ast.expr | None:
     """The single class an annotation names: `Optional[X]`, `X | None`, `"X"` -> X."""
     try:
         node: ast.expr = ast.parse(text, mode="eval").body
     except SyntaxError:
         return None
+    return annotation_target_node(node)
+
+
+def annotation_target_node(node: ast.expr) -> ast.expr | None:
     for _ in range(4):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             try:
@@ -249,14 +255,16 @@ class ProjectIndex:
             return self.annotation_value(module, text, depth)
         return None
 
-    def annotation_value(self, module: str, text: str | None, depth: int = 0) -> Value | None:
+    def annotation_value(self, module: str, text: str | ast.expr | None, depth: int = 0) -> Value | None:
         """An instance of the class an annotation names, if it names exactly one."""
-        if not text:
+        if text is None or text == "":
             return None
-        node = _annotation_target(text)
+        node = _annotation_target(text) if isinstance(text, str) else annotation_target_node(text)
         if node is None:
             return None
-        name = ast.unparse(node)
+        name = dotted(node)
+        if name is None:
+            return None
         target = self.resolve_dotted(module, name, depth + 1)
         if isinstance(target, Class):
             return Instance(target)

@@ -7,28 +7,13 @@ cannot be typed shadows the global of the same name (so it never resolves to the
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rules.index import Class, Coroutine, Func, Instance, ProjectIndex, Value
 from rules.summary import dotted
+from rules.walk import ScopeInfo
 
 UNKNOWN = object()
-
-
-def own_nodes(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node of a body, not descending into nested functions, lambdas or classes."""
-    stack: list[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            stack.extend(reversed(node.decorator_list))
-            stack.extend(d for d in node.args.defaults)
-            continue
-        if isinstance(node, ast.Lambda | ast.ClassDef):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 @dataclass
@@ -40,6 +25,7 @@ class Scope:
     names: dict[str, object] = field(default_factory=dict)  # name -> Value | UNKNOWN
     is_async: bool = False
     func_node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    info: ScopeInfo | None = None
 
     def lookup(self, name: str) -> Value | None:
         scope: Scope | None = self
@@ -88,103 +74,58 @@ class Scope:
         return None
 
 
-def _bind_targets(target: ast.expr, out: dict[str, list[object]], value: object) -> None:
-    if isinstance(target, ast.Name):
-        out.setdefault(target.id, []).append(value)
-    elif isinstance(target, ast.Tuple | ast.List):
-        for elt in target.elts:
-            _bind_targets(elt, out, UNKNOWN)
-    elif isinstance(target, ast.Starred):
-        _bind_targets(target.value, out, UNKNOWN)
-
-
 def build_scope(
     index: ProjectIndex,
     module: str,
-    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | None,
-    body: list[ast.stmt],
+    info: ScopeInfo | None,
     cls: Class | None,
     parent: Scope | None,
 ) -> Scope:
-    """Type the locals of a function (or, with node None, of a module/class body)."""
+    """Type the locals of a function or lambda (with info None: the module scope)."""
+    node = info.node if info is not None else None
+    func_node = node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None
     scope = Scope(index=index, module=module, cls=cls, parent=parent,
-                  is_async=isinstance(node, ast.AsyncFunctionDef),
-                  func_node=node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None)
-    if node is None:
-        return scope  # module scope: globals resolve through the index
-    bindings: dict[str, list[object]] = {}
+                  is_async=isinstance(node, ast.AsyncFunctionDef), func_node=func_node, info=info)
+    if info is None or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        return scope
+    if isinstance(node, ast.Lambda):
+        scope.names = {name: UNKNOWN for name in info.bound | info.stores}
+        return scope
     args = node.args
     positional = args.posonlyargs + args.args
-    decorators = [] if isinstance(node, ast.Lambda) else [dotted(d) or "" for d in node.decorator_list]
+    decorators = [dotted(d) or "" for d in node.decorator_list]
     is_static = any(d.endswith("staticmethod") for d in decorators)
     is_classmethod = any(d.endswith("classmethod") for d in decorators)
+    params: dict[str, object] = {}
     for i, a in enumerate(positional + args.kwonlyargs):
         value: object = UNKNOWN
         if i == 0 and cls is not None and not is_static and a in positional:
             value = Class(cls.module, cls.info) if is_classmethod else Instance(cls)
         elif a.annotation is not None:
-            ann = ast.unparse(a.annotation)
-            if isinstance(a.annotation, ast.Constant) and isinstance(a.annotation.value, str):
-                ann = a.annotation.value
-            resolved = index.annotation_value(module, ann)
+            resolved = index.annotation_value(module, a.annotation)
             value = resolved if resolved is not None else UNKNOWN
-        bindings.setdefault(a.arg, []).append(value)
-    for extra in (args.vararg, args.kwarg):
-        if extra is not None:
-            bindings.setdefault(extra.arg, []).append(UNKNOWN)
-    scope.names = {}  # filled below; evaluation of assignments may consult earlier ones
-    if isinstance(node, ast.Lambda):
-        scope.names = {k: UNKNOWN for k in bindings}
-        return scope
-
-    assignments: list[tuple[ast.expr, ast.expr | None, ast.expr | None]] = []
-    for sub in own_nodes(node.body):
-        if isinstance(sub, ast.Assign):
-            for t in sub.targets:
-                assignments.append((t, sub.value, None))
-        elif isinstance(sub, ast.AnnAssign):
-            assignments.append((sub.target, sub.value, sub.annotation))
-        elif isinstance(sub, ast.AugAssign | ast.For | ast.AsyncFor):
-            _bind_targets(sub.target, bindings, UNKNOWN)
-        elif isinstance(sub, ast.withitem) and sub.optional_vars is not None:
-            _bind_targets(sub.optional_vars, bindings, UNKNOWN)
-        elif isinstance(sub, ast.NamedExpr):
-            assignments.append((sub.target, sub.value, None))
-        elif isinstance(sub, ast.ExceptHandler) and sub.name:
-            bindings.setdefault(sub.name, []).append(UNKNOWN)
-        elif isinstance(sub, ast.comprehension):
-            _bind_targets(sub.target, bindings, UNKNOWN)
-        elif isinstance(sub, ast.Import | ast.ImportFrom):
-            for alias in sub.names:
-                bindings.setdefault((alias.asname or alias.name).split(".")[0], []).append(UNKNOWN)
-        elif isinstance(sub, ast.Global | ast.Nonlocal):
-            for n in sub.names:
-                bindings.setdefault(n, []).append(UNKNOWN)
-        elif isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and sub is not node:
-            bindings.setdefault(sub.name, []).append(UNKNOWN)
-        elif isinstance(sub, ast.Delete):
-            for t in sub.targets:
-                _bind_targets(t, bindings, UNKNOWN)
-    for target, _, _ in assignments:
-        if not isinstance(target, ast.Name):
-            _bind_targets(target, bindings, UNKNOWN)
-    names: set[str] = set(bindings) | {t.id for t, _, _ in assignments if isinstance(t, ast.Name)}
-    base_unknown = {k for k, vs in bindings.items() if any(v is UNKNOWN for v in vs)}
+        params[a.arg] = value
+    assigned = {t.id for n in info.assigns for t in _targets(n) if isinstance(t, ast.Name)}
+    # Names bound by loops, withs, imports, handlers... (and params re-bound later) are unknown.
+    base_unknown = (info.bound - set(params)) | {p for p, v in params.items() if v is UNKNOWN}
+    names = set(params) | info.bound | info.stores | assigned
     scope.names = {name: UNKNOWN for name in names}
     # Two passes: the second sees the locals the first typed (`s = Session(); r = s.get()`).
     for _ in range(2):
-        typed: dict[str, list[object]] = {k: [v for v in vs if v is not UNKNOWN] for k, vs in bindings.items()}
+        typed: dict[str, list[object]] = {p: [v] for p, v in params.items() if v is not UNKNOWN}
         unknown_names = set(base_unknown)
-        for target, value_node, annotation in assignments:
-            if not isinstance(target, ast.Name):
+        for assign in info.assigns:
+            targets = _targets(assign)
+            if len(targets) != 1 or not isinstance(targets[0], ast.Name):
                 continue
+            target = targets[0]
             v: Value | None = None
-            if annotation is not None:
-                v = index.annotation_value(module, ast.unparse(annotation))
-            elif value_node is not None:
-                if isinstance(value_node, ast.Constant) and value_node.value is None:
+            if isinstance(assign, ast.AnnAssign):
+                v = index.annotation_value(module, assign.annotation)
+            elif assign.value is not None:
+                if isinstance(assign.value, ast.Constant) and assign.value.value is None:
                     continue  # `x = None` then assigned later: Optional, not a conflict
-                v = scope.eval(value_node)
+                v = scope.eval(assign.value)
             if v is None or isinstance(v, Coroutine):
                 unknown_names.add(target.id)
             else:
@@ -200,6 +141,12 @@ def build_scope(
                 new_names[name] = first
         scope.names = new_names
     return scope
+
+
+def _targets(node: ast.Assign | ast.AnnAssign | ast.NamedExpr) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    return [node.target]
 
 
 def _same_value(a: object, b: object) -> bool:

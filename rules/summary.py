@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from rules.walk import ScopeInfo, walk_module
+
 # Return annotations that say "this plain def hands back something awaitable / async".
 AWAITABLE_ANNOTATION_WORDS = (
     "Awaitable",
@@ -143,60 +145,6 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
     return base
 
 
-class _OwnBody(ast.NodeVisitor):
-    """Walks a function's own body, not the bodies of nested functions, classes or lambdas."""
-
-    def __init__(self) -> None:
-        self.has_yield = False
-        self.returns: list[ast.Return] = []
-        self.calls: list[tuple[str, int]] = []
-        self.stores: set[str] = set()
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if not isinstance(node.ctx, ast.Load):
-            self.stores.add(node.id)
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self.stores.add((alias.asname or alias.name).split(".")[0])
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        for alias in node.names:
-            self.stores.add(alias.asname or alias.name)
-
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
-        for d in node.decorator_list:
-            self.visit(d)
-
-    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        for d in node.decorator_list:
-            self.visit(d)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        return
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        return
-
-    def visit_Yield(self, node: ast.Yield) -> None:
-        self.has_yield = True
-        self.generic_visit(node)
-
-    def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
-        self.has_yield = True
-        self.generic_visit(node)
-
-    def visit_Return(self, node: ast.Return) -> None:
-        self.returns.append(node)
-        self.generic_visit(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        name = dotted(node.func)
-        if name is not None:
-            self.calls.append((name, node.lineno))
-        self.generic_visit(node)
-
-
 def _is_stub(body: list[ast.stmt]) -> bool:
     for stmt in body:
         if isinstance(stmt, ast.Pass):
@@ -320,17 +268,21 @@ def _decorator_effect(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str |
     return None, False
 
 
-def summarize_function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> FuncInfo:
-    body = _OwnBody()
-    for stmt in node.body:
-        body.visit(stmt)
-    shapes = [_return_shape(r.value) for r in body.returns]
+def summarize_function(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, scope: ScopeInfo | None = None
+) -> FuncInfo:
+    if scope is None:
+        scope = _scope_of(node)
+    shapes = [_return_shape(r.value) for r in scope.returns]
     if _falls_off_end(node.body):
         shapes.append("none")
-    effect, factory = _decorator_effect(node)
+    effect, factory = _decorator_effect(node) if scope.children else (None, False)
     calls: dict[str, int] = {}
-    for name, line in body.calls:
-        calls.setdefault(name, line)
+    for call in scope.calls:
+        name = dotted(call.func)
+        if name is not None and name not in calls:
+            calls[name] = call.lineno
+    params = _params(node.args)
     return FuncInfo(
         name=node.name,
         qualname=qualname,
@@ -338,17 +290,23 @@ def summarize_function(node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: s
         column=node.col_offset,
         end_line=node.end_lineno or node.lineno,
         is_async=isinstance(node, ast.AsyncFunctionDef),
-        is_generator=body.has_yield,
+        is_generator=scope.has_yield,
         decorators=tuple(decorator_text(d) for d in node.decorator_list),
         returns=_ann(node.returns),
-        params=_params(node.args),
+        params=params,
         is_stub=_is_stub(node.body),
         return_shapes=tuple(shapes),
         calls=tuple(calls.items()),
         decorator_effect=effect,
         is_decorator_factory=factory,
-        local_names=frozenset(body.stores | {p.name for p in _params(node.args)}),
+        local_names=frozenset(scope.bound | scope.stores | {p.name for p in params}),
     )
+
+
+def _scope_of(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ScopeInfo:
+    module = ast.Module(body=[node], type_ignores=[])
+    root, _ = walk_module(module)
+    return root.children[0]
 
 
 def _value_type(value: ast.expr) -> str | None:
@@ -364,7 +322,7 @@ def _value_type(value: ast.expr) -> str | None:
     return None
 
 
-def _summarize_class(node: ast.ClassDef, qualname: str) -> ClassInfo:
+def _summarize_class(node: ast.ClassDef, qualname: str, scopes: dict[int, ScopeInfo]) -> ClassInfo:
     info = ClassInfo(
         name=node.name,
         qualname=qualname,
@@ -382,10 +340,10 @@ def _summarize_class(node: ast.ClassDef, qualname: str) -> ClassInfo:
 
     for stmt in node.body:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-            fi = summarize_function(stmt, f"{qualname}.{stmt.name}")
+            fi = summarize_function(stmt, f"{qualname}.{stmt.name}", scopes.get(id(stmt)))
             info.methods[stmt.name] = fi
         elif isinstance(stmt, ast.ClassDef):
-            info.nested[stmt.name] = _summarize_class(stmt, f"{qualname}.{stmt.name}")
+            info.nested[stmt.name] = _summarize_class(stmt, f"{qualname}.{stmt.name}", scopes)
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             add_attr(stmt.target.id, "ann:" + (_ann(stmt.annotation) or ""))
         elif isinstance(stmt, ast.Assign):
@@ -400,7 +358,8 @@ def _summarize_class(node: ast.ClassDef, qualname: str) -> ClassInfo:
             continue
         self_name = stmt.args.args[0].arg
         param_ann = {a.arg: _ann(a.annotation) for a in stmt.args.args + stmt.args.kwonlyargs}
-        for sub in ast.walk(stmt):
+        method_scope = scopes.get(id(stmt)) or _scope_of(stmt)
+        for sub in method_scope.assigns:
             targets: list[ast.expr] = []
             value: ast.expr | None = None
             annotation: ast.expr | None = None
@@ -426,14 +385,24 @@ def _summarize_class(node: ast.ClassDef, qualname: str) -> ClassInfo:
     return info
 
 
-def summarize(tree: ast.Module, module: str, path: str, is_package: bool) -> ModuleSummary:
+def summarize(
+    tree: ast.Module, module: str, path: str, is_package: bool, walked: ScopeInfo | None = None
+) -> ModuleSummary:
+    if walked is None:
+        walked, _ = walk_module(tree)
+    scopes: dict[int, ScopeInfo] = {}
+    pending = [walked]
+    while pending:
+        sc = pending.pop()
+        scopes[id(sc.node)] = sc
+        pending.extend(sc.children)
     summary = ModuleSummary(name=module, path=path, is_package=is_package)
     conflicts: set[str] = set()
 
     def visit_block(stmts: list[ast.stmt]) -> None:
         for stmt in stmts:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
-                info = summarize_function(stmt, stmt.name)
+                info = summarize_function(stmt, stmt.name, scopes.get(id(stmt)))
                 earlier = summary.functions.get(stmt.name)
                 if stmt.name in conflicts or (earlier is not None and earlier.is_async != info.is_async):
                     # Defined both ways (version checks, try/except imports): async-ness unknown.
@@ -445,7 +414,7 @@ def summarize(tree: ast.Module, module: str, path: str, is_package: bool) -> Mod
                 if stmt.name == "__getattr__":
                     summary.has_getattr = True
             elif isinstance(stmt, ast.ClassDef):
-                summary.classes[stmt.name] = _summarize_class(stmt, stmt.name)
+                summary.classes[stmt.name] = _summarize_class(stmt, stmt.name, scopes)
             elif isinstance(stmt, ast.Import):
                 for alias in stmt.names:
                     if alias.asname:
