@@ -7,15 +7,20 @@ GitHub's OpenAPI description. Other test folders add their own fixtures in
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fakegithub import FakeGitHub, GitRepo
+from fakegithub import FakeGitHub, GitRepo, WebhookSender
 
 WEBHOOK_SECRET = "It's a Secret to Everybody"
 
@@ -45,3 +50,93 @@ async def fake_github() -> AsyncIterator[FakeGitHub]:
 @pytest.fixture
 def webhook_secret() -> str:
     return WEBHOOK_SECRET
+
+
+# ---- the bot server against the fake GitHub --------------------------------------------
+
+
+@dataclass
+class BotServer:
+    """A running bot (real aiohttp server on loopback) plus a signed-webhook sender."""
+
+    url: str
+    app: web.Application
+    session: aiohttp.ClientSession
+    webhook: WebhookSender
+
+    @property
+    def ctx(self) -> Any:
+        from bot.app import CTX
+
+        return self.app[CTX]
+
+    async def settle(self, within: float = 60.0) -> None:
+        """Wait until every queued delivery was handled and every PR run finished."""
+        from bot.app import QUEUE
+
+        async with asyncio.timeout(within):
+            while True:
+                await self.app[QUEUE].join()
+                await self.ctx.scheduler.drain()
+                await asyncio.sleep(0.02)
+                if self.app[QUEUE].queue.empty() and not self.ctx.scheduler.busy():
+                    return
+
+
+@pytest.fixture
+def bot_settings(fake_github: FakeGitHub, tmp_path: Path, webhook_secret: str) -> Callable[..., Any]:
+    """Factory for BotSettings pointing at the fake GitHub, tuned for fast tests."""
+    from bot.settings import BotSettings
+
+    def make(**overrides: Any) -> BotSettings:
+        values: dict[str, Any] = dict(
+            app_id=fake_github.app_id,
+            private_key=fake_github.private_key_pem,
+            webhook_secret=webhook_secret,
+            github_api_url=fake_github.url,
+            data_dir=tmp_path / "bot-data",
+            debounce_seconds=0.05,
+            request_timeout=2.0,
+            backoff_base=0.01,
+            write_spacing=0.0,
+            max_rate_wait=5.0,
+        )
+        values.update(overrides)
+        return BotSettings(**values)
+
+    return make
+
+
+@pytest.fixture
+async def start_bot(bot_settings: Callable[..., Any], webhook_secret: str) -> AsyncIterator[Callable[..., Awaitable[BotServer]]]:
+    """`await start_bot(**settings_overrides, run_pr=None)` -> BotServer; all stopped at teardown."""
+    from bot.app import make_app
+
+    runners: list[web.AppRunner] = []
+    sessions: list[aiohttp.ClientSession] = []
+
+    async def start(run_pr: Any = None, **overrides: Any) -> BotServer:
+        settings = overrides.pop("settings", None) or bot_settings(**overrides)
+        app = make_app(settings, run_pr=run_pr)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        url = f"http://127.0.0.1:{port}"
+        session = aiohttp.ClientSession()
+        sessions.append(session)
+        return BotServer(url, app, session, WebhookSender(session, f"{url}/webhook", webhook_secret))
+
+    yield start
+    for session in sessions:
+        await session.close()
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def bot_server(start_bot: Callable[..., Awaitable[BotServer]]) -> BotServer:
+    """The bot with default test settings, talking to `fake_github`."""
+    return await start_bot()
