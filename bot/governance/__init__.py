@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from gidgethub import routing
 
-from bot.governance import labels, merges, slash
+from bot.governance import labels, merges, rerun, slash
 
-router = routing.Router(labels.router, merges.router, slash.router)
+router = routing.Router(labels.router, merges.router, rerun.router, slash.router)
 
 __all__ = ["router"]
