@@ -170,12 +170,13 @@ def cmd_check(args: argparse.Namespace) -> int:
             changed = changed_lines(root, args.diff) if args.diff else None
             report = run_check(root, paths, settings, changed, use_cache=use_cache)
         report.notes.extend(result.skipped)
-        n_files = len(result.files_changed)
-        print(
-            f"asyncguard: fixed {result.fixed} finding{'s' if result.fixed != 1 else ''} "
-            f"in {n_files} file{'s' if n_files != 1 else ''}",
-            file=sys.stderr,
-        )
+        if result.fixed or result.skipped:
+            n_files = len(result.files_changed)
+            print(
+                f"asyncguard: fixed {result.fixed} finding{'s' if result.fixed != 1 else ''} "
+                f"in {n_files} file{'s' if n_files != 1 else ''}",
+                file=sys.stderr,
+            )
     _emit(_render(report, args.format, settings, statistics=args.statistics), args.output)
     if args.statistics and args.format != "text":
         for code, n in sorted(report.counts_by_rule().items()):
@@ -205,3 +206,7 @@ def cmd_pr(args: argparse.Namespace) -> int:
         text = _render(report, args.format, settings)
     _emit(text, args.output)
     return 0 if args.exit_zero or not report.has_errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

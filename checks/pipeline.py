@@ -35,6 +35,19 @@ def cache_dir_for(root: Path, settings: Settings) -> Path:
     return path
 
 
+def merge_notes(first: Iterable[str], second: Iterable[str]) -> list[str]:
+    """Notes from discovery and from the analyzer, one per file (`path: ...`), first one wins."""
+    out: list[str] = []
+    subjects: set[str] = set()
+    for note in [*first, *second]:
+        subject = note.split(": ", 1)[0]
+        if subject in subjects:
+            continue
+        subjects.add(subject)
+        out.append(note)
+    return out
+
+
 def on_lines(f: Finding, lines: Iterable[int]) -> bool:
     """Whether any line of the finding's span is among `lines`."""
     wanted = lines if isinstance(lines, set | frozenset) else set(lines)
@@ -92,7 +105,7 @@ def run_check(
         findings = [f for f in findings if on_lines(f, changed[f.path].added_lines)]
     report.findings = findings
     report.files_checked = len(result.files)
-    report.notes.extend(getattr(result, "notes", ()))
+    report.notes = merge_notes(report.notes, getattr(result, "notes", ()))
     return report
 
 
