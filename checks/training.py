@@ -219,7 +219,7 @@ def _terminal_lines(body: str, color: bool, width: int) -> Iterator[str]:
             in_code = not in_code
             continue
         if in_code:
-            yield f"    {raw}"
+            yield f"    {raw}".rstrip()
         elif raw.startswith("#"):
             yield from flush()
             head = raw.lstrip("#").strip()

@@ -21,6 +21,12 @@ from checks.training import CONTENT_DIR, Page, kb_pages, rule_pages
 from rules.registry import RULES
 
 ASSETS = ("search.js", "style.css")
+# Kept here rather than as a file: package data ships only the suffixes pyproject lists.
+FAVICON_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" '
+    'fill="#2455c3"/><path d="M9 22 16 8l7 14M12 17h8" stroke="#fff" stroke-width="3" fill="none" '
+    'stroke-linecap="round" stroke-linejoin="round"/></svg>\n'
+)
 _WORD_RE = re.compile(r"[a-z_][a-z0-9_]+")
 _WHEN_TEXT = {
     "async_def_changed": lambda v: "an `async def` is added or changed",
@@ -154,4 +160,5 @@ def build_site(out_dir: Path | str, base_url: str | None = None) -> Path:
     assets = resources.files("checks.site")
     for name in ASSETS:
         (out / name).write_text(assets.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
+    (out / "favicon.svg").write_text(FAVICON_SVG, encoding="utf-8")
     return out

@@ -16,6 +16,8 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from checks.training import DEFAULT_MODULE, split_modules
+
 _TITLE_RE = re.compile(r'title="([^"]+)"')
 _MD_LINK_RE = re.compile(r"^(?P<path>[^:#?]+)\.md(?P<rest>#.*)?$")
 
@@ -52,6 +54,13 @@ def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Optio
     lang = tok.info.split(maxsplit=1)[0] if tok.info.strip() else ""
     title = _TITLE_RE.search(tok.info)
     code = f'<pre><code class="language-{escape(lang)}">{escape(tok.content)}</code></pre>'
+    modules = split_modules(tok.content) if lang == "python" else {}
+    if len(modules) > 1 or DEFAULT_MODULE not in modules and modules:
+        code = "".join(
+            f'<div class="module"><div class="filename">{escape(path)}</div>'
+            f'<pre><code class="language-python">{escape(src.strip(chr(10)))}</code></pre></div>'
+            for path, src in modules.items()
+        )
     if not title:
         return code + "\n"
     label = escape(title.group(1))
