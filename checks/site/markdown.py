@@ -55,7 +55,7 @@ def _fence(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Optio
     title = _TITLE_RE.search(tok.info)
     code = f'<pre><code class="language-{escape(lang)}">{escape(tok.content)}</code></pre>'
     modules = split_modules(tok.content) if lang == "python" else {}
-    if len(modules) > 1 or DEFAULT_MODULE not in modules and modules:
+    if len(modules) > 1 or (DEFAULT_MODULE not in modules and modules):
         code = "".join(
             f'<div class="module"><div class="filename">{escape(path)}</div>'
             f'<pre><code class="language-python">{escape(src.strip(chr(10)))}</code></pre></div>'
