@@ -1,0 +1,128 @@
+"""Who breaks: call sites across modules (plain, re-exported, `self.` and annotated attribute calls),
+marked updated or still old-style; a flip with an old-style call site is an error at that site."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ct_helpers import Repo, git
+
+from checks.diffparse import parse_unified_diff
+from contracts.api import compare_trees, diff_findings, render_migration_guide
+from contracts.model import ContractDiff
+from contracts.sources import materialize
+from rules.model import Severity
+
+BASE = {
+    "pkg/__init__.py": "from pkg.store import Store, load\n",
+    "pkg/store.py": (
+        "def load(key):\n    return key\n\n"
+        "class Store:\n"
+        "    def get(self, key, default=None):\n        return default\n"
+        "    def refresh(self):\n        return self.get('k')\n"
+    ),
+    "pkg/app.py": (
+        "from pkg import load\n"
+        "from pkg.store import Store\n\n"
+        "async def handler(store: Store):\n"
+        "    a = load('a')\n"
+        "    b = store.get('b')\n"
+        "    return a, b\n\n"
+        "def cli():\n"
+        "    return load('c')\n"
+        "async def later():\n"
+        "    value = load('d')\n"
+        "    return value\n"
+    ),
+}
+HEAD = {
+    "pkg/store.py": (
+        "async def load(key):\n    return key\n\n"
+        "class Store:\n"
+        "    async def get(self, key, default=None):\n        return default\n"
+        "    async def refresh(self):\n        return await self.get('k')\n"
+    ),
+    "pkg/app.py": (
+        "from pkg import load\n"
+        "from pkg.store import Store\n\n"
+        "async def handler(store: Store):\n"
+        "    a = await load('a')\n"
+        "    b = store.get('b')\n"
+        "    return a, b\n\n"
+        "def cli():\n"
+        "    return load('c')\n"
+        "async def later():\n"
+        "    value = load('d')\n"
+        "    return value\n"
+    ),
+}
+
+
+def pr_diff(repo: Repo) -> ContractDiff:
+    text = git(repo.path, "diff", "-U0", "base", "head")
+    changed = {p: fd.added_lines for p, fd in parse_unified_diff(text).items()}
+    with materialize("base", repo.path) as base, materialize("head", repo.path) as head:
+        assert base.directory is not None and head.directory is not None
+        return compare_trees(base.directory, head.directory, changed_lines=changed)
+
+
+def test_flip_call_sites_are_marked_updated_or_old_style(make_repo: Callable[..., Repo]) -> None:
+    diff = pr_diff(make_repo(BASE, HEAD))
+    by_symbol = {c.symbol: c for c in diff.changes}
+    assert set(by_symbol) == {"pkg.store.load", "pkg.store.Store.get", "pkg.store.Store.refresh"}
+    load = {(s.path, s.line): s.status for s in by_symbol["pkg.store.load"].call_sites}
+    assert load == {
+        ("pkg/app.py", 5): "updated",  # awaited in this change
+        ("pkg/app.py", 10): "updated",  # returned: the caller gets the coroutine to await
+        ("pkg/app.py", 12): "old-style",  # assigned, never awaited: the incident
+    }
+    get = {(s.path, s.line): s.status for s in by_symbol["pkg.store.Store.get"].call_sites}
+    assert get == {("pkg/app.py", 6): "old-style", ("pkg/store.py", 8): "updated"}  # annotated param + self.
+
+
+def test_old_style_flip_sites_become_errors_at_the_call_site(make_repo: Callable[..., Repo]) -> None:
+    findings = diff_findings(pr_diff(make_repo(BASE, HEAD)))
+    errors = sorted((f.path, f.line, f.code) for f in findings if f.severity is Severity.ERROR and f.path == "pkg/app.py")
+    assert errors == [("pkg/app.py", 6, "AG202"), ("pkg/app.py", 12, "AG202")]
+    refresh = next(f for f in findings if "Store.refresh" in f.message)
+    assert refresh.severity is Severity.WARNING  # a flip whose callers are all fine is not an error
+
+
+def test_async_to_sync_flip_flags_awaited_calls(make_repo: Callable[..., Repo]) -> None:
+    base = {
+        "pkg/__init__.py": "",
+        "pkg/svc.py": "async def ping():\n    return 1\n",
+        "pkg/use.py": "from pkg.svc import ping\n\nasync def a():\n    return await ping()\n\nasync def b():\n    return await ping()\n",
+    }
+    head = {
+        "pkg/svc.py": "def ping():\n    return 1\n",
+        "pkg/use.py": "from pkg.svc import ping\n\nasync def a():\n    return ping()\n\nasync def b():\n    return await ping()\n",
+    }
+    diff = pr_diff(make_repo(base, head))
+    (change,) = diff.changes
+    assert change.code == "AG203"
+    assert {(s.line, s.status) for s in change.call_sites} == {(4, "updated"), (7, "old-style")}
+
+
+def test_parameter_change_sites_judged_by_their_arguments(make_repo: Callable[..., Repo]) -> None:
+    base = {
+        "pkg/__init__.py": "",
+        "pkg/api.py": "def send(data, retries=3):\n    return data\n",
+        "pkg/use.py": "from pkg.api import send\n\ndef a():\n    send(1)\n\ndef b():\n    send(1, retries=5)\n\ndef c():\n    send(1, 2)\n",
+    }
+    head = {"pkg/api.py": "def send(data):\n    return data\n"}
+    diff = pr_diff(make_repo(base, head))
+    (change,) = diff.changes
+    assert change.code == "AG206"
+    # send(1) never used `retries`: not affected, so not listed
+    assert {(s.line, s.status) for s in change.call_sites} == {(7, "old-style"), (10, "old-style")}
+
+
+def test_migration_guide_lists_sites_left_to_update(make_repo: Callable[..., Repo]) -> None:
+    guide = render_migration_guide(pr_diff(make_repo(BASE, HEAD)))
+    assert guide.startswith("# Migration guide")
+    assert "result = await load(...)" in guide
+    assert "- [ ] `pkg/app.py:12` in `pkg.app.later`" in guide
+    assert "- [x] `pkg/app.py:5` in `pkg.app.handler`" in guide
+    assert "3 breaking changes" in guide
