@@ -4,7 +4,6 @@ marked updated or still old-style; a flip with an old-style call site is an erro
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from ct_helpers import Repo, git
 
