@@ -10,6 +10,7 @@ calls remain. Tokens live in a cachetools TLRU cache until shortly before they e
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -129,7 +130,10 @@ class GitHubClient(gh_aiohttp.GitHubAPI):
     async def _request(
         self, method: str, url: str, headers: Mapping[str, str], body: bytes = b""
     ) -> tuple[int, Mapping[str, str], bytes]:
-        return await self.send(method, url, headers, body)
+        status, rheaders, rbody = await self.send(method, url, headers, body)
+        if status == 422:
+            rbody = _normalize_422(rbody)
+        return status, rheaders, rbody
 
     async def send(
         self,
@@ -238,6 +242,20 @@ class GitHubClient(gh_aiohttp.GitHubAPI):
         status, _, body = await self.send("GET", full, headers, sink=dest, max_bytes=max_bytes)
         if status != 200:
             raise GitHubUnavailable(f"GET {_path(full)}: HTTP {status} {body[:200].decode(errors='replace')}")
+
+
+def _normalize_422(body: bytes) -> bytes:
+    """GitHub sometimes lists 422 `errors` as plain strings (e.g. review comments outside the diff);
+    gidgethub expects objects with a `code` and crashes with a TypeError on strings."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    errors = data.get("errors") if isinstance(data, dict) else None
+    if not isinstance(errors, list) or all(isinstance(e, dict) and "code" in e for e in errors):
+        return body
+    data["errors"] = [e if isinstance(e, dict) and "code" in e else {"code": "custom", "message": str(e)} for e in errors]
+    return json.dumps(data).encode()
 
 
 def _path(url: str) -> str:
