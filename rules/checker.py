@@ -25,6 +25,7 @@ from rules.walk import ScopeInfo, walk_module
 NOT_AWAITABLE_RETURN_WORDS = {"None", "str", "int", "float", "bool", "bytes", "dict", "list", "set", "tuple",
                               "Dict", "List", "Set", "Tuple", "Mapping", "Sequence", "Iterator", "Iterable",
                               "Generator", "Path", "NoReturn", "Never"}
+ASYNC_PROTOCOL_METHODS = {"__aenter__", "__aexit__", "__anext__", "asend", "athrow"}
 COROUTINE_METHODS = {"close", "send", "throw", "cr_frame", "cr_code", "cr_running", "cr_await", "__await__",
                      "__name__", "__qualname__"}
 CONTAINER_ADDERS = {"append", "add", "insert", "appendleft", "extend", "put_nowait", "setdefault"}
@@ -156,6 +157,10 @@ class ModuleChecker:
             if scope.is_async and scope.func_node is not None:
                 self._check_blocking(call, callee, scope)
                 self._check_nested_loop(call, callee)
+        elif isinstance(call.func, ast.Attribute) and call.func.attr in ASYNC_PROTOCOL_METHODS:
+            # `x.__aexit__(...)` returns an awaitable whatever `x` is: the protocol requires it.
+            self._check_coroutine_use(call, Coroutine(External(f"{ast.unparse(call.func.value)}.{call.func.attr}")),
+                                      scope)
         elif scope.is_async and isinstance(call.func, ast.Attribute) and call.func.attr == "run_until_complete":
             self.report("AG111", call, "`run_until_complete` inside `async def`: the event loop is already "
                         "running; `await` the coroutine instead")
@@ -411,7 +416,7 @@ class ModuleChecker:
             return f"`{callee.qualname}(...)`, an instance of a class without `__await__`"
         if not isinstance(callee, Func):
             return None
-        if self.index.func_kind(callee) != "sync" or callee.info.is_stub:
+        if self.index.func_kind(callee) != "sync" or (callee.info.is_stub and callee.owner is not None):
             return None
         if not self._returns_not_awaitable(callee, 0):
             return None

@@ -334,7 +334,9 @@ class ProjectIndex:
                 return ExternalInstance(name)
             if name in catalog.FACTORY_RESULTS:
                 return ExternalInstance(catalog.FACTORY_RESULTS[name])
-            if name in catalog.ASYNC_CALLABLES or name in self.extra_async:
+            if name in catalog.ASYNC_CALLABLES or name in self.extra_async or name.endswith(
+                (".__aenter__", ".__aexit__", ".__anext__")
+            ):
                 return Coroutine(callee)
         return None
 

@@ -1,0 +1,277 @@
+"""AG102-AG113: what each rule reports, and the near misses it must leave alone."""
+
+from __future__ import annotations
+
+from rules.engine import RuleConfig
+from tests.rules.helpers import Project, codes
+
+
+def test_ag102_await_on_plain_def_across_modules_with_fix(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/util.py": "def total(xs) -> int:\n    return sum(xs)\n\ndef nothing():\n    pass\n",
+        "pkg/app.py": "from pkg.util import total, nothing\n\nasync def main():\n    x = await total([1])\n    await nothing()\n",
+    })
+    assert codes(found) == [("AG102", "pkg/app.py", 4), ("AG102", "pkg/app.py", 5)]
+    edit = found[0].fix.edits[0] if found[0].fix else None
+    assert edit is not None and (edit.column, edit.end_column, edit.replacement) == (9, 15, "")
+
+
+def test_ag102_must_not_flag_awaitable_returning_defs(project: Project) -> None:
+    found = project({"app.py": """
+        import asyncio
+        from typing import Awaitable
+
+        async def work():
+            return 1
+
+        def factory():
+            return work()
+
+        def annotated() -> Awaitable[int]:
+            return work()
+
+        def future():
+            return asyncio.ensure_future(work())
+
+        class Base:
+            def run(self):
+                raise NotImplementedError
+
+        class Child(Base):
+            async def run(self):
+                return 1
+
+        def unknown_return(obj):
+            return obj.get()
+
+        async def main(b: Base, obj):
+            await factory()
+            await annotated()
+            await future()
+            await b.run()
+            await unknown_return(obj)
+    """})
+    assert [c for c in codes(found) if c[0] == "AG102"] == []
+
+
+def test_ag103_ag104_context_manager_mixups(project: Project) -> None:
+    found = project({"app.py": """
+        import asyncio
+        import threading
+        from contextlib import asynccontextmanager, contextmanager
+
+        @asynccontextmanager
+        async def session():
+            yield 1
+
+        @contextmanager
+        def opened():
+            yield 1
+
+        class AsyncOnly:
+            async def __aenter__(self): return self
+            async def __aexit__(self, *a): return None
+
+        class Both(AsyncOnly):
+            def __enter__(self): return self
+            def __exit__(self, *a): return None
+
+        async def main():
+            with session():
+                pass
+            async with opened():
+                pass
+            with AsyncOnly():
+                pass
+            lock = asyncio.Lock()
+            with lock:
+                pass
+            async with threading.Lock():
+                pass
+            with Both():
+                pass
+            async with Both():
+                pass
+            async with session():
+                pass
+    """})
+    assert codes(found) == [("AG103", "app.py", 23), ("AG104", "app.py", 25), ("AG103", "app.py", 27),
+                            ("AG103", "app.py", 30), ("AG104", "app.py", 32)]
+    assert found[0].fix is not None and found[0].fix.edits[0].replacement == "async "
+
+
+def test_ag105_ag106_iteration_mixups(project: Project) -> None:
+    found = project({"app.py": """
+        async def ticks():
+            yield 1
+
+        def numbers():
+            yield 1
+
+        class Stream:
+            def __aiter__(self): return self
+            async def __anext__(self): raise StopAsyncIteration
+
+        async def main(s: Stream):
+            for t in ticks():
+                pass
+            async for n in numbers():
+                pass
+            for x in s:
+                pass
+            async for y in [1, 2]:
+                pass
+            async for t in ticks():
+                pass
+            for n in numbers():
+                pass
+            xs = [t async for t in ticks()]
+    """})
+    assert codes(found) == [("AG105", "app.py", 13), ("AG106", "app.py", 15), ("AG105", "app.py", 17),
+                            ("AG106", "app.py", 19)]
+
+
+def test_ag107_blocking_directly_and_through_helpers_in_other_modules(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/helpers.py": "import time\nimport requests\n\ndef pause():\n    time.sleep(1)\n\ndef fetch(u):\n    return requests.get(u)\n\ndef outer():\n    pause()\n",
+        "pkg/app.py": """
+import asyncio
+import time
+from pkg import helpers
+from pkg.helpers import outer
+
+async def main():
+    time.sleep(1)
+    helpers.fetch("x")
+    outer()
+    await asyncio.to_thread(time.sleep, 1)
+    await asyncio.get_running_loop().run_in_executor(None, lambda: time.sleep(1))
+
+    def inner():
+        time.sleep(1)
+
+def sync_main():
+    time.sleep(1)
+""",
+    })
+    assert codes(found) == [("AG107", "pkg/app.py", 8), ("AG107", "pkg/app.py", 9), ("AG107", "pkg/app.py", 10)]
+    assert found[2].chain == ("pkg.helpers.outer", "pkg.helpers.pause", "time.sleep")
+
+
+def test_ag107_catalog_is_extensible(project: Project) -> None:
+    config = RuleConfig(blocking_calls=("mylib.slow",))
+    found = project({"app.py": "import mylib\n\nasync def main():\n    mylib.slow()\n"}, config=config)
+    assert codes(found) == [("AG107", "app.py", 4)]
+
+
+def test_ag108_override_mismatches_across_modules(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/base.py": """
+from typing import Awaitable, Protocol
+
+class Store(Protocol):
+    async def save(self) -> None: ...
+
+class Base:
+    async def close(self):
+        pass
+
+    def handle(self):
+        raise NotImplementedError
+
+    async def fine(self):
+        pass
+""",
+        "pkg/impl.py": """
+from typing import Awaitable
+from pkg.base import Base, Store
+
+class Impl(Base):
+    def close(self):
+        pass
+
+    async def handle(self):
+        pass
+
+    def fine(self) -> Awaitable[None]:
+        return super().fine()
+
+class Disk(Store):
+    def save(self) -> None:
+        return None
+""",
+    })
+    assert [(c, p, ln) for c, p, ln in codes(found)] == [
+        ("AG108", "pkg/base.py", 5), ("AG108", "pkg/base.py", 8), ("AG108", "pkg/base.py", 11),
+        ("AG108", "pkg/impl.py", 6), ("AG108", "pkg/impl.py", 9), ("AG108", "pkg/impl.py", 16),
+    ]
+
+
+def test_ag109_dropped_tasks(project: Project) -> None:
+    found = project({"app.py": """
+        import asyncio
+
+        async def work():
+            pass
+
+        tasks = set()
+
+        async def main():
+            asyncio.create_task(work())
+            loop = asyncio.get_running_loop()
+            loop.create_task(work())
+            t = asyncio.ensure_future(work())
+            kept = asyncio.create_task(work())
+            tasks.add(kept)
+            async with asyncio.TaskGroup() as tg:
+                tg.create_task(work())
+    """})
+    assert codes(found) == [("AG109", "app.py", 10), ("AG109", "app.py", 12), ("AG109", "app.py", 13)]
+
+
+def test_ag111_and_ag112(project: Project) -> None:
+    found = project({"app.py": """
+        import asyncio
+        from typing import Awaitable
+
+        async def work() -> Awaitable[int]:
+            return 1
+
+        async def gen() -> Awaitable[int]:
+            yield 1
+
+        async def main():
+            asyncio.run(work())
+            asyncio.get_event_loop().run_until_complete(work())
+
+        def sync_main():
+            asyncio.run(work())
+    """})
+    assert codes(found) == [("AG112", "app.py", 5), ("AG111", "app.py", 12), ("AG111", "app.py", 13)]
+
+
+def test_ag113_is_off_by_default_and_opt_in(project: Project) -> None:
+    files = {"app.py": """
+        class Conn:
+            async def commit_all(self):
+                pass
+
+        def run(conn):
+            conn.commit_all()
+    """}
+    assert codes(project(files)) == []
+    found = project(files, config=RuleConfig(extend_select=frozenset({"AG113"})))
+    assert codes(found) == [("AG113", "app.py", 7)]
+
+
+def test_select_ignore_and_severity(project: Project) -> None:
+    from rules.model import Severity
+
+    files = {"app.py": "import time\n\nasync def w():\n    pass\n\nasync def main():\n    w()\n    time.sleep(1)\n"}
+    assert [c for c, _, _ in codes(project(files, config=RuleConfig(select=frozenset({"AG107"}))))] == ["AG107"]
+    assert [c for c, _, _ in codes(project(files, config=RuleConfig(ignore=frozenset({"AG1"}))))] == []
+    found = project(files, config=RuleConfig(severity={"AG101": Severity.WARNING}))
+    assert [f.severity for f in found if f.code == "AG101"] == [Severity.WARNING]
