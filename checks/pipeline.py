@@ -133,7 +133,13 @@ def run_pr(
     files = None if annotate == "all" else [head_root / p for p in changed_py]
     result = _analyze(head_root, files, settings, use_cache)
     changed_lines = {p: set(fd.added_lines) for p, fd in changed.items()}
-    diff = compare_trees(base_root, head_root, head_index=result.index, changed_lines=changed_lines)
+    diff = compare_trees(
+        base_root,
+        head_root,
+        head_index=result.index,
+        changed_lines=changed_lines,
+        cache_dir=cache_dir_for(head_root, settings) if use_cache else None,
+    )
     old_style = {
         (site.path, site.line)
         for change in diff.changes
@@ -167,7 +173,7 @@ def run_pr(
         report.notes.append(
             f"{left_out} finding{'s' if left_out != 1 else ''} outside the {annotate} scope not shown"
         )
-    report.checklist = _checklist(head_root, changed_lines, scoped, diff, tuple(extra_checklist))
+    report.checklist = _checklist(head_root, changed_lines, scoped, diff, tuple(extra_checklist), settings)
     return report
 
 
@@ -177,7 +183,10 @@ def _checklist(
     findings: list[Finding],
     diff: object,
     extra: tuple[object, ...],
+    settings: Settings,
 ) -> list[ChecklistItem]:
     from checks.checklist import tailor
+    from checks.links import training_base
 
-    return list(tailor(head_root, changed_lines, findings, diff, extra=extra))
+    base_url = training_base(settings.training_url)
+    return list(tailor(head_root, changed_lines, findings, diff, extra=extra, base_url=base_url))
