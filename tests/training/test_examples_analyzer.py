@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.training import Example, Page, rule_pages
+from checks.training import Example, Page, kb_pages, rule_pages
 from rules.engine import RuleConfig, analyze
 from rules.registry import RULES
 
@@ -56,3 +56,11 @@ def test_contract_example_reports_its_change(page: Page, tmp_path: Path) -> None
     changes = [(c.code, c.symbol, c.breaking) for c in diff.changes]
     assert page.code in {c for c, _, _ in changes}, changes
     assert all(b == page.meta["breaking"] for c, _, b in changes if c == page.code), changes
+
+
+KB_EXAMPLES = [(p, ex) for p in kb_pages() for ex in p.examples]
+
+
+@pytest.mark.parametrize("page,example", KB_EXAMPLES, ids=lambda v: getattr(v, "slug", ""))
+def test_kb_examples_are_clean(page: Page, example: Example, tmp_path: Path) -> None:
+    assert _codes(example, tmp_path) == []
