@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -252,3 +252,34 @@ def render_terminal(code: str, color: bool = False, width: int | None = None) ->
             continue
         out.append(line)
     return "\n".join(out).strip() + "\n"
+
+
+# ---- Markdown for elsewhere (PR comments, chat) -------------------------------------------------
+
+_MD_LINK = re.compile(r"\]\((?P<path>[^)#:\s]+)\.md(?P<frag>#[^)]*)?\)")
+
+
+def render_markdown(code: str, base_url: str | None = None) -> str:
+    """The page as Markdown whose links work outside the site: `AG109.md` -> `<base>/rules/AG109.html`.
+
+    For the bot's `/asyncguard explain` reply. `base_url` defaults like the finding links
+    (checks.links.training_base).
+    """
+    from checks.links import training_base
+
+    page = load_page(code)
+    base = training_base(base_url)
+
+    def absolute(m: re.Match[str]) -> str:
+        target = PurePosixPath("rules", m.group("path") + ".html")
+        parts: list[str] = []
+        for part in target.parts:
+            if part == "..":
+                if parts:
+                    parts.pop()
+            elif part != ".":
+                parts.append(part)
+        return f"]({base}/{'/'.join(parts)}{m.group('frag') or ''})"
+
+    body = _MD_LINK.sub(absolute, page.body.strip())
+    return f"{body}\n\n[Full page]({base}/rules/{page.code}.html)\n"

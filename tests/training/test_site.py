@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -11,7 +12,7 @@ import pytest
 
 from checks.links import rule_url
 from checks.site import SiteError, build_site
-from checks.training import kb_pages, rule_pages
+from checks.training import kb_pages, render_markdown, rule_pages
 from contracts.codes import CHANGE_CODES
 from rules.registry import RULES
 
@@ -108,3 +109,17 @@ def test_rebuild_replaces_and_refuses_foreign_folders(tmp_path: Path) -> None:
     assert (foreign / "notes.txt").read_text() == "keep me"
     with pytest.raises(SiteError, match="not a folder"):
         build_site(foreign / "notes.txt")
+
+
+def test_markdown_for_pr_comments_links_into_the_site(built_site: Path) -> None:
+    base = "https://bot.example.test/training"
+    for page in rule_pages():
+        text = render_markdown(page.code, base)
+        links = re.findall(r"\]\(([^)]+)\)", text)
+        assert links[-1] == f"{base}/rules/{page.code}.html"
+        for link in links:
+            assert link.startswith(base + "/"), (page.code, link)
+            path, _, frag = link.removeprefix(base + "/").partition("#")
+            assert (built_site / path).is_file(), (page.code, link)
+            if frag:
+                assert f'id="{frag}"' in (built_site / path).read_text(), (page.code, link)
