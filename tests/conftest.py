@@ -7,10 +7,8 @@ GitHub's OpenAPI description. Other test folders add their own fixtures in
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fakegithub import FakeGitHub, GitRepo, WebhookSender
+from fakegithub.botserver import BotServer
 
 WEBHOOK_SECRET = "It's a Secret to Everybody"
 
@@ -53,34 +52,6 @@ def webhook_secret() -> str:
 
 
 # ---- the bot server against the fake GitHub --------------------------------------------
-
-
-@dataclass
-class BotServer:
-    """A running bot (real aiohttp server on loopback) plus a signed-webhook sender."""
-
-    url: str
-    app: web.Application
-    session: aiohttp.ClientSession
-    webhook: WebhookSender
-
-    @property
-    def ctx(self) -> Any:
-        from bot.app import CTX
-
-        return self.app[CTX]
-
-    async def settle(self, within: float = 60.0) -> None:
-        """Wait until every queued delivery was handled and every PR run finished."""
-        from bot.app import QUEUE
-
-        async with asyncio.timeout(within):
-            while True:
-                await self.app[QUEUE].join()
-                await self.ctx.scheduler.drain()
-                await asyncio.sleep(0.02)
-                if self.app[QUEUE].queue.empty() and not self.ctx.scheduler.busy():
-                    return
 
 
 @pytest.fixture

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from bot.github import GitHubApp, GitHubClient, GitHubUnavailable, RetryPolicy, rate_limit_wait
-from bot.metrics import BotMetrics
 from fakegithub import FakeGitHub, GitRepo
 from gidgethub import BadRequest
+
+from bot.github import GitHubApp, GitHubClient, GitHubUnavailable, RetryPolicy, rate_limit_wait
+from bot.metrics import BotMetrics
 
 PULL = "/repos/octo/demo/pulls/1"
 
@@ -106,7 +108,7 @@ async def test_writes_are_serialized_and_spaced(app: GitHubApp, fake_github: Fak
     await asyncio.gather(*(gh.post("/repos/octo/demo/issues/1/comments", data={"body": f"c{i}"}) for i in range(4)))
     assert time.monotonic() - started >= 0.55
     stamps = [r.at for r in fake_github.calls("issues/create-comment")]
-    assert all(b - a >= 0.18 for a, b in zip(stamps, stamps[1:], strict=False))
+    assert all(b - a >= 0.18 for a, b in itertools.pairwise(stamps))
 
 
 def test_rate_limit_wait_rules() -> None:

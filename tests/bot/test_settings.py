@@ -11,8 +11,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from bot.settings import BotSettings, load_settings
 from fakegithub import generate_private_key
+
+from bot.settings import BotSettings, load_settings
 
 PEM = generate_private_key()
 ASYNCGUARD = Path(sys.executable).parent / "asyncguard"

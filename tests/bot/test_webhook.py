@@ -7,8 +7,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from conftest import BotServer
 from fakegithub import FakeGitHub
+from fakegithub.botserver import BotServer
 from fakegithub.webhooks import WEBHOOKS, example_bytes, sign
 
 MANIFEST = json.loads((WEBHOOKS / "manifest.json").read_text())

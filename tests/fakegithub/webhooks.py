@@ -82,6 +82,7 @@ def pull_request_payload(
     pr["base"]["ref"] = pull.base_ref
     for section in (payload["repository"], pr["head"]["repo"], pr["base"]["repo"]):
         section["full_name"] = full_name
+        section["id"] = repo.id
         section["name"] = repo.name
         section["owner"]["login"] = repo.owner
     payload["installation"] = {"id": repo.installation_id, "node_id": f"I_{repo.installation_id}"}
@@ -102,6 +103,8 @@ def check_payload(
     pull = repo.pulls[number]
     obj = payload[event]
     obj["head_sha"] = pull.head_sha
+    if isinstance(obj.get("app"), dict):
+        obj["app"]["id"] = fake.app_id
     if event == "check_run":
         obj["name"] = name
         obj["check_suite"]["head_sha"] = pull.head_sha
@@ -112,6 +115,7 @@ def check_payload(
         "base": {"ref": pull.base_ref, "sha": pull.base_sha, "repo": repo_ref},
     }]
     payload["repository"]["full_name"] = full_name
+    payload["repository"]["id"] = repo.id
     payload["repository"]["name"] = repo.name
     payload["repository"]["owner"]["login"] = repo.owner
     payload["installation"] = {"id": repo.installation_id, "node_id": f"I_{repo.installation_id}"}
