@@ -135,7 +135,7 @@ def build_site(out_dir: Path | str, base_url: str | None = None) -> Path:
         index.append(_search_entry(page, rel))
 
     items = [
-        {"id": r.id, "text_html": _inline_md(r.text), "why": r.why, "when_text": _when_text(r),
+        {"id": r.id, "text_html": _inline_md(r.text), "why": _inline_md(r.why), "when_text": _inline_md(_when_text(r)),
          "learn": r.learn.removesuffix(".md") + ".html" if r.learn else ""}
         for r in builtin_items()
     ]
