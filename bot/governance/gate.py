@@ -22,6 +22,17 @@ from bot.governance.replies import upsert_reply
 from bot.governance.repo_config import CONFIG_FILE, Governance, RepoConfig
 
 CHECK_NAME = "asyncguard/governance"
+UNKNOWN_CHANGE: dict[str, Any] = {
+    "code": "unknown",
+    "symbol": "(unknown)",
+    "message": "the contract comparison did not run for this head, so its interface changes are unknown",
+    "path": "",
+    "line": 0,
+    "new_symbol": None,
+    "before": "",
+    "after": "",
+    "call_sites": [],
+}
 
 
 @dataclass
@@ -168,6 +179,8 @@ async def _expire_stale(gh: GitHubAPI, state: PRState, cfg: RepoConfig, labels: 
     a = state.approval
     if a is None or approval_status(state, gov) != "stale":
         return
+    if not state.changes:
+        return  # nothing breaking now: the approval stays dormant and still covers only what it approved
     state.approval = None
     work.records.append(
         NewRecord(
@@ -285,6 +298,8 @@ async def after_pr_run(
         state.head_sha = head_sha
         state.base_ref = str((pull.get("base") or {}).get("ref") or state.base_ref or "") or None
         state.changes = governed_changes(diff, repo_config.governance)
+        if diff is None:  # fail closed: a PR run without a contract comparison proves nothing
+            state.changes = [UNKNOWN_CHANGE]
         state.fingerprint = fingerprint(state.changes)
         state.migration_guide = _migration_guide(diff) if state.fingerprint != NO_CHANGES else ""
         state.checklist = [str(getattr(i, "text", i)) for i in getattr(report, "checklist", []) or []]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.governance.locks import pr_lock
 from bot.governance.replies import upsert_reply
 from bot.governance.repo_config import RepoConfig
 
+log = logging.getLogger("asyncguard.governance")
 router = routing.Router()
 MAX_COMMANDS = 10
 
@@ -74,7 +76,12 @@ class _Run:
             ))
             self.say(cmd, f"Not allowed: {auth.reason}.")
             return
-        await getattr(self, f"do_{cmd.name}")(cmd)
+        try:
+            await getattr(self, f"do_{cmd.name}")(cmd)
+        except gidgethub.GitHubException as exc:  # one failed command must not sink the others
+            log.warning("/asyncguard %s failed on %s#%s: %r", cmd.name, self.repo, self.number, exc)
+            self.ok = False
+            self.say(cmd, f"Failed: GitHub answered `{exc}`. Try again, or `/asyncguard doctor`.")
 
     async def do_help(self, cmd: Command) -> None:
         gov = self.cfg.governance

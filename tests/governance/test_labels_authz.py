@@ -94,14 +94,21 @@ async def test_other_labels_are_ignored(env: Env) -> None:
 
 
 async def test_custom_label_from_base_config(env: Env, write_config: Callable[[str], None]) -> None:
-    write_config("governance:\n  approval_label: breaking-ok\n  reviewers: [rita]\n")
+    write_config("governance:\n  approval_label: 'breaking ok: v2'\n  reviewers: [rita]\n")
     await env.run_gate()
     human_labels(env.fake, REPO, 1, LABEL, "rita")
     await env.dispatch("pull_request", env.label_payload("labeled", LABEL, "rita"))
     assert env.conclusion() == "failure"  # the default label means nothing here
-    human_labels(env.fake, REPO, 1, "breaking-ok", "rita")
-    await env.dispatch("pull_request", env.label_payload("labeled", "breaking-ok", "rita"))
+    human_labels(env.fake, REPO, 1, "breaking ok: v2", "rita")
+    await env.dispatch("pull_request", env.label_payload("labeled", "breaking ok: v2", "rita"))
     assert env.conclusion() == "success"
+    human_labels(env.fake, REPO, 1, "breaking ok: v2", "rita", add=False)
+    await env.dispatch("pull_request", env.label_payload("unlabeled", "breaking ok: v2", "rita"))
+    assert env.conclusion() == "failure"
+    # the bot removes an odd label name correctly too (URL-encoded path segment)
+    human_labels(env.fake, REPO, 1, "breaking ok: v2", "mallory")
+    await env.dispatch("pull_request", env.label_payload("labeled", "breaking ok: v2", "mallory"))
+    assert "breaking ok: v2" not in env.labels()
 
 
 async def test_label_before_first_run_binds_to_that_head(env: Env) -> None:

@@ -133,3 +133,26 @@ async def test_push_that_keeps_the_diff_keeps_the_approval(env: Env) -> None:
     assert env.conclusion(head2) == "success"  # only the caller changed: same breaking changes
     body = json.dumps([r.detail for r in env.store.records(repo=REPO, pr=1) if r.kind == "gate"])
     assert "alice" in body
+
+
+async def test_run_without_contract_diff_fails_closed(env: Env) -> None:
+    from bot.governance.gate import after_pr_run
+    from bot.governance.ghops import fetch_repo_config
+    from checks.report import Report
+
+    cfg = await fetch_repo_config(env.gh, REPO, "main")
+    pull = await env.gh.getitem(f"/repos/{REPO}/pulls/1")
+    d = await after_pr_run(env.gh, store=env.store, repo_full_name=REPO, pull=pull, head_sha=env.pull.head_sha,
+                           report=Report(root="."), repo_config=cfg)
+    assert d is not None and d.conclusion == "failure" and "did not run" in d.summary
+
+
+async def test_reverting_the_break_keeps_the_approval_dormant(env: Env) -> None:
+    await env.run_gate()
+    await env.dispatch("issue_comment", env.comment_payload("/asyncguard approve", "alice"))
+    env.push({"pkg/api.py": "def fetch(url):\n    return url\n"}, "revert")
+    assert (await env.run_gate()).conclusion == "success"  # type: ignore[union-attr]
+    assert "stale" not in env.kinds() and "api-change-approved" in env.labels()
+    head3 = env.push({"pkg/api.py": API_ASYNC_2}, "a different break")
+    await env.run_gate()
+    assert env.conclusion(head3) == "failure" and env.kinds()[-2:] == ["stale", "gate"]

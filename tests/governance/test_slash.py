@@ -155,3 +155,12 @@ async def test_reply_comment_recreated_if_deleted(env: Env) -> None:
     del env.fake.issue_comments[c.id]
     await env.dispatch("issue_comment", env.comment_payload("/asyncguard help", "rita"))
     assert len(env.bot_comments()) == 1
+
+
+async def test_a_github_error_in_one_command_does_not_sink_the_others(env: Env) -> None:
+    env.fake.inject("repos/get-branch-protection", "500", times=1)
+    p = env.comment_payload("/asyncguard doctor\n/asyncguard help", "rita")
+    await env.dispatch("issue_comment", p)
+    body = env.bot_comments()[0].body
+    assert "Failed: GitHub answered" in body and "/asyncguard approve [reason]" in body
+    assert reactions(env, p) == ["confused"]
