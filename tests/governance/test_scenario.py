@@ -151,7 +151,7 @@ async def test_reverting_the_break_keeps_the_approval_dormant(env: Env) -> None:
     await env.run_gate()
     await env.dispatch("issue_comment", env.comment_payload("/asyncguard approve", "alice"))
     env.push({"pkg/api.py": "def fetch(url):\n    return url\n"}, "revert")
-    assert (await env.run_gate()).conclusion == "success"  # type: ignore[union-attr]
+    assert (await env.run_gate()).conclusion == "success"
     assert "stale" not in env.kinds() and "api-change-approved" in env.labels()
     head3 = env.push({"pkg/api.py": API_ASYNC_2}, "a different break")
     await env.run_gate()
