@@ -182,7 +182,8 @@ class _Comparer:
         self.compare_async(old, new)
         self.compare_method_kind(old, new)
         self.compare_params(old, new)
-        if old.returns is not None and not typeann.same(old.returns, new.returns):
+        old_returns, new_returns = old.returns_value or old.returns, new.returns_value or new.returns
+        if old_returns is not None and not typeann.same(old_returns, new_returns):
             self.add(
                 "AG215", q, f"return annotation of {q} changed from {old.returns} to {new.returns}", old, new
             )
@@ -332,12 +333,17 @@ class _Comparer:
                 new,
                 param=op.name,
             )
-        if op.annotation is not None and not typeann.same(op.annotation, np.annotation):
-            if np.annotation is None or typeann.widened(op.annotation, np.annotation):
+        old_ann, new_ann = op.annotation_meaning, np.annotation_meaning
+        if old_ann is not None and not typeann.same(old_ann, new_ann):
+            if op.annotation == np.annotation:  # same spelling, the alias behind it changed
+                old_text, new_text = f"{op.annotation} (= {old_ann})", f"{np.annotation} (= {new_ann})"
+            else:
+                old_text, new_text = str(op.annotation), str(np.annotation)
+            if new_ann is None or typeann.widened(old_ann, new_ann):
                 self.add(
                     "AG234",
                     q,
-                    f"annotation of parameter {np.name!r} of {q} widened from {op.annotation} to {np.annotation}",
+                    f"annotation of parameter {np.name!r} of {q} widened from {old_text} to {new_text}",
                     old,
                     new,
                     param=op.name,
@@ -346,7 +352,7 @@ class _Comparer:
                 self.add(
                     "AG216",
                     q,
-                    f"annotation of parameter {np.name!r} of {q} changed from {op.annotation} to {np.annotation}",
+                    f"annotation of parameter {np.name!r} of {q} changed from {old_text} to {new_text}",
                     old,
                     new,
                     param=op.name,

@@ -7,6 +7,7 @@ moving code behind a re-export leaves the contract unchanged.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import pickle
@@ -33,7 +34,7 @@ PUBLIC_DUNDERS = frozenset(
         "__next__", "__aiter__", "__anext__", "__await__", "__getitem__", "__len__", "__contains__",
     }
 )  # fmt: skip
-_CACHE_VERSION = "contracts-summary-1"
+_CACHE_VERSION = "contracts-summary-2"
 
 
 @dataclass(frozen=True)
@@ -351,7 +352,11 @@ class _Builder:
     def function_symbol(self, qualname: str, found: _Def, kind: str) -> Symbol:
         info = found.info
         assert isinstance(info, FuncInfo)
-        params = tuple(self.resolve_default(found.module, p, info.default_refs.get(p.name)) for p in info.params)
+        params = tuple(
+            self.resolve_annotation(found.module, self.resolve_default(found.module, p, info.default_refs.get(p.name)))
+            for p in info.params
+        )
+        returns_value = self.expand_annotation(found.module.module, info.returns) if info.returns else None
         return Symbol(
             qualname=qualname,
             kind="method" if kind == "method" else "function",
@@ -360,6 +365,7 @@ class _Builder:
             is_async_generator=info.is_async and info.is_generator,
             params=params,
             returns=info.returns,
+            returns_value=returns_value if returns_value != info.returns else None,
             decorators=tuple(sorted(set(info.decorators))),
             deprecated=info.deprecated,
             defined_in=found.qualname,
@@ -373,6 +379,78 @@ class _Builder:
             return param
         value = self.constant_value(module.module, ref)
         return replace(param, default_value=value) if value is not None else param
+
+    def resolve_annotation(self, module: ModuleSummary, param: Param) -> Param:
+        if param.annotation is None:
+            return param
+        expanded = self.expand_annotation(module.module, param.annotation)
+        return replace(param, annotation_value=expanded) if expanded != param.annotation else param
+
+    def expand_annotation(self, module: str, text: str, depth: int = 0) -> str:
+        """The annotation with the project's type aliases (`VerifyTypes = Union[...]`) written out."""
+        if depth > 5:
+            return text
+        try:
+            tree = ast.parse(text.strip(), mode="eval")
+        except SyntaxError:
+            return text
+        changed = False
+        builder = self
+
+        class Expand(ast.NodeTransformer):
+            def visit_Constant(self, node: ast.Constant) -> ast.AST:
+                nonlocal changed
+                if isinstance(node.value, str):
+                    inner = builder.expand_annotation(module, node.value, depth + 1)
+                    if inner != node.value:
+                        changed = True
+                        return ast.Constant(inner)
+                return node
+
+            def visit_Name(self, node: ast.Name) -> ast.AST:
+                return self._expand(node, node.id)
+
+            def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+                dotted = ast.unparse(node)
+                result = self._expand(node, dotted)
+                return result if result is not node else self.generic_visit(node)
+
+            def _expand(self, node: ast.expr, dotted: str) -> ast.AST:
+                nonlocal changed
+                found = builder.find_type_alias(module, dotted)
+                if found is None:
+                    return node
+                alias_module, alias_text = found
+                expanded = builder.expand_annotation(alias_module, alias_text, depth + 1)
+                try:
+                    changed = True
+                    return ast.parse(expanded, mode="eval").body
+                except SyntaxError:
+                    return node
+
+        new_tree = Expand().visit(tree)
+        return ast.unparse(new_tree) if changed else text
+
+    def find_type_alias(self, module: str, dotted: str, depth: int = 0) -> tuple[str, str] | None:
+        if depth > 10:
+            return None
+        summary = self.summaries.get(module)
+        if summary is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        if not rest:
+            if head in summary.type_aliases:
+                return module, summary.type_aliases[head]
+            if head in summary.imports:
+                target, attr = summary.imports[head]
+                return self.find_type_alias(target, attr, depth + 1) if attr else None
+            for star in summary.star_imports:
+                found = self.find_type_alias(star, head, depth + 1)
+                if found is not None:
+                    return found
+            return None
+        resolved = self.resolve(module, head)
+        return self.find_type_alias(resolved, rest, depth + 1) if isinstance(resolved, str) else None
 
     def constant_value(self, module: str, dotted: str, depth: int = 0) -> str | None:
         if depth > 10:

@@ -27,6 +27,11 @@ class Param:
     default: str | None = None  # source text of the default, None when there is none
     annotation: str | None = None
     default_value: str | None = None  # the default's meaning when statically known (e.g. a constant's value)
+    annotation_value: str | None = None  # the annotation with project type aliases expanded, when different
+
+    @property
+    def annotation_meaning(self) -> str | None:
+        return self.annotation_value or self.annotation
 
     @property
     def has_default(self) -> bool:
@@ -42,6 +47,7 @@ class Symbol:
     is_async_generator: bool = False
     params: tuple[Param, ...] = ()
     returns: str | None = None
+    returns_value: str | None = None  # the return annotation with project type aliases expanded
     decorators: tuple[str, ...] = ()
     bases: tuple[str, ...] = ()
     deprecated: bool = False
@@ -56,8 +62,8 @@ class Symbol:
             self.is_async,
             self.is_generator,
             self.is_async_generator,
-            tuple((p.name, p.kind, p.default_value or p.default, p.annotation) for p in self.params),
-            self.returns,
+            tuple((p.name, p.kind, p.default_value or p.default, p.annotation_meaning) for p in self.params),
+            self.returns_value or self.returns,
             tuple(sorted(self.decorators)),
             self.bases,
             self.deprecated,

@@ -79,6 +79,8 @@ def _symbol_to_data(symbol: Symbol) -> dict[str, Any]:
         out["params"] = [_param_to_data(p) for p in symbol.params]
     if symbol.returns is not None:
         out["returns"] = symbol.returns
+    if symbol.returns_value is not None:
+        out["returns_value"] = symbol.returns_value
     if symbol.decorators:
         out["decorators"] = list(symbol.decorators)
     if symbol.bases:
@@ -100,6 +102,8 @@ def _param_to_data(p: Param) -> dict[str, Any]:
         out["default"] = p.default
     if p.default_value is not None:
         out["default_value"] = p.default_value
+    if p.annotation_value is not None:
+        out["annotation_value"] = p.annotation_value
     return out
 
 
@@ -200,6 +204,7 @@ def _symbol_from_data(qualname: str, entry: dict[str, Any], source: str) -> Symb
                 default=_opt_str(raw.get("default")),
                 annotation=_opt_str(raw.get("annotation")),
                 default_value=_opt_str(raw.get("default_value")),
+                annotation_value=_opt_str(raw.get("annotation_value")),
             )
         )
     return Symbol(
@@ -210,6 +215,7 @@ def _symbol_from_data(qualname: str, entry: dict[str, Any], source: str) -> Symb
         is_async_generator=bool(entry.get("async_generator", False)),
         params=tuple(params),
         returns=_opt_str(entry.get("returns")),
+        returns_value=_opt_str(entry.get("returns_value")),
         decorators=tuple(str(d) for d in entry.get("decorators") or ()),
         bases=tuple(str(b) for b in entry.get("bases") or ()),
         deprecated=bool(entry.get("deprecated", False)),

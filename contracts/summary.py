@@ -48,6 +48,7 @@ class ModuleSummary:
     explicit_reexports: set[str] = field(default_factory=set)  # `import x as x` / `from m import a as a`
     aliases: dict[str, str] = field(default_factory=dict)  # `name = other.name` at module level
     constants: dict[str, str] = field(default_factory=dict)  # `NAME = <literal>` -> repr(value)
+    type_aliases: dict[str, str] = field(default_factory=dict)  # `Name = Union[...]` / `A | B` -> source
     all_names: list[str] | None = None
     star_imports: list[str] = field(default_factory=list)
     dynamic: dict[str, tuple[bool, str | None]] = field(default_factory=dict)  # name -> (deprecated, module)
@@ -173,6 +174,8 @@ def _read_assignment(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, s: Module
             if names is not None:
                 s.all_names = names
             continue
+        if isinstance(value, ast.Subscript | ast.BinOp) or _is_type_alias_annotation(stmt):
+            s.type_aliases[name] = ast.unparse(value)
         if isinstance(value, ast.Dict):
             s.dict_literals[name] = [
                 (k.value, v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) else None)
@@ -188,6 +191,10 @@ def _read_assignment(stmt: ast.Assign | ast.AnnAssign | ast.AugAssign, s: Module
             s.constants[name] = repr(ast.literal_eval(value))
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             pass
+
+
+def _is_type_alias_annotation(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.AnnAssign) and (_dotted(stmt.annotation) or "").endswith("TypeAlias")
 
 
 def _string_list(node: ast.expr, s: ModuleSummary) -> list[str] | None:

@@ -304,3 +304,39 @@ def test_allowlist_approves_a_named_change(tmp_path: Path) -> None:
     approved = next(c for c in diff.changes if c.symbol == "pkg.mod.f")
     assert approved.allowed and approved.allow_reason == "callers migrated in #12"
     assert diff.bump == "major"  # an approved break is still a break for the version number
+
+
+def test_project_type_aliases_are_compared_by_what_they_stand_for(tmp_path: Path) -> None:
+    """The httpx 0.27 -> 0.28 patterns: an alias inlined, an alias widened, an alias narrowed."""
+    base = {
+        "pkg/__init__.py": "",
+        "pkg/_types.py": (
+            "import ssl\nfrom typing import MutableMapping, Any, Optional, Tuple, Union\n"
+            "VerifyTypes = Union[str, bool, ssl.SSLContext]\n"
+            "Extensions = MutableMapping[str, Any]\n"
+            "CertTypes = Union[str, Tuple[str, Optional[str]]]\n"
+        ),
+        "pkg/api.py": (
+            "from pkg._types import VerifyTypes, Extensions, CertTypes\n"
+            "def get(url, verify: VerifyTypes = True, ext: Extensions | None = None, cert: CertTypes | None = None):\n"
+            "    pass\n"
+        ),
+    }
+    head = {
+        "pkg/__init__.py": "",
+        "pkg/_types.py": (
+            "from typing import Mapping, Any, Tuple, Union\n"
+            "Extensions = Mapping[str, Any]\n"
+            "CertTypes = Union[str, Tuple[str, str]]\n"
+        ),
+        "pkg/api.py": (
+            "import ssl\nfrom pkg._types import Extensions, CertTypes\n"
+            "def get(url, verify: ssl.SSLContext | str | bool = True, ext: Extensions | None = None, cert: CertTypes | None = None):\n"
+            "    pass\n"
+        ),
+    }
+    diff = diff_of(tmp_path, base, head)
+    got = sorted((c.code, c.param) for c in diff.changes)
+    assert got == [("AG216", "cert"), ("AG234", "ext")]
+    narrowed = next(c for c in diff.changes if c.code == "AG216")
+    assert "(= Union[str, Tuple[str, Optional[str]]] | None)" in narrowed.message
