@@ -1,0 +1,86 @@
+"""The hook as users install it: the real `pre-commit`, our `.pre-commit-hooks.yaml`, a temp git repo.
+
+pre-commit installs hooks from a repository at a commit, so the test snapshots this work tree
+(committed or not) into a temp repository and points a `.pre-commit-config.yaml` at that commit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PRE_COMMIT = Path(sys.executable).parent / "pre-commit"
+_SKIP = shutil.ignore_patterns(
+    ".git", ".venv", "venv", "__pycache__", "*.egg-info", ".asyncguard_cache", ".mypy_cache", ".ruff_cache",
+    ".pytest_cache", "node_modules", "build", "dist",
+)  # fmt: skip
+
+
+def _snapshot_hook_repo(dest: Path, make_git: Callable[[Path], Any]) -> str:
+    shutil.copytree(REPO_ROOT, dest, ignore=_SKIP, symlinks=True)
+    return str(make_git(dest).commit(message="snapshot for pre-commit"))
+
+
+def test_hook_definition() -> None:
+    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "asyncguard" and hook["language"] == "python"
+    assert hook["entry"] == "asyncguard check" and hook["types"] == ["python"]
+    assert hook["require_serial"] is True
+
+
+def test_real_pre_commit_fails_on_cross_module_missing_await_then_passes(
+    tmp_path: Path, make_git: Callable[[Path], Any]
+) -> None:
+    sha = _snapshot_hook_repo(tmp_path / "hookrepo", make_git)
+    project = tmp_path / "project"
+    project.mkdir()
+    git = make_git(project)
+    git.commit(
+        {
+            "pyproject.toml": '[project]\nname = "demo"\nversion = "0.1.0"\n',
+            "pkg/__init__.py": "",
+            "pkg/db.py": "async def connect():\n    ...\n",
+            ".pre-commit-config.yaml": yaml.safe_dump(
+                {"repos": [{"repo": str(tmp_path / "hookrepo"), "rev": sha, "hooks": [{"id": "asyncguard"}]}]}
+            ),
+        },
+        message="base",
+    )
+    # the bug: a caller in ANOTHER module forgets to await the async function
+    (project / "pkg" / "app.py").write_text(
+        "from pkg.db import connect\n\n\nasync def main():\n    connect()\n"
+    )
+    git("add", "pkg/app.py")
+    env = {**os.environ, **git.env, "PRE_COMMIT_HOME": str(tmp_path / "pc-home"), "PRE_COMMIT_COLOR": "never"}
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(PRE_COMMIT), "run"], cwd=project, env=env, capture_output=True, text=True, timeout=600
+        )
+
+    failed = run()
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "pkg/app.py:5:5: AG101" in failed.stdout
+    assert "asyncguard" in failed.stdout and "Failed" in failed.stdout
+
+    (project / "pkg" / "app.py").write_text(
+        "from pkg.db import connect\n\n\nasync def main():\n    await connect()\n"
+    )
+    git("add", "pkg/app.py")
+    passed = run()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout
+    # installed as the git hook, it now lets the commit through
+    subprocess.run([str(PRE_COMMIT), "install"], cwd=project, env=env, check=True, capture_output=True)
+    commit = subprocess.run(["git", "commit", "-m", "caller"], cwd=project, env=env, capture_output=True, text=True)
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert "asyncguard" in commit.stdout + commit.stderr and git("status", "--porcelain") == ""
