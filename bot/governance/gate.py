@@ -62,11 +62,22 @@ def approval_status(state: PRState, gov: Governance) -> str:
     return "stale"
 
 
+def _code_link(code: str) -> str:
+    """`[AG202](<training page>)` for a real change code; the bare text otherwise."""
+    if not code.startswith("AG"):
+        return code
+    try:
+        from checks.links import rule_url
+    except ImportError:
+        return code
+    return f"[{code}]({rule_url(code)})"
+
+
 def changes_md(changes: list[dict[str, Any]], limit: int = 50) -> str:
     lines = []
     for c in changes[:limit]:
         where = f" (`{c['path']}:{c['line']}`)" if c.get("path") else ""
-        lines.append(f"- **{c['code']}** `{c['symbol']}`: {c['message']}{where}")
+        lines.append(f"- **{_code_link(c['code'])}** `{c['symbol']}`: {c['message']}{where}")
         if c.get("before") or c.get("after"):
             lines.append(f"  - before: `{c.get('before', '')}`; after: `{c.get('after', '')}`")
         sites = c.get("call_sites", [])

@@ -104,7 +104,11 @@ class _Run:
             self.ok = False
             self.say(cmd, f"No training page for `{code}`: {exc}")
             return
-        self.say(cmd, f"### {page.title}\n\n{page.body.strip()}")
+        from checks.links import rule_url
+
+        link = rule_url(page.code) if page.code else ""
+        more = f"\n\n[The page on the training site]({link})" if link else ""
+        self.say(cmd, f"### {page.title}\n\n{page.body.strip()}{more}")
 
     async def do_contract(self, cmd: Command) -> None:
         st = self.state

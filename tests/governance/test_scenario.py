@@ -25,7 +25,7 @@ async def test_full_scenario(env: Env) -> None:
     run = env.gate_runs(head1)[-1]
     assert run.conclusion == "failure"
     summary = run.output["summary"]
-    assert "AG202" in summary and "pkg.api.fetch" in summary
+    assert "AG202" in summary and "pkg.api.fetch" in summary and "/rules/AG202.html" in summary
     assert "app.py" in summary  # the old-style call site
     assert "@acme/architecture" in summary and LABEL in summary
 

@@ -37,7 +37,7 @@ async def test_explain_posts_training_page(env: Env) -> None:
     await env.dispatch("issue_comment", p)
     page = load_page("AG101")
     body = env.bot_comments()[0].body
-    assert page.title in body and page.body.strip()[:80] in body
+    assert page.title in body and page.body.strip()[:80] in body and "/rules/AG101.html" in body
     p = env.comment_payload("/asyncguard explain AG999", "stranger")
     await env.dispatch("issue_comment", p)
     assert reactions(env, p) == ["confused"] and "No training page for `AG999`" in env.bot_comments()[0].body
