@@ -28,7 +28,16 @@ _default: GovernanceContext | None = None
 
 
 def default_data_dir() -> Path:
-    return Path(os.environ.get("ASYNCGUARD_DATA_DIR") or Path.home() / ".local/share/asyncguard")
+    """Where the bot keeps its store: the same rules as `bot.settings` (environment, then `./.env`)."""
+    from bot.settings import BotSettings, read_dotenv
+
+    value = os.environ.get("ASYNCGUARD_DATA_DIR", "").strip()
+    if not value and Path(".env").is_file():
+        try:
+            value = read_dotenv(Path(".env")).get("ASYNCGUARD_DATA_DIR", "").strip()
+        except (OSError, UnicodeDecodeError):
+            value = ""
+    return Path(value) if value else BotSettings().data_dir
 
 
 def set_default_context(ctx: GovernanceContext | None) -> None:

@@ -108,3 +108,24 @@ def test_cli_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
     args = _args(db=bad)
     assert args.func(args) == 2
     assert "not a readable governance store" in capsys.readouterr().err
+
+
+def test_cli_finds_the_store_like_the_bot_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """No flags: ASYNCGUARD_DATA_DIR, else `./.env`, else the bot's default data dir."""
+    from bot.settings import BotSettings
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ASYNCGUARD_DATA_DIR", raising=False)
+    store = AuditStore.in_data_dir(tmp_path / BotSettings().data_dir)
+    store.record(NewRecord("bypass", "o/r", 5, "h", "mallory", ts=time.time()))
+    store.close()
+    args = _args(format="json")
+    assert args.func(args) == 0 and json.loads(capsys.readouterr().out)["bypasses"][0]["actor"] == "mallory"
+    other = AuditStore.in_data_dir(tmp_path / "elsewhere")
+    other.record(NewRecord("bypass", "o/r", 6, "h", "eve", ts=time.time()))
+    other.close()
+    (tmp_path / ".env").write_text("ASYNCGUARD_DATA_DIR=elsewhere\n")
+    assert args.func(args) == 0 and json.loads(capsys.readouterr().out)["bypasses"][0]["actor"] == "eve"
+    monkeypatch.setenv("ASYNCGUARD_DATA_DIR", str(tmp_path / BotSettings().data_dir))
+    assert args.func(args) == 0 and json.loads(capsys.readouterr().out)["bypasses"][0]["actor"] == "mallory"

@@ -52,6 +52,7 @@ async def test_full_scenario(env: Env) -> None:
     assert LABEL in env.labels()
     assert env.conclusion(head1) == "success"
     assert "alice" in env.gate_runs(head1)[-1].output["title"]
+    assert len(env.gate_runs(head1)) == 1  # the same check run, updated in place
     assert len(env.bot_comments()) == 1  # one reply comment, edited in place
 
     # the bot's own `labeled` event comes back: ignored, still green
