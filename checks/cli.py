@@ -67,7 +67,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
     pr.add_argument("--base", required=True, metavar="REF", help="the PR's base ref")
     pr.add_argument("--head", required=True, metavar="REF", help="the PR's head ref")
     pr.add_argument(
-        "--annotate", choices=ANNOTATE_SCOPES, default="changed-lines", help="which findings to show"
+        "--annotate",
+        choices=ANNOTATE_SCOPES,
+        help="which findings to show (default: `annotate:` of the base's .asyncguard.yml, else changed-lines)",
     )
     _add_output_options(pr, FORMATS)
     pr.set_defaults(func=cmd_pr)
@@ -198,7 +200,7 @@ def cmd_pr(args: argparse.Namespace) -> int:
     )
     report, settings = run.report, run.settings
     if args.format == "text":
-        summary = render_summary(report, settings.training_url, scope_note=f"({args.annotate})")
+        summary = render_summary(report, settings.training_url, scope_note=f"({run.annotate})")
         text = f"asyncguard {run.base_sha[:12]}..{run.head_sha[:12]}: {summary.title}\n\n{summary.text}"
         if report.findings:
             text += "\nAnnotations:\n" + render_text(report, settings.training_url)

@@ -2,7 +2,9 @@
 
 Base and head are materialised with `git archive` into temporary folders (never a checkout of
 the user's work tree), diffed by git, and handed to the same `run_pr` the bot uses. Settings come
-from the BASE tree, as the bot reads them: a PR cannot relax its own gate.
+from the BASE tree, as the bot reads them, so a PR cannot relax its own gate: the `rules:` of
+`.asyncguard.yml` when it has them (also its `annotate:` and `checklist: {extra: [...]}`), else
+`[tool.asyncguard]` of pyproject.toml.
 """
 
 from __future__ import annotations
@@ -14,11 +16,51 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from checks.config import Settings, find_project_root, load_settings
+import yaml
+
+from checks.config import ConfigError, Settings, find_project_root, load_settings
 from checks.diffparse import parse_unified_diff
 from checks.gitdiff import GitError, git, verify_ref
-from checks.pipeline import CACHE_DIRNAME, run_pr
+from checks.pipeline import ANNOTATE_SCOPES, CACHE_DIRNAME, run_pr
 from checks.report import Report
+
+REPO_CONFIG = ".asyncguard.yml"
+
+
+@dataclass
+class RepoYaml:
+    settings: Settings | None = None
+    annotate: str | None = None
+    checklist_extra: tuple[str, ...] = ()
+
+
+def read_repo_yaml(tree: Path) -> RepoYaml:
+    """The parts of `.asyncguard.yml` a PR run uses (the bot validates the rest, governance included)."""
+    path = tree / REPO_CONFIG
+    if not path.is_file():
+        return RepoYaml()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"{REPO_CONFIG}: not valid YAML: {' '.join(str(exc).split())}") from None
+    if data is None:
+        return RepoYaml()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{REPO_CONFIG}: expected a mapping at the top")
+    out = RepoYaml()
+    if data.get("rules") is not None:
+        out.settings = Settings.from_mapping(data["rules"], source=f"{REPO_CONFIG} rules")
+    annotate = data.get("annotate")
+    if annotate is not None:
+        if annotate not in ANNOTATE_SCOPES:
+            raise ConfigError(
+                f"{REPO_CONFIG}: annotate must be one of {', '.join(ANNOTATE_SCOPES)}, got {annotate!r}"
+            )
+        out.annotate = annotate
+    checklist = data.get("checklist")
+    if isinstance(checklist, dict) and isinstance(checklist.get("extra"), list):
+        out.checklist_extra = tuple(str(x) for x in checklist["extra"])
+    return out
 
 
 @dataclass
@@ -27,6 +69,7 @@ class LocalPR:
     settings: Settings
     base_sha: str
     head_sha: str
+    annotate: str
 
 
 def archive(repo: Path, sha: str, dest: Path) -> None:
@@ -54,7 +97,7 @@ def run_local_pr(
     path: Path,
     base: str,
     head: str,
-    annotate: str = "changed-lines",
+    annotate: str | None = None,
     use_cache: bool = True,
     adjust: Callable[[Path, Settings], Settings] | None = None,
 ) -> LocalPR:
@@ -78,7 +121,8 @@ def run_local_pr(
         head_root = head_tree / prefix if prefix != "." else head_tree
         base_root.mkdir(parents=True, exist_ok=True)
         head_root.mkdir(parents=True, exist_ok=True)
-        settings = load_settings(base_root)
+        repo_yaml = read_repo_yaml(base_tree)
+        settings = repo_yaml.settings or load_settings(base_root)
         if adjust is not None:
             settings = adjust(base_root, settings)
         if use_cache and not (settings.cache_dir and Path(settings.cache_dir).is_absolute()):
@@ -89,6 +133,15 @@ def run_local_pr(
             top, "diff", "--no-color", "--no-ext-diff", "-M", *relative, base_sha, head_sha, "--"
         ).decode("utf-8", "surrogateescape")
         changed = parse_unified_diff(diff_text)
-        report = run_pr(base_root, head_root, changed, settings, annotate=annotate, use_cache=use_cache)
+        scope = annotate or repo_yaml.annotate or "changed-lines"
+        report = run_pr(
+            base_root,
+            head_root,
+            changed,
+            settings,
+            annotate=scope,
+            extra_checklist=repo_yaml.checklist_extra,
+            use_cache=use_cache,
+        )
         report.root = str(project)  # the temp trees are gone after this; paths are the same
-    return LocalPR(report=report, settings=settings, base_sha=base_sha, head_sha=head_sha)
+    return LocalPR(report=report, settings=settings, base_sha=base_sha, head_sha=head_sha, annotate=scope)

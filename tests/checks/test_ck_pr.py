@@ -153,3 +153,41 @@ def test_run_pr_in_process_on_plain_folders(make_project: Callable[..., Path]) -
     assert report.checklist and report.has_errors
     ignored = run_pr(base, head, changed, Settings.from_mapping({"ignore": ["AG2"]}), use_cache=False)
     assert all(not f.code.startswith("AG2") for f in ignored.findings)
+
+
+def test_asyncguard_yml_of_the_base_drives_rules_scope_and_checklist(
+    make_git: Callable[[Path], Any], tmp_path: Path, run_cli: Callable[..., Any]
+) -> None:
+    root = tmp_path / "yml"
+    root.mkdir()
+    git = make_git(root)
+    config = "rules:\n  ignore: [AG230]\nannotate: all\nchecklist:\n  extra: [Ask the on-call DBA about connect()]\n"
+    git.commit({**BASE, ".asyncguard.yml": config}, message="base")
+    git("checkout", "-q", "-b", "feature")
+    git.commit({**FLIP, "pkg/other.py": "x = 1\n"}, message="flip")
+    done = run_cli("pr", str(root), "--base", "main", "--head", "feature")
+    assert "(all)" in done.stdout and "- [ ] Ask the on-call DBA about connect()" in done.stdout
+    data = json.loads(
+        run_cli("pr", str(root), "--base", "main", "--head", "feature", "--format", "json").stdout
+    )
+    codes = {(d["path"], d["code"]) for d in data}
+    assert ("pkg/legacy.py", "AG101") in codes  # annotate: all
+    assert not any(code == "AG230" for _, code in codes)  # rules: ignore
+    lines = run_cli(
+        "pr",
+        str(root),
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        "--format",
+        "json",
+        "--annotate",
+        "changed-lines",
+    )
+    assert ("pkg/legacy.py", "AG101") not in {(d["path"], d["code"]) for d in json.loads(lines.stdout)}
+    git("checkout", "-q", "main")
+    git.commit({".asyncguard.yml": "rules:\n  selct: [AG101]\n"}, message="typo")
+    bad = run_cli("pr", str(root), "--base", "main", "--head", "feature")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("asyncguard: error: .asyncguard.yml rules: unknown key 'selct'")
