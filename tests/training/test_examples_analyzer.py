@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from checks.fixer import apply_fixes
 from checks.training import Example, Page, kb_pages, rule_pages
 from rules.engine import RuleConfig, analyze
 from rules.registry import RULES
@@ -64,3 +65,20 @@ KB_EXAMPLES = [(p, ex) for p in kb_pages() for ex in p.examples]
 @pytest.mark.parametrize("page,example", KB_EXAMPLES, ids=lambda v: getattr(v, "slug", ""))
 def test_kb_examples_are_clean(page: Page, example: Example, tmp_path: Path) -> None:
     assert _codes(example, tmp_path) == []
+
+
+@pytest.mark.parametrize("page", RULE_PAGES, ids=lambda p: p.code)
+def test_fixable_is_what_fix_really_does(page: Page, tmp_path: Path) -> None:
+    """A page that says `--fix` repairs its bad example: applying the fixes yields its good example."""
+    bad, good = page.example("bad"), page.example("good")
+    bad.write(tmp_path)
+    findings = analyze(tmp_path, config=ALL_RULES).findings
+    fixable = any(f.fix is not None and f.fix.safe for f in findings)
+    assert fixable == page.meta["fixable"], [(f.code, f.fix) for f in findings]
+    if not fixable:
+        return
+    result = apply_fixes(tmp_path, findings)
+    assert result.fixed >= 1 and not result.skipped, result
+    for rel, source in good.files.items():
+        assert (tmp_path / rel).read_text(encoding="utf-8") == source, rel
+    assert analyze(tmp_path, config=ALL_RULES).findings == []
