@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rules import catalog
-from rules.index import Class, External, Func, Instance, ProjectIndex, Value
+from rules.index import Class, External, Func, ProjectIndex, Value
 
 
 class BlockingAnalysis:
@@ -49,20 +49,5 @@ class BlockingAnalysis:
         return result
 
     def _resolve_in(self, func: Func, text: str) -> Value | None:
-        head, _, rest = text.partition(".")
-        if head in func.info.local_names:
-            if func.owner is None or head not in {"self", "cls"}:
-                return None
-        if head in {"self", "cls"} and func.owner is not None and rest:
-            base: Value | None = Instance(func.owner) if head == "self" else func.owner
-            for attr in rest.split("."):
-                if base is None:
-                    return None
-                base = self.index.attribute(base, attr)
-            return base
-        if head.startswith("super()"):
-            return None
-        value = self.index.resolve_dotted(func.module, text)
-        if isinstance(value, Class):
-            return None
-        return value
+        value = self.index.resolve_in_function(func, text)
+        return None if isinstance(value, Class) else value

@@ -50,7 +50,7 @@ class _SiteCollector(ModuleChecker):
                 self._check_body(child, Scope(self.index, self.module, inner, scope))
                 self._check_children(child, scope, inner)
             else:
-                fscope = build_scope(self.index, self.module, child, cls, scope)
+                fscope = build_scope(self.index, self.module, child, cls, scope, self.parents)
                 self._check_body(child, fscope)
                 self._check_children(child, fscope, None)
             self._caller.pop()

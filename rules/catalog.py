@@ -123,6 +123,15 @@ ASYNC_CALLABLES: frozenset[str] = frozenset(
     }
 )
 
+# Calls returning an object that is both awaitable and an async context manager: it must be awaited
+# or used with `async with`.
+AWAITABLE_CMS: frozenset[str] = frozenset(
+    {f"aiohttp.ClientSession.{m}" for m in ("get", "post", "put", "patch", "delete", "head", "options",
+                                            "request", "ws_connect")}
+    | {"websockets.connect", "websockets.client.connect", "aiofiles.open", "asyncpg.Pool.acquire",
+       "asyncpg.create_pool", "aiohttp.request"}
+)
+
 # Calls that hand a coroutine to something that runs it: a coroutine passed here is not lost.
 RUNNERS: frozenset[str] = frozenset(
     {
@@ -251,7 +260,7 @@ OFFLOADERS: frozenset[str] = frozenset(
 )
 
 # Context managers usable only with `async with` / only with `with`.
-ASYNC_ONLY_CMS: frozenset[str] = frozenset(
+ASYNC_ONLY_CMS: frozenset[str] = AWAITABLE_CMS | frozenset(
     {"aiohttp.ClientSession", "httpx.AsyncClient", "asyncio.timeout", "asyncio.timeout_at", "asyncio.TaskGroup",
      "asyncio.Lock", "asyncio.Semaphore", "asyncio.BoundedSemaphore", "asyncio.Condition",
      "anyio.create_task_group", "aiofiles.open", "asyncpg.Pool.acquire", "trio.open_nursery"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rules import catalog
@@ -97,7 +98,7 @@ class ModuleChecker:
     # -- walking -----------------------------------------------------------------------------------
 
     def run(self) -> list[Finding]:
-        module_scope = build_scope(self.index, self.module, None, None, None)
+        module_scope = build_scope(self.index, self.module, None, None, None, self.parents)
         self._check_body(self.walked, module_scope)
         self._check_children(self.walked, module_scope, None)
         return self.findings
@@ -112,7 +113,7 @@ class ModuleChecker:
                 self._check_body(child, Scope(self.index, self.module, inner_cls, scope))
                 self._check_children(child, scope, inner_cls)
                 continue
-            fscope = build_scope(self.index, self.module, child, cls, scope)
+            fscope = build_scope(self.index, self.module, child, cls, scope, self.parents)
             if isinstance(node, ast.AsyncFunctionDef) and not child.has_yield:
                 self._check_return_annotation(node)
             self._check_body(child, fscope)
@@ -190,6 +191,8 @@ class ModuleChecker:
             use = self._use_of_variable(use.name, call, scope, container=True)
         if use.kind in {"ok", "assign", "container"}:
             return
+        if use.kind == "cm" and isinstance(coro.origin, External) and coro.origin.name in catalog.AWAITABLE_CMS:
+            return  # `with` on it is AG103's finding; `async with` is right
         fix = self._await_fix(call, scope) if use.kind in {"discard", "misuse", "condition", "cm", "iter",
                                                             "return-async", "never"} else None
         if use.kind == "condition":
@@ -267,8 +270,12 @@ class ModuleChecker:
             return Use("cm")
         if isinstance(parent, ast.For | ast.AsyncFor | ast.comprehension) and parent.iter is node:
             return Use("iter")
+        if isinstance(parent, ast.AugAssign):
+            return Use("misuse", "an operand")
         if isinstance(parent, ast.Assign | ast.AnnAssign | ast.NamedExpr):
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            if any(isinstance(t, ast.Tuple | ast.List) for t in targets):
+                return Use("misuse", "unpacked")
             if len(targets) == 1 and isinstance(targets[0], ast.Name):
                 name = targets[0].id
                 if name == "_":
@@ -316,8 +323,8 @@ class ModuleChecker:
             if func.attr in catalog.LOGGER_METHOD_NAMES and self._looks_like_logger(func.value, scope):
                 return Use("misuse", f"an argument of `.{func.attr}()` logging")
             if func.attr in CONTAINER_ADDERS and isinstance(func.value, ast.Name) and scope.func_node is not None:
-                target = scope.lookup(func.value.id)
-                if target is None and func.value.id in scope.names:
+                target = scope.lookup(func.value.id, func.value)
+                if target is None and scope.is_local(func.value.id):
                     return Use("container", name=func.value.id)
         if isinstance(func, ast.Name) and func.id in {"print", "str", "repr", "len", "format"} and \
                 isinstance(callee, External):
@@ -471,6 +478,8 @@ class ModuleChecker:
                     return "async"
                 if kind == "synccm":
                     return "sync"
+                if kind == "sync":
+                    return self._all_same(self._class_cm_kind, self.index.func_return_classes(callee))
                 return None
             if isinstance(callee, Class):
                 return self._class_cm_kind(callee)
@@ -489,6 +498,13 @@ class ModuleChecker:
             if value.cls in catalog.SYNC_ONLY_CMS:
                 return "sync"
         return None
+
+    @staticmethod
+    def _all_same(kind_of: Callable[[Class], str | None], classes: list[Class] | None) -> str | None:
+        if not classes:
+            return None
+        kinds = {kind_of(c) for c in classes}
+        return kinds.pop() if len(kinds) == 1 else None
 
     def _class_cm_kind(self, cls: Class) -> str | None:
         protocols = self.index.class_protocols(cls)
@@ -532,6 +548,8 @@ class ModuleChecker:
                     return "async"
                 if kind == "generator":
                     return "sync"
+                if kind == "sync":
+                    return self._all_same(self._class_iter_kind, self.index.func_return_classes(callee))
                 return None
             if isinstance(callee, External) and callee.name in catalog.SYNC_ITERABLE_CALLS:
                 return "sync"

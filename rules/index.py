@@ -173,6 +173,7 @@ class ProjectIndex:
     extra_async: frozenset[str] = frozenset()
     root: Path | None = None
     _methods_by_name: dict[str, list[Func]] | None = None
+    _returning: set[str] = field(default_factory=set)
     _subclasses: dict[str, list[Class]] | None = None
 
     def add(self, summary: ModuleSummary) -> None:
@@ -272,6 +273,88 @@ class ProjectIndex:
             return ExternalInstance(target.name)
         return None
 
+    def annotation_classes(self, module: str, text: str | None) -> list[Class] | None:
+        """Every project class a (union) annotation names; None if any member is not one."""
+        if not text:
+            return None
+        try:
+            node: ast.expr = ast.parse(text, mode="eval").body
+        except SyntaxError:
+            return None
+        members: list[ast.expr] = []
+        pending = [node]
+        while pending:
+            n = pending.pop()
+            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                try:
+                    pending.append(ast.parse(n.value, mode="eval").body)
+                except SyntaxError:
+                    return None
+            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
+                pending.extend((n.left, n.right))
+            elif isinstance(n, ast.Subscript) and dotted(n.value) in {"Union", "typing.Union", "Optional",
+                                                                      "typing.Optional"}:
+                pending.extend(n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice])
+            elif isinstance(n, ast.Constant) and n.value is None:
+                continue
+            else:
+                members.append(n)
+        out: list[Class] = []
+        for m in members:
+            target = annotation_target_node(m)
+            name = dotted(target) if target is not None else None
+            resolved = self.resolve_dotted(module, name) if name else None
+            if not isinstance(resolved, Class):
+                return None
+            out.append(resolved)
+        return out or None
+
+    def resolve_in_function(self, func: Func, text: str) -> Value | None:
+        """A dotted name as written inside `func` (self./cls. through its class; locals unknown)."""
+        head, _, rest = text.partition(".")
+        if head in {"self", "cls"} and func.owner is not None and rest:
+            base: Value | None = Instance(func.owner) if head == "self" else func.owner
+            for attr in rest.split("."):
+                if base is None:
+                    return None
+                base = self.attribute(base, attr)
+            return base
+        if head in func.info.local_names or head.startswith("super()"):
+            return None
+        return self.resolve_dotted(func.module, text)
+
+    def func_return_value(self, func: Func) -> Value | None:
+        """What calling a sync function (or awaiting a coroutine function) gives, when it is one class."""
+        info = func.info
+        if info.returns:
+            return self.annotation_value(func.module, info.returns)
+        shapes = [s for s in info.return_shapes if s != "none"]
+        if not shapes or any(not s.startswith("call:") for s in shapes) or len(self._returning) > 8:
+            return None
+        key = func.qualname
+        if key in self._returning:
+            return None
+        self._returning.add(key)
+        try:
+            values: list[Value | None] = []
+            for shape in shapes:
+                callee = self.resolve_in_function(func, shape[5:])
+                values.append(self.call_result(callee) if callee is not None else None)
+        finally:
+            self._returning.discard(key)
+        first = values[0]
+        if isinstance(first, Instance) and all(isinstance(v, Instance) and v.cls.info is first.cls.info
+                                               for v in values):
+            return first
+        return None
+
+    def func_return_classes(self, func: Func) -> list[Class] | None:
+        """The project classes a sync function returns (union annotations or inferred returns)."""
+        if func.info.returns:
+            return self.annotation_classes(func.module, func.info.returns)
+        value = self.func_return_value(func)
+        return [value.cls] if isinstance(value, Instance) else None
+
     # -- attributes and calls ------------------------------------------------------------------
 
     def attribute(self, value: Value, attr: str, depth: int = 0) -> Value | None:
@@ -326,7 +409,7 @@ class ProjectIndex:
             if kind == "coroutine":
                 return Coroutine(callee)
             if kind == "sync":
-                return self.annotation_value(callee.module, callee.info.returns)
+                return self.func_return_value(callee)
             return None
         if isinstance(callee, External):
             name = callee.name
@@ -334,7 +417,7 @@ class ProjectIndex:
                 return ExternalInstance(name)
             if name in catalog.FACTORY_RESULTS:
                 return ExternalInstance(catalog.FACTORY_RESULTS[name])
-            if name in catalog.ASYNC_CALLABLES or name in self.extra_async or name.endswith(
+            if name in catalog.ASYNC_CALLABLES or name in catalog.AWAITABLE_CMS or name in self.extra_async or name.endswith(
                 (".__aenter__", ".__aexit__", ".__anext__")
             ):
                 return Coroutine(callee)

@@ -1,7 +1,8 @@
-"""Local names of one function: what each refers to, as far as it can be known statically.
+"""Local names of one function: what each refers to at a given use, as far as it can be known.
 
-Flow-insensitive on purpose: a local assigned two different things is unknown, and a local that
-cannot be typed shadows the global of the same name (so it never resolves to the wrong thing).
+A use sees the assignments that can reach it: those written before it, plus those later in a
+loop that encloses it. When they disagree the name is unknown, and a local that cannot be typed
+shadows the global of the same name, so it never resolves to the wrong thing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,19 @@ from rules.summary import dotted
 from rules.walk import ScopeInfo
 
 UNKNOWN = object()
+_LOOPS = (ast.For, ast.AsyncFor, ast.While)
+Pos = tuple[int, int]
+
+
+@dataclass(eq=False)
+class _Binding:
+    pos: Pos
+    node: ast.expr | None = None  # the assigned value, evaluated lazily
+    annotation: ast.expr | None = None
+    fixed: object = UNKNOWN  # a parameter's value
+    lazy: bool = False
+    _value: object = None
+    _busy: bool = False
 
 
 @dataclass
@@ -22,19 +36,74 @@ class Scope:
     module: str
     cls: Class | None = None  # enclosing class, for self/cls/super()
     parent: Scope | None = None
-    names: dict[str, object] = field(default_factory=dict)  # name -> Value | UNKNOWN
     is_async: bool = False
     func_node: ast.FunctionDef | ast.AsyncFunctionDef | None = None
     info: ScopeInfo | None = None
+    parents: dict[int, ast.AST] | None = None
+    unknown: set[str] = field(default_factory=set)  # bound by loops, withs, imports...: never typed
+    bindings: dict[str, list[_Binding]] = field(default_factory=dict)
 
-    def lookup(self, name: str) -> Value | None:
+    @property
+    def names(self) -> set[str]:
+        return self.unknown | set(self.bindings)
+
+    def is_local(self, name: str) -> bool:
+        return name in self.unknown or name in self.bindings
+
+    def lookup(self, name: str, at: ast.AST | None = None) -> Value | None:
         scope: Scope | None = self
+        use: ast.AST | None = at
         while scope is not None:
-            if name in scope.names:
-                v = scope.names[name]
-                return None if v is UNKNOWN else v  # type: ignore[return-value]
+            if scope.is_local(name):
+                return scope._local(name, use)
             scope = scope.parent
+            use = None  # a closure sees whatever the enclosing function assigned last
         return self.index.resolve_global(self.module, name)
+
+    def _local(self, name: str, use: ast.AST | None) -> Value | None:
+        if name in self.unknown:
+            return None
+        binds = self.bindings.get(name, [])
+        if use is not None and hasattr(use, "lineno"):
+            pos = (getattr(use, "lineno", 0), getattr(use, "col_offset", 0))
+            loops = self._enclosing_loops(use)
+            binds = [b for b in binds if b.pos < pos or any(_within(b.pos, loop) for loop in loops)]
+        values = [self._value(b) for b in binds]
+        if not values or any(v is None for v in values):
+            return None
+        first = values[0]
+        if all(_same_value(first, other) for other in values[1:]):
+            return first  # type: ignore[return-value]
+        return None
+
+    def _value(self, b: _Binding) -> object:
+        if not b.lazy:
+            return None if b.fixed is UNKNOWN else b.fixed
+        if b._busy:
+            return None
+        if b._value is None:
+            b._busy = True
+            try:
+                v: Value | None = None
+                if b.annotation is not None:
+                    v = self.index.annotation_value(self.module, b.annotation)
+                elif b.node is not None:
+                    v = self.eval(b.node)
+                b._value = UNKNOWN if (v is None or isinstance(v, Coroutine)) else v
+            finally:
+                b._busy = False
+        return None if b._value is UNKNOWN else b._value
+
+    def _enclosing_loops(self, node: ast.AST) -> list[ast.AST]:
+        loops: list[ast.AST] = []
+        if self.parents is None:
+            return loops
+        cur = self.parents.get(id(node))
+        while cur is not None and cur is not self.func_node:
+            if isinstance(cur, _LOOPS):
+                loops.append(cur)
+            cur = self.parents.get(id(cur))
+        return loops
 
     # -- evaluation ------------------------------------------------------------------------------
 
@@ -42,7 +111,7 @@ class Scope:
         if depth > 20:
             return None
         if isinstance(node, ast.Name):
-            return self.lookup(node.id)
+            return self.lookup(node.id, node)
         if isinstance(node, ast.Attribute):
             if (
                 isinstance(node.value, ast.Call)
@@ -69,9 +138,15 @@ class Scope:
         if isinstance(node, ast.Await):
             inner = self.eval(node.value, depth + 1)
             if isinstance(inner, Coroutine) and isinstance(inner.origin, Func):
-                return self.index.annotation_value(inner.origin.module, inner.origin.info.returns)
+                return self.index.func_return_value(inner.origin)
             return None
         return None
+
+
+def _within(pos: Pos, node: ast.AST) -> bool:
+    start = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+    end = (node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+    return start <= pos <= end
 
 
 def build_scope(
@@ -80,73 +155,60 @@ def build_scope(
     info: ScopeInfo | None,
     cls: Class | None,
     parent: Scope | None,
+    parents: dict[int, ast.AST] | None = None,
 ) -> Scope:
-    """Type the locals of a function or lambda (with info None: the module scope)."""
+    """The locals of a function or lambda (with info None: the module scope, resolved by the index)."""
     node = info.node if info is not None else None
     func_node = node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None
-    scope = Scope(index=index, module=module, cls=cls, parent=parent,
-                  is_async=isinstance(node, ast.AsyncFunctionDef), func_node=func_node, info=info)
+    scope = Scope(index=index, module=module, cls=cls, parent=parent, is_async=isinstance(node, ast.AsyncFunctionDef),
+                  func_node=func_node, info=info, parents=parents)
     if info is None or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
         return scope
     if isinstance(node, ast.Lambda):
-        scope.names = {name: UNKNOWN for name in info.bound | info.stores}
+        scope.unknown = set(info.bound | info.stores)
         return scope
     args = node.args
     positional = args.posonlyargs + args.args
     decorators = [dotted(d) or "" for d in node.decorator_list]
     is_static = any(d.endswith("staticmethod") for d in decorators)
     is_classmethod = any(d.endswith("classmethod") for d in decorators)
-    params: dict[str, object] = {}
+    params: set[str] = set()
     for i, a in enumerate(positional + args.kwonlyargs):
+        params.add(a.arg)
         value: object = UNKNOWN
         if i == 0 and cls is not None and not is_static and a in positional:
             value = Class(cls.module, cls.info) if is_classmethod else Instance(cls)
         elif a.annotation is not None:
             resolved = index.annotation_value(module, a.annotation)
             value = resolved if resolved is not None else UNKNOWN
-        params[a.arg] = value
-    assigned = {t.id for n in info.assigns for t in _targets(n) if isinstance(t, ast.Name)}
-    # Names bound by loops, withs, imports, handlers... (and params re-bound later) are unknown.
-    base_unknown = (info.bound - set(params)) | {p for p, v in params.items() if v is UNKNOWN}
-    names = set(params) | info.bound | info.stores | assigned
-    scope.names = {name: UNKNOWN for name in names}
-    # Two passes: the second sees the locals the first typed (`s = Session(); r = s.get()`).
-    for _ in range(2):
-        typed: dict[str, list[object]] = {p: [v] for p, v in params.items() if v is not UNKNOWN}
-        unknown_names = set(base_unknown)
-        for assign in info.assigns:
-            targets = _targets(assign)
-            if len(targets) != 1 or not isinstance(targets[0], ast.Name):
-                continue
+        scope.bindings[a.arg] = [_Binding((0, 0), fixed=value)]
+    for extra in (args.vararg, args.kwarg):
+        if extra is not None:
+            params.add(extra.arg)
+            scope.unknown.add(extra.arg)
+    for assign in info.assigns:
+        targets = list(assign.targets) if isinstance(assign, ast.Assign) else [assign.target]
+        if len(targets) == 1 and isinstance(targets[0], ast.Name):
             target = targets[0]
-            v: Value | None = None
             if isinstance(assign, ast.AnnAssign):
-                v = index.annotation_value(module, assign.annotation)
-            elif assign.value is not None:
+                binding = _Binding((target.lineno, target.col_offset), node=assign.value,
+                                   annotation=assign.annotation, lazy=True)
+            else:
                 if isinstance(assign.value, ast.Constant) and assign.value.value is None:
                     continue  # `x = None` then assigned later: Optional, not a conflict
-                v = scope.eval(assign.value)
-            if v is None or isinstance(v, Coroutine):
-                unknown_names.add(target.id)
-            else:
-                typed.setdefault(target.id, []).append(v)
-        new_names: dict[str, object] = {}
-        for name in names:
-            values = typed.get(name, [])
-            new_names[name] = UNKNOWN
-            if name in unknown_names or not values:
-                continue
-            first = values[0]
-            if all(_same_value(first, other) for other in values[1:]):
-                new_names[name] = first
-        scope.names = new_names
+                binding = _Binding((target.lineno, target.col_offset), node=assign.value, lazy=True)
+            scope.bindings.setdefault(target.id, []).append(binding)
+        else:
+            for t in targets:
+                for n in ast.walk(t):
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                        scope.unknown.add(n.id)
+    scope.unknown |= info.bound - params
+    # Names stored some other way (e.g. `x = None` only) still shadow globals.
+    for name in info.stores:
+        if name not in scope.bindings:
+            scope.unknown.add(name)
     return scope
-
-
-def _targets(node: ast.Assign | ast.AnnAssign | ast.NamedExpr) -> list[ast.expr]:
-    if isinstance(node, ast.Assign):
-        return list(node.targets)
-    return [node.target]
 
 
 def _same_value(a: object, b: object) -> bool:
@@ -158,4 +220,4 @@ def _same_value(a: object, b: object) -> bool:
         return a.info is b.info
     if isinstance(a, Class) and isinstance(b, Class):
         return a.info is b.info
-    return a == b or getattr(a, "name", None) == getattr(b, "name", 1) or getattr(a, "cls", None) == getattr(b, "cls", 1)
+    return getattr(a, "name", None) == getattr(b, "name", 1) or getattr(a, "cls", None) == getattr(b, "cls", 1)
