@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import gidgethub
@@ -69,7 +70,26 @@ async def labels_on(gh: GitHubAPI, repo_full_name: str, number: int) -> list[str
     return names
 
 
+# labels we added ourselves, so their `labeled` echo (sender: our bot) is not taken for an outsider's
+_OUR_LABELS: dict[tuple[str, int, str], float] = {}
+_ECHO_TTL = 600.0
+
+
+def expect_echo(repo_full_name: str, number: int, label: str) -> None:
+    now = time.monotonic()
+    for key in [k for k, t in _OUR_LABELS.items() if now - t > _ECHO_TTL]:
+        del _OUR_LABELS[key]
+    _OUR_LABELS[(repo_full_name.lower(), number, label)] = now
+
+
+def is_our_echo(repo_full_name: str, number: int, label: str) -> bool:
+    """True (once) when we added this label recently."""
+    t = _OUR_LABELS.pop((repo_full_name.lower(), number, label), None)
+    return t is not None and time.monotonic() - t <= _ECHO_TTL
+
+
 async def add_label(gh: GitHubAPI, repo_full_name: str, number: int, label: str) -> None:
+    expect_echo(repo_full_name, number, label)
     await gh.post(
         "/repos/{owner}/{repo}/issues/{issue_number}/labels",
         url_vars={**split(repo_full_name), "issue_number": str(number)},

@@ -45,7 +45,7 @@ async def on_labeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: A
     head = str((pull.get("head") or {}).get("sha", ""))
     async with pr_lock(repo, number):
         state = ctx.store.state(repo, number)
-        if state.approval is not None and is_bot:
+        if is_bot and (ghops.is_our_echo(repo, number, label) or state.approval is not None):
             return  # our own label, added when an approval was recorded by command
         work = Work()
         auth = await may_approve(gh, repo, sender, gov, is_bot=is_bot)

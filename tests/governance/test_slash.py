@@ -164,3 +164,15 @@ async def test_a_github_error_in_one_command_does_not_sink_the_others(env: Env) 
     body = env.bot_comments()[0].body
     assert "Failed: GitHub answered" in body and "/asyncguard approve [reason]" in body
     assert reactions(env, p) == ["confused"]
+
+
+async def test_echo_of_our_label_after_a_quick_revoke_is_quiet(env: Env) -> None:
+    await env.run_gate()
+    await env.dispatch("issue_comment", env.comment_payload("/asyncguard approve", "alice"))
+    await env.dispatch("issue_comment", env.comment_payload("/asyncguard revoke", "alice"))
+    # only now does the `labeled` webhook of the bot's own label arrive
+    await env.dispatch("pull_request", env.label_payload("labeled", "api-change-approved", "asyncguard[bot]", "Bot"))
+    assert "unauthorized" not in env.kinds() and env.conclusion() == "failure"
+    # another app's bot adding the label is an outsider
+    await env.dispatch("pull_request", env.label_payload("labeled", "api-change-approved", "other[bot]", "Bot"))
+    assert env.kinds()[-1] == "unauthorized"
