@@ -31,6 +31,8 @@ async def test_broken_caller_fails_then_fix_turns_green(
     assert (c.path, c.line) == ("shop/orders.py", 5)
     assert "```suggestion\n    await notify(user)\n```" in c.body
     assert "<!-- asyncguard:fp=" in c.body
+    # governance got the Report: it posts its own check on the same head
+    assert fake_github.runs_for(REPO, pr.head, name="asyncguard/governance")
 
     # a re-run of the same head posts nothing twice
     await pr.check_event("check_run", "rerequested")
