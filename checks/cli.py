@@ -7,6 +7,7 @@ Exit codes: 0 clean, 1 findings, 2 usage or internal error (one line on stderr, 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -107,8 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("asyncguard: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 2
+    except BrokenPipeError:  # `asyncguard check | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except Exception as exc:
         print(f"asyncguard: internal error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ Rendered with jinja2 from the Report; capped to a size with a note of what was c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -78,7 +79,8 @@ def render_summary(
         notes=report.notes,
         scope_note=scope_note,
     )
-    return Summary(title=title_for(report), text=truncate(text.strip() + "\n", max_chars))
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return Summary(title=title_for(report), text=truncate(text, max_chars))
 
 
 def truncate(text: str, max_chars: int) -> str:
