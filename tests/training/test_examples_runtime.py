@@ -79,6 +79,10 @@ def test_contract_example_runs_before_and_breaks_after_as_claimed(page: Page, tm
         assert runtime["error"] in page.sections["Why it breaks callers"]
     else:
         assert after.returncode == 0, out
+        if page.meta["breaking"]:  # a silent break: same program, different behaviour
+            assert after.stdout != before.stdout, out
+        else:  # compatible: the unchanged caller behaves exactly as before
+            assert after.stdout == before.stdout, out
 
 
 KB_EXAMPLES = [(p, ex) for p in kb_pages() for ex in p.examples]
