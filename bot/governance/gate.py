@@ -236,6 +236,9 @@ async def reconcile(
     if labels is not None:
         await _confirm_label(gh, state, cfg, labels, work)
     await _expire_stale(gh, state, cfg, labels, work)
+    # the decisions so far (approvals, revocations, ...) are durable before GitHub hears the verdict
+    store.commit(state, work.records)
+    work.records = []
     decision = None
     if state.head_sha is not None and state.fingerprint is not None:
         decision = decide(state, cfg)

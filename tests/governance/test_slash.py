@@ -176,3 +176,17 @@ async def test_echo_of_our_label_after_a_quick_revoke_is_quiet(env: Env) -> None
     # another app's bot adding the label is an outsider
     await env.dispatch("pull_request", env.label_payload("labeled", "api-change-approved", "other[bot]", "Bot"))
     assert env.kinds()[-1] == "unauthorized"
+
+
+async def test_approval_is_recorded_even_if_posting_the_verdict_fails(env: Env) -> None:
+    import gidgethub
+    import pytest
+
+    await env.run_gate()
+    env.fake.inject("checks/update", "500", times=1)
+    with pytest.raises(gidgethub.GitHubBroken):
+        await env.dispatch("issue_comment", env.comment_payload("/asyncguard approve", "alice"))
+    assert env.kinds()[-1] == "approval"  # durable before GitHub was told
+    assert env.conclusion() == "failure"
+    await env.run_gate()  # the next evaluation posts the verdict the store already knows
+    assert env.conclusion() == "success"
