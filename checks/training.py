@@ -179,7 +179,12 @@ def rule_pages() -> list[Page]:
 def kb_pages() -> list[Page]:
     """Every knowledge-base page, in the order their `order:` front matter gives."""
     pages = [parse_page(p, "kb") for p in sorted(KB_DIR.glob("*.md"))]
-    return sorted(pages, key=lambda p: (int(p.meta.get("order", 99)), p.slug))
+
+    def order(p: Page) -> tuple[int, str]:
+        value = p.meta.get("order", 99)
+        return (value if isinstance(value, int) else 99, p.slug)
+
+    return sorted(pages, key=order)
 
 
 # ---- terminal rendering -------------------------------------------------------------------------

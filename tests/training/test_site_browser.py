@@ -114,3 +114,17 @@ def test_screenshot_of_a_rule_page(browser: Browser, site_url: str) -> None:
     data = SCREENSHOT.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 20_000
     page.close()
+
+
+def test_site_works_from_disk(browser: Browser, built_site: Path) -> None:
+    """`training build` users open site/index.html straight from disk: search must work there too."""
+    page = browser.new_page()
+    watch = _Watch(page)
+    page.goto((built_site / "index.html").as_uri())
+    page.fill("#search", "await")
+    page.wait_for_selector("#search-results a")
+    page.click("#search-results a >> nth=0")
+    page.wait_for_url("**/rules/AG101.html")
+    assert page.inner_text("h1") == "AG101 missing-await"
+    assert not watch.problems, watch.problems
+    page.close()
