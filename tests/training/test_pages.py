@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from checks.training import Page, PageError, UnknownCode, load_page, parse_page, rule_pages, split_modules
+from checks.training import (
+    Page,
+    PageError,
+    UnknownCode,
+    kb_pages,
+    load_page,
+    parse_page,
+    rule_pages,
+    split_modules,
+)
 from contracts.codes import CHANGE_CODES
 from rules.registry import RULES
 
@@ -93,3 +102,22 @@ def test_split_modules() -> None:
     assert split_modules("x = 1\n") == {"example.py": "x = 1\n"}
     files = split_modules("# file: a/b.py\nimport c\n# file: main.py\nprint(1)\n")
     assert files == {"a/b.py": "import c\n", "main.py": "print(1)\n"}
+
+
+def test_knowledge_base_covers_the_required_topics() -> None:
+    pages = {p.slug: p for p in kb_pages()}
+    assert set(pages) == {
+        "decision-tree",
+        "sync-async-bridging",
+        "executors-and-to-thread",
+        "tasks-and-cancellation",
+        "async-context-managers-and-iterators",
+        "websocket-handlers",
+        "database-sessions",
+        "interface-design",
+    }
+    assert [p.meta["order"] for p in kb_pages()] == sorted(p.meta["order"] for p in pages.values())
+    for page in pages.values():
+        assert page.summary and page.body.lstrip().startswith(f"# {page.title}\n"), page.slug
+    design = pages["interface-design"].body
+    assert "Naming" in pages["interface-design"].sections and "deprecation shim" in design.lower()
