@@ -1,7 +1,7 @@
 """Parse `/asyncguard <command> [args]` lines out of a PR comment.
 
 Robust to case and extra spaces, several commands in one comment, and text that merely quotes a
-command: fenced code blocks, indented code, inline code and `>` quoted lines are ignored.
+command: fenced code blocks, indented code, inline code, HTML comments and `>` quoted lines are ignored.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from bot.governance.repo_config import COMMANDS
 
 _TRIGGER = re.compile(r"^\s{0,3}/asyncguard\b(?P<rest>.*)$", re.IGNORECASE)
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def _live_lines(body: str) -> list[str]:
     """Lines outside fenced blocks, indented code and block quotes."""
     out: list[str] = []
     fence: str | None = None
+    body = _HTML_COMMENT.sub("", body)  # hidden text (PR templates) is not something anyone asked for
     for raw in body.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         m = _FENCE.match(raw)
         if fence is not None:

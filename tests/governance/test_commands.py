@@ -67,3 +67,8 @@ def test_edit_runs_only_new_commands() -> None:
 def test_empty_and_crlf() -> None:
     assert parse_commands(None) == [] and parse_commands("") == []
     assert names("hello\r\n/asyncguard contract\r\n") == [("contract", "")]
+
+
+def test_html_comments_are_hidden_text() -> None:
+    body = "<!--\n/asyncguard approve\n-->\n/asyncguard help <!-- /asyncguard revoke -->\n<!-- unclosed\n/asyncguard approve"
+    assert names(body) == [("help", "")]
