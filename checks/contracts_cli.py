@@ -200,13 +200,22 @@ def _lock_allow(side: Side, settings: ContractSettings) -> tuple[AllowEntry, ...
 
 
 def _changed_lines(repo: Path, base: Side, head: Side) -> dict[str, set[int]]:
-    """Lines the change touched: from git when both sides are commits, else none known."""
-    if base.commit is None or head.commit is None:
+    """Lines the change touched: from git when base is a commit and head a commit or the work tree."""
+    if base.commit is None:
         return {}
-    from checks.diffparse import parse_unified_diff
+    if head.commit is not None:
+        from checks.diffparse import parse_unified_diff
 
-    files = parse_unified_diff(changed_lines_between(repo, base.commit, head.commit))
-    return {path: set(fd.added_lines) for path, fd in files.items()}
+        files = parse_unified_diff(changed_lines_between(repo, base.commit, head.commit))
+        return {path: set(fd.added_lines) for path, fd in files.items()}
+    if head.directory is not None and head.directory.resolve() == repo.resolve():
+        from checks.gitdiff import GitError, changed_lines
+
+        try:
+            return {path: set(fd.added_lines) for path, fd in changed_lines(repo, base.commit).items()}
+        except GitError:
+            return {}
+    return {}
 
 
 def _render(diff: ContractDiff, fmt: str, root: Path, title: str) -> str:
