@@ -57,6 +57,14 @@ ASYNC_CALLABLES: frozenset[str] = frozenset(
         "aiohttp.ClientResponse.text",
         "aiohttp.ClientResponse.json",
         "aiohttp.ClientResponse.read",
+        "aiohttp.ClientResponse.release",
+        "aiohttp.ClientWebSocketResponse.send_str",
+        "aiohttp.ClientWebSocketResponse.send_json",
+        "aiohttp.ClientWebSocketResponse.send_bytes",
+        "aiohttp.ClientWebSocketResponse.receive",
+        "aiohttp.ClientWebSocketResponse.receive_str",
+        "aiohttp.ClientWebSocketResponse.receive_json",
+        "aiohttp.ClientWebSocketResponse.close",
         "aiohttp.web.AppRunner.setup",
         "aiohttp.web.AppRunner.cleanup",
         "aiohttp.web.TCPSite.start",
@@ -261,17 +269,28 @@ OFFLOADERS: frozenset[str] = frozenset(
 
 # Context managers usable only with `async with` / only with `with`.
 ASYNC_ONLY_CMS: frozenset[str] = AWAITABLE_CMS | frozenset(
-    {"aiohttp.ClientSession", "httpx.AsyncClient", "asyncio.timeout", "asyncio.timeout_at", "asyncio.TaskGroup",
+    {"typing.AsyncContextManager", "aiohttp.ClientSession", "httpx.AsyncClient", "asyncio.timeout", "asyncio.timeout_at", "asyncio.TaskGroup",
      "asyncio.Lock", "asyncio.Semaphore", "asyncio.BoundedSemaphore", "asyncio.Condition",
      "anyio.create_task_group", "aiofiles.open", "asyncpg.Pool.acquire", "trio.open_nursery"}
 )
 SYNC_ONLY_CMS: frozenset[str] = frozenset(
-    {"open", "io.open", "threading.Lock", "threading.RLock", "threading.Semaphore", "threading.Condition",
+    {"typing.ContextManager", "open", "io.open", "threading.Lock", "threading.RLock", "threading.Semaphore", "threading.Condition",
      "tempfile.TemporaryDirectory", "tempfile.NamedTemporaryFile", "tempfile.TemporaryFile",
      "contextlib.suppress", "contextlib.redirect_stdout", "contextlib.redirect_stderr", "requests.Session",
      "httpx.Client", "socket.socket", "zipfile.ZipFile", "tarfile.open", "sqlite3.connect",
      "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor", "warnings.catch_warnings"}
 )
+# Objects (by class) and calls that give async-only iterables.
+ASYNC_ITERABLES: frozenset[str] = frozenset(
+    {"typing.AsyncIterable", "aiohttp.ClientWebSocketResponse", "aiohttp.web.WebSocketResponse",
+     "asyncio.StreamReader", "websockets.WebSocketClientProtocol", "websockets.WebSocketServerProtocol"}
+)
+ASYNC_ITERABLE_CALLS: frozenset[str] = frozenset(
+    {"watchgod.awatch", "watchfiles.awatch", "aiohttp.StreamReader.iter_chunked", "aiohttp.StreamReader.iter_any",
+     "aiohttp.StreamReader.iter_line", "aiofiles.os.scandir", "anyio.Path.iterdir", "asyncio.as_completed"}
+)
+SYNC_ITERABLES: frozenset[str] = frozenset({"typing.Iterable"})
+
 # Plain (sync) iterables returned by these builtins: `async for` over them fails.
 SYNC_ITERABLE_CALLS: frozenset[str] = frozenset(
     {"range", "enumerate", "zip", "reversed", "sorted", "list", "tuple", "set", "dict", "iter", "map", "filter",
@@ -281,7 +300,8 @@ SYNC_ITERABLE_CALLS: frozenset[str] = frozenset(
 
 # External classes the resolver knows about: calling one yields an instance of it.
 KNOWN_CLASSES: frozenset[str] = frozenset(
-    {"asyncio.Queue", "asyncio.PriorityQueue", "asyncio.LifoQueue", "asyncio.Lock", "asyncio.Semaphore",
+    {"aiohttp.ClientResponse", "aiohttp.ClientWebSocketResponse", "httpx.Response", "asyncpg.Connection",
+     "asyncpg.Pool", "websockets.WebSocketClientProtocol", "asyncio.Queue", "asyncio.PriorityQueue", "asyncio.LifoQueue", "asyncio.Lock", "asyncio.Semaphore",
      "asyncio.BoundedSemaphore", "asyncio.Event", "asyncio.Condition", "asyncio.Barrier", "asyncio.TaskGroup",
      "asyncio.Runner", "aiohttp.ClientSession", "httpx.AsyncClient", "httpx.Client", "requests.Session",
      "subprocess.Popen", "socket.socket", "threading.Event", "threading.Thread", "threading.Lock",
@@ -297,6 +317,17 @@ FACTORY_RESULTS: dict[str, str] = {
     "redis.asyncio.from_url": "redis.asyncio.Redis",
     "redis.asyncio.Redis.from_url": "redis.asyncio.Redis",
 }
+# What awaiting a catalogued call gives (an instance of a known external class).
+AWAITED_RESULTS: dict[str, str] = {
+    **{f"aiohttp.ClientSession.{m}": "aiohttp.ClientResponse" for m in ("get", "post", "put", "patch", "delete",
+                                                                        "head", "options", "request")},
+    "aiohttp.ClientSession.ws_connect": "aiohttp.ClientWebSocketResponse",
+    "httpx.AsyncClient.get": "httpx.Response", "httpx.AsyncClient.post": "httpx.Response",
+    "httpx.AsyncClient.request": "httpx.Response", "httpx.AsyncClient.send": "httpx.Response",
+    "asyncpg.connect": "asyncpg.Connection", "asyncpg.create_pool": "asyncpg.Pool",
+    "websockets.connect": "websockets.WebSocketClientProtocol",
+}
+
 # Module aliases some libraries re-export under another name.
 MODULE_ALIASES: dict[str, str] = {"aiohttp.client": "aiohttp", "redis.asyncio.client": "redis.asyncio"}
 

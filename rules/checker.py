@@ -16,6 +16,7 @@ from rules.index import (
     Func,
     Instance,
     ProjectIndex,
+    UnionOf,
     Value,
 )
 from rules.model import Finding, Fix, TextEdit
@@ -23,9 +24,6 @@ from rules.registry import RULES
 from rules.scope import Scope, build_scope
 from rules.walk import ScopeInfo, walk_module
 
-NOT_AWAITABLE_RETURN_WORDS = {"None", "str", "int", "float", "bool", "bytes", "dict", "list", "set", "tuple",
-                              "Dict", "List", "Set", "Tuple", "Mapping", "Sequence", "Iterator", "Iterable",
-                              "Generator", "Path", "NoReturn", "Never"}
 ASYNC_PROTOCOL_METHODS = {"__aenter__", "__aexit__", "__anext__", "asend", "athrow"}
 COROUTINE_METHODS = {"close", "send", "throw", "cr_frame", "cr_code", "cr_running", "cr_await", "__await__",
                      "__name__", "__qualname__"}
@@ -229,12 +227,12 @@ class ModuleChecker:
         if isinstance(parent, ast.keyword):
             call = self._parent(parent)
             if isinstance(call, ast.Call):
-                return self._argument_use(call, scope)
+                return self._argument_use(call, scope, parent)
             return Use("ok")
         if isinstance(parent, ast.Call):
             if parent.func is node:
                 return Use("misuse", "called")
-            return self._argument_use(parent, scope)
+            return self._argument_use(parent, scope, node)
         if isinstance(parent, ast.Attribute):
             if parent.attr in COROUTINE_METHODS and (parent.attr != "close" or self._in_cleanup(parent)):
                 return Use("ok")
@@ -310,9 +308,13 @@ class ModuleChecker:
             return use
         return Use("ok")
 
-    def _argument_use(self, call: ast.Call, scope: Scope) -> Use:
+    def _argument_use(self, call: ast.Call, scope: Scope, arg: ast.AST) -> Use:
         func = call.func
         callee = scope.eval(func)
+        param = self._param_for(call, arg, callee)
+        if param is not None and param[1] is not None and \
+                self.index.annotation_awaitability(param[2], param[1]) == "not":
+            return Use("misuse", f"passed as `{param[0]}: {param[1]}`")
         if isinstance(callee, External) or isinstance(callee, Func):
             name = callee.name if isinstance(callee, External) else callee.qualname
             if name in catalog.RUNNERS:
@@ -331,6 +333,37 @@ class ModuleChecker:
             return Use("misuse", f"an argument of `{func.id}`")
         return Use("ok")
 
+    def _param_for(self, call: ast.Call, arg: ast.AST, callee: Value | None) -> tuple[str, str | None, str] | None:
+        """(name, annotation, module) of the project parameter that `arg` is passed to."""
+        func: Func | None = None
+        skip_first = False
+        if isinstance(callee, Func):
+            func = callee
+            skip_first = callee.bound and self.index.func_kind(callee) != "unknown" and not any(
+                d.endswith("staticmethod") for d in callee.info.decorators)
+        elif isinstance(callee, Class):
+            init = self.index.lookup_member(callee, "__init__")
+            if isinstance(init, Func):
+                func, skip_first = init, True
+        if func is None:
+            return None
+        params = list(func.info.params)
+        if isinstance(arg, ast.keyword):
+            for p in params:
+                if p.name == arg.arg and p.kind in {"normal", "kwonly"}:
+                    return p.name, p.annotation, func.module
+            return None
+        if arg not in call.args or any(isinstance(a, ast.Starred) for a in call.args):
+            return None
+        positional = [p for p in params if p.kind in {"posonly", "normal"}]
+        if skip_first:
+            positional = positional[1:]
+        i = call.args.index(arg)
+        if i < len(positional):
+            p = positional[i]
+            return p.name, p.annotation, func.module
+        return None
+
     def _looks_like_logger(self, node: ast.expr, scope: Scope) -> bool:
         value = scope.eval(node)
         if isinstance(value, ExternalInstance) and value.cls == "logging.Logger":
@@ -345,11 +378,12 @@ class ModuleChecker:
         info = scope.info
         if info is None or scope.func_node is None:
             return Use("ok")
-        if _captured(info, name):
-            return Use("ok")  # a closure reads it: it may await it
         uses: list[Use] = []
-        for node in info.loads.get(name, []):
+        for node, nested in [(n, False) for n in info.loads.get(name, [])] + [(n, True) for n in
+                                                                              _closure_loads(info, name)]:
             use = self._use_of(node, scope)
+            if nested and use.kind == "return-async":
+                use = Use("ok")
             if container:
                 if use.kind == "misuse" and use.detail.startswith("`."):
                     use = Use("ok")  # lst.append(...), lst.pop(): container methods
@@ -438,31 +472,23 @@ class ModuleChecker:
     def _returns_not_awaitable(self, func: Func, depth: int) -> bool:
         info = func.info
         if info.returns is not None:
-            if info.returns_awaitable_annotation:
-                return False
-            head = info.returns.split("[", 1)[0].strip().strip("'\"").rsplit(".", 1)[-1]
-            if head in NOT_AWAITABLE_RETURN_WORDS:
-                return True
-            target = self.index.annotation_value(func.module, info.returns)
-            if isinstance(target, Instance):
-                protocols = self.index.class_protocols(target.cls)
-                return protocols is not None and "__await__" not in protocols
-            return False
+            return self.index.annotation_awaitability(func.module, info.returns) == "not"
         if depth > 3 or not info.return_shapes:
             return False
         for shape in info.return_shapes:
             if shape in {"none", "literal"}:
                 continue
             if shape.startswith("call:"):
-                text = shape[5:]
-                if text.startswith(("self.", "cls.", "super()")):
-                    return False
-                target = self.index.resolve_dotted(func.module, text)
+                target = self.index.resolve_in_function(func, shape[5:])
                 if isinstance(target, Func) and self.index.func_kind(target) == "sync" and \
                         self._returns_not_awaitable(target, depth + 1):
                     continue
                 if isinstance(target, External) and target.name in catalog.SYNC_CALLABLES:
                     continue
+                if isinstance(target, Class):
+                    protocols = self.index.class_protocols(target)
+                    if protocols is not None and "__await__" not in protocols:
+                        continue
             return False
         return True
 
@@ -492,6 +518,8 @@ class ModuleChecker:
         value = scope.eval(expr)
         if isinstance(value, Instance):
             return self._class_cm_kind(value.cls)
+        if isinstance(value, UnionOf):
+            return self._all_same(self._class_cm_kind, [m.cls for m in value.members])
         if isinstance(value, ExternalInstance):
             if value.cls in catalog.ASYNC_ONLY_CMS:
                 return "async"
@@ -553,12 +581,21 @@ class ModuleChecker:
                 return None
             if isinstance(callee, External) and callee.name in catalog.SYNC_ITERABLE_CALLS:
                 return "sync"
+            if isinstance(callee, External) and callee.name in catalog.ASYNC_ITERABLE_CALLS:
+                return "async"
             if isinstance(callee, Class):
                 return self._class_iter_kind(callee)
             return None
         value = scope.eval(expr)
         if isinstance(value, Instance):
             return self._class_iter_kind(value.cls)
+        if isinstance(value, UnionOf):
+            return self._all_same(self._class_iter_kind, [m.cls for m in value.members])
+        if isinstance(value, ExternalInstance):
+            if value.cls in catalog.ASYNC_ITERABLES:
+                return "async"
+            if value.cls in catalog.SYNC_ITERABLES:
+                return "sync"
         return None
 
     def _class_iter_kind(self, cls: Class) -> str | None:
@@ -708,12 +745,14 @@ def _name_node(stmt: ast.FunctionDef | ast.AsyncFunctionDef, checker: ModuleChec
     return node
 
 
-def _captured(info: ScopeInfo, name: str) -> bool:
-    """Whether a scope nested in `info` reads `name` (a closure over the local)."""
+def _closure_loads(info: ScopeInfo, name: str) -> list[ast.Name]:
+    """Reads of `name` in scopes nested in `info` that do not rebind it (closures over the local)."""
+    out: list[ast.Name] = []
     pending = list(info.children)
     while pending:
         child = pending.pop()
-        if name in child.loads and name not in child.bound and name not in child.stores:
-            return True
+        if name in child.bound or name in child.stores:
+            continue
+        out.extend(child.loads.get(name, []))
         pending.extend(child.children)
-    return False
+    return out

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rules import catalog
-from rules.summary import ClassInfo, FuncInfo, ModuleSummary, dotted
+from rules.summary import (
+    AWAITABLE_ANNOTATION_WORDS,
+    ClassInfo,
+    FuncInfo,
+    ModuleSummary,
+    annotation_members,
+    dotted,
+    member_head,
+)
 
 BUILTINS = frozenset({"open", "print", "input", "range", "len", "str", "repr", "int", "float", "bool", "list",
                       "dict", "set", "tuple", "sorted", "enumerate", "zip", "reversed", "iter", "map", "filter",
@@ -29,6 +37,21 @@ PRESERVING_DECORATORS = frozenset({"staticmethod", "classmethod", "abstractmetho
                                    "functools.cache", "cache", "overload", "typing.overload", "wraps()",
                                    "functools.wraps()", "abc.abstractclassmethod", "abc.abstractstaticmethod",
                                    "deprecated()", "typing_extensions.deprecated()", "warnings.deprecated()"})
+NOT_AWAITABLE_TYPES = frozenset({"None", "str", "int", "float", "bool", "bytes", "bytearray", "dict", "list", "set",
+                                 "frozenset", "tuple", "Dict", "List", "Set", "FrozenSet", "Tuple", "Mapping",
+                                 "MutableMapping", "Sequence", "MutableSequence", "Iterator", "Iterable",
+                                 "Collection", "Path", "NoReturn", "Never", "Literal", "type", "Type", "Callable",
+                                 "datetime", "date", "timedelta", "Decimal", "UUID", "Pattern", "Match",
+                                 "OrderedDict", "defaultdict", "deque", "Counter", "complex", "range"})
+# Typing protocols an annotation can name: instances stand for "some object with this protocol".
+PROTOCOL_TYPES = {
+    "AsyncIterable": "typing.AsyncIterable", "AsyncIterator": "typing.AsyncIterable",
+    "AsyncGenerator": "typing.AsyncIterable", "Iterable": "typing.Iterable", "Iterator": "typing.Iterable",
+    "Generator": "typing.Iterable", "List": "typing.Iterable", "list": "typing.Iterable",
+    "Sequence": "typing.Iterable", "AsyncContextManager": "typing.AsyncContextManager",
+    "AbstractAsyncContextManager": "typing.AsyncContextManager", "ContextManager": "typing.ContextManager",
+    "AbstractContextManager": "typing.ContextManager",
+}
 PROPERTY_DECORATORS = frozenset({"property", "cached_property", "functools.cached_property", "abc.abstractproperty"})
 
 
@@ -60,6 +83,13 @@ class Instance:
 
 
 @dataclass(eq=False)
+class UnionOf:
+    """An instance of one of several project classes (a union annotation)."""
+
+    members: list[Instance]
+
+
+@dataclass(eq=False)
 class Module:
     name: str
 
@@ -83,7 +113,7 @@ class Coroutine:
     origin: Func | External
 
 
-Value = Func | Class | Instance | Module | External | ExternalInstance | Coroutine
+Value = Func | Class | Instance | UnionOf | Module | External | ExternalInstance | Coroutine
 
 
 @functools.lru_cache(maxsize=4096)
@@ -251,6 +281,8 @@ class ProjectIndex:
             callee = self.resolve_dotted(module, text, depth)
             if isinstance(callee, Func) and callee.info.is_async:
                 return self.annotation_value(callee.module, callee.info.returns)
+            if isinstance(callee, External) and callee.name in catalog.AWAITED_RESULTS:
+                return ExternalInstance(catalog.AWAITED_RESULTS[callee.name])
             return None
         if kind == "ann":
             return self.annotation_value(module, text, depth)
@@ -260,8 +292,19 @@ class ProjectIndex:
         """An instance of the class an annotation names, if it names exactly one."""
         if text is None or text == "":
             return None
+        if isinstance(text, str):
+            members = annotation_members(text)
+            if members is not None and len(members) == 1:
+                head = (member_head(members[0]) or "").rsplit(".", 1)[-1]
+                if head in PROTOCOL_TYPES:
+                    return ExternalInstance(PROTOCOL_TYPES[head])
+            elif members is not None and len(members) > 1:
+                classes = self.annotation_classes(module, text)
+                return UnionOf([Instance(c) for c in classes]) if classes else None
         node = _annotation_target(text) if isinstance(text, str) else annotation_target_node(text)
         if node is None:
+            if not isinstance(text, str):
+                return self.annotation_value(module, ast.unparse(text), depth)
             return None
         name = dotted(node)
         if name is None:
@@ -308,6 +351,36 @@ class ProjectIndex:
                 return None
             out.append(resolved)
         return out or None
+
+    def annotation_awaitability(self, module: str, text: str | None) -> str | None:
+        """"awaitable", "not" (no member can be awaited), or None when it cannot be told."""
+        if not text:
+            return None
+        members = annotation_members(text)
+        if members is None:
+            return None
+        if not members:
+            return "not"  # only None
+        verdicts: set[str | None] = set()
+        for m in members:
+            head = member_head(m)
+            if head is None:
+                return None
+            short = head.rsplit(".", 1)[-1]
+            if short in AWAITABLE_ANNOTATION_WORDS or (len(short) <= 2 and short.isupper()):
+                return "awaitable"
+            if short in NOT_AWAITABLE_TYPES:
+                verdicts.add("not")
+                continue
+            target = self.resolve_dotted(module, head)
+            if isinstance(target, Class):
+                protocols = self.class_protocols(target)
+                verdicts.add(None if protocols is None or "__await__" in protocols else "not")
+            elif isinstance(target, Module):
+                verdicts.add("not")
+            else:
+                verdicts.add(None)
+        return "not" if verdicts == {"not"} else None
 
     def resolve_in_function(self, func: Func, text: str) -> Value | None:
         """A dotted name as written inside `func` (self./cls. through its class; locals unknown)."""
@@ -365,6 +438,17 @@ class ProjectIndex:
             if self.is_project_module(sub):
                 return Module(sub)
             return self.resolve_global(value.name, attr, depth + 1)
+        if isinstance(value, UnionOf):
+            results = [self.attribute(m, attr, depth + 1) for m in value.members]
+            first = results[0] if results else None
+            if isinstance(first, Func) and all(
+                isinstance(r, Func) and self.func_kind(r) == self.func_kind(first) for r in results
+            ):
+                return first
+            if isinstance(first, Instance) and all(isinstance(r, Instance) and r.cls.info is first.cls.info
+                                                   for r in results):
+                return first
+            return None
         if isinstance(value, External):
             return External(f"{value.name}.{attr}")
         if isinstance(value, ExternalInstance):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from rules.index import Class, Coroutine, Func, Instance, ProjectIndex, Value
+from rules import catalog
+from rules.index import Class, Coroutine, External, ExternalInstance, Func, Instance, ProjectIndex, Value
 from rules.summary import dotted
 from rules.walk import ScopeInfo
 
@@ -139,6 +140,9 @@ class Scope:
             inner = self.eval(node.value, depth + 1)
             if isinstance(inner, Coroutine) and isinstance(inner.origin, Func):
                 return self.index.func_return_value(inner.origin)
+            if isinstance(inner, Coroutine) and isinstance(inner.origin, External) and \
+                    inner.origin.name in catalog.AWAITED_RESULTS:
+                return ExternalInstance(catalog.AWAITED_RESULTS[inner.origin.name])
             return None
         return None
 

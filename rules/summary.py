@@ -8,6 +8,7 @@ keyed by the file's content hash, so an unchanged file is never parsed twice.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 
 from rules.walk import ScopeInfo, walk_module
@@ -24,8 +25,59 @@ AWAITABLE_ANNOTATION_WORDS = (
     "AsyncContextManager",
     "AbstractAsyncContextManager",
     "Any",
+    "object",
+    "Self",
     "TypeVar",
+    "Generator",  # generator-based coroutines
 )
+
+
+@functools.lru_cache(maxsize=8192)
+def annotation_members(text: str) -> tuple[ast.expr, ...] | None:
+    """The members of a (possibly union / Optional / string) annotation; `None` members dropped."""
+    try:
+        node: ast.expr = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return None
+    out: list[ast.expr] = []
+    pending = [node]
+    while pending:
+        n = pending.pop()
+        if isinstance(n, ast.Constant) and isinstance(n.value, str):
+            try:
+                pending.append(ast.parse(n.value, mode="eval").body)
+            except SyntaxError:
+                return None
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
+            pending.extend((n.right, n.left))
+        elif isinstance(n, ast.Subscript) and (dotted(n.value) or "").rsplit(".", 1)[-1] in {"Union", "Optional"}:
+            elts = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
+            pending.extend(reversed(elts))
+        elif isinstance(n, ast.Subscript) and (dotted(n.value) or "").rsplit(".", 1)[-1] in {"Annotated", "Final",
+                                                                                              "ClassVar"}:
+            pending.append(n.slice.elts[0] if isinstance(n.slice, ast.Tuple) else n.slice)
+        elif isinstance(n, ast.Constant) and n.value is None:
+            continue
+        else:
+            out.append(n)
+    return tuple(out)
+
+
+def member_head(node: ast.expr) -> str | None:
+    """`Optional[X]` member `list[int]` -> "list"; `pkg.Cls` -> "pkg.Cls"."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    return dotted(node)
+
+
+def annotation_heads(text: str) -> list[str] | None:
+    members = annotation_members(text)
+    if members is None:
+        return None
+    heads = [member_head(m) for m in members]
+    if any(h is None for h in heads):
+        return None
+    return [h.rsplit(".", 1)[-1] for h in heads if h is not None] or ["None"]
 
 
 @dataclass
@@ -71,7 +123,12 @@ class FuncInfo:
 
     @property
     def returns_awaitable_annotation(self) -> bool:
-        return self.returns is not None and any(w in self.returns for w in AWAITABLE_ANNOTATION_WORDS)
+        if self.returns is None:
+            return False
+        heads = annotation_heads(self.returns)
+        if heads is None:
+            return True  # cannot tell: assume it may be awaitable
+        return any(h in AWAITABLE_ANNOTATION_WORDS or (len(h) <= 2 and h.isupper()) for h in heads)
 
 
 @dataclass
@@ -176,6 +233,10 @@ _LITERALS = (
 )
 
 
+_BUILTIN_CONVERTERS = frozenset({"str", "int", "float", "bool", "len", "list", "dict", "set", "tuple", "sorted",
+                                 "repr", "bytes", "isinstance", "any", "all", "sum", "min", "max", "frozenset"})
+
+
 def _return_shape(value: ast.expr | None) -> str:
     if value is None or (isinstance(value, ast.Constant) and value.value is None):
         return "none"
@@ -188,9 +249,16 @@ def _return_shape(value: ast.expr | None) -> str:
     if isinstance(value, ast.Await):
         return "await"
     if isinstance(value, ast.Call):
-        name = dotted(value.func)
+        func = value.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant | ast.JoinedStr):
+            return "literal"  # "".join(...), "{}".format(...)
+        name = dotted(func)
+        if name in _BUILTIN_CONVERTERS:
+            return "literal"
         if name is not None:
             return f"call:{name}"
+    if isinstance(value, ast.BinOp) and (isinstance(value.left, _LITERALS) or isinstance(value.right, _LITERALS)):
+        return "literal"
     return "unknown"
 
 
