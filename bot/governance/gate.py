@@ -318,6 +318,10 @@ async def after_pr_run(
         state.migration_guide = _migration_guide(diff) if state.fingerprint != NO_CHANGES else ""
         state.checklist = [str(getattr(i, "text", i)) for i in getattr(report, "checklist", []) or []]
         state.notes = list(repo_config.errors)
+        a = state.approval
+        if a is not None and a.fingerprint is None and a.head_sha != head_sha:
+            # approved at a head that was never evaluated and is gone now: what it covered is unknown
+            state.approval = Approval(a.actor, a.via, f"unevaluated:{a.head_sha}", a.head_sha, a.at, a.reason)
         labels = await ghops.labels_on(gh, repo_full_name, number)
         return await reconcile(gh, store, state, repo_config, labels=labels)
 

@@ -119,3 +119,13 @@ async def test_label_before_first_run_binds_to_that_head(env: Env) -> None:
     assert env.conclusion() == "success"
     state = env.store.state(REPO, 1)
     assert state.approval is not None and state.approval.fingerprint == state.fingerprint
+
+
+async def test_label_on_a_head_never_evaluated_goes_stale(env: Env) -> None:
+    """alice labels head1 before any run; head1 is superseded before it is evaluated."""
+    human_labels(env.fake, REPO, 1, LABEL, "alice")
+    await env.dispatch("pull_request", env.label_payload("labeled", LABEL, "alice"))
+    head2 = env.push({"pkg/api.py": "async def fetch(url, timeout):\n    return url\n"})
+    await env.run_gate()
+    assert env.conclusion(head2) == "failure" and LABEL not in env.labels()
+    assert env.kinds()[-2:] == ["stale", "gate"]
