@@ -55,7 +55,12 @@ def test_contract_example_reports_its_change(page: Page, tmp_path: Path) -> None
     Example("after", {**before.files, **after.files}).write(tmp_path / "head")
     diff = compare_trees(tmp_path / "base", tmp_path / "head")
     changes = [(c.code, c.symbol, c.breaking) for c in diff.changes]
-    assert page.code in {c for c, _, _ in changes}, changes
+    if page.meta.get("reported", True) is False:
+        # the page says the code is reserved and what is reported instead: hold it to both claims
+        assert page.code not in {c for c, _, _ in changes}, f"{page.code} is reported now: update its page"
+        assert not any(b for _, _, b in changes) and {"AG230"} <= {c for c, _, _ in changes}, changes
+        return
+    assert page.code in {c for c, _, _ in changes}, f"{page.code} not reported by compare_trees: {changes}"
     assert all(b == page.meta["breaking"] for c, _, b in changes if c == page.code), changes
 
 
