@@ -85,10 +85,14 @@ def run_check(
     settings: Settings,
     changed: Mapping[str, FileDiff] | None = None,
     use_cache: bool = True,
+    dependents: bool = True,
 ) -> Report:
     """Analyse the project at `root`, reporting on the .py files under `paths`.
 
-    With `changed` (from `--diff REF`), only findings on the changed lines are kept.
+    With `changed` (from `--diff REF`), only findings on the changed lines are kept. When the scope
+    is narrower than the project (named files, `--diff`, pre-commit), `dependents` also keeps the
+    findings at call sites, in other modules, of the functions defined (with `changed`: whose `def`
+    line changed) in the scope: making `connect` async breaks its callers, not `connect`'s file.
     """
     root = Path(root).resolve()
     found = discover(root, list(paths) or [root], settings.exclude)
@@ -103,10 +107,58 @@ def run_check(
     findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings)
     if changed is not None:
         findings = [f for f in findings if on_lines(f, changed[f.path].added_lines)]
+    narrowed = changed is not None or any(Path(p).resolve() != root for p in (paths or [root]))
+    if dependents and narrowed:
+        extra = _dependent_findings(root, result, scope, changed, settings, use_cache)
+        if extra:
+            findings = sorted({*findings, *extra}, key=lambda f: f.sort_key)
+            n = len(extra)
+            report.notes.append(
+                f"{n} finding{'s' if n != 1 else ''} in other modules, at call sites of functions "
+                "defined in the checked files"
+            )
     report.findings = findings
     report.files_checked = len(result.files)
     report.notes = merge_notes(report.notes, getattr(result, "notes", ()))
     return report
+
+
+def _dependent_findings(
+    root: Path,
+    result: AnalysisResult,
+    scope: set[str],
+    changed: Mapping[str, FileDiff] | None,
+    settings: Settings,
+    use_cache: bool,
+) -> list[Finding]:
+    """Findings outside `scope` located at call sites of the callables defined inside it."""
+    from rules.callsites import find_call_sites
+
+    targets: set[str] = set()
+    for summary in result.index.modules.values():
+        if summary.path not in scope:
+            continue
+        lines = changed[summary.path].added_lines if changed is not None else None
+        funcs = list(summary.functions.values())
+        for cls in summary.classes.values():
+            funcs.extend(cls.methods.values())
+        targets.update(
+            f"{summary.name}.{func.qualname}" for func in funcs if lines is None or func.line in lines
+        )
+    if not targets:
+        return []
+    sites = {
+        (site.path, site.line)
+        for found in find_call_sites(result.index, targets).values()
+        for site in found
+        if site.path not in scope
+    }
+    if not sites:
+        return []
+    others = sorted({path for path, _ in sites if (root / path).is_file()})
+    more = _analyze(root, [root / p for p in others], settings, use_cache)
+    findings, _ = finalize(root, (f for f in more.findings if (f.path, f.line) in sites), settings)
+    return findings
 
 
 def run_pr(

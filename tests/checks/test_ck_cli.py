@@ -217,3 +217,24 @@ def test_plugins_from_entry_points_are_listed(run_cli: Callable[..., Any], tmp_p
     assert names  # pyproject declares the group
     done = run_cli("--help", cwd=tmp_path)
     assert "check" in done.stdout and "pr" in done.stdout
+
+
+def test_narrowed_scope_reports_callers_broken_in_other_modules(
+    make_project: Callable[..., Path], make_git: Callable[[Path], Any], run_cli: Callable[..., Any]
+) -> None:
+    sync_db = "def connect():\n    return 1\n\n\nVERSION = 1\n"
+    root = make_project({**CROSS_MODULE, "pkg/db.py": sync_db})
+    git = make_git(root)
+    git.commit(message="base")
+    (root / "pkg" / "db.py").write_text(sync_db.replace("def connect", "async def connect"))
+    named = json.loads(run_cli("check", "pkg/db.py", "--format", "json", cwd=root).stdout)
+    assert [(d["path"], d["line"], d["code"]) for d in named] == [("pkg/app.py", 3, "AG101")]
+    diffed = run_cli("check", "--diff", "HEAD", cwd=root)
+    assert diffed.returncode == 1 and diffed.stdout.startswith("pkg/app.py:3:12: AG101")
+    assert "in other modules, at call sites of functions defined in the checked files" in diffed.stdout
+    git.commit(message="flip")
+    (root / "pkg" / "db.py").write_text(
+        sync_db.replace("def connect", "async def connect").replace("= 1", "= 2")
+    )
+    assert run_cli("check", "--diff", "HEAD", cwd=root).returncode == 0  # the def line did not change
+    assert run_cli("check", cwd=root).returncode == 1  # the whole project still has it

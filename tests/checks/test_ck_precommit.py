@@ -81,6 +81,22 @@ def test_real_pre_commit_fails_on_cross_module_missing_await_then_passes(
     assert "Passed" in passed.stdout
     # installed as the git hook, it now lets the commit through
     subprocess.run([str(PRE_COMMIT), "install"], cwd=project, env=env, check=True, capture_output=True)
-    commit = subprocess.run(["git", "commit", "-m", "caller"], cwd=project, env=env, capture_output=True, text=True)
+    commit = subprocess.run(
+        ["git", "commit", "-m", "caller"], cwd=project, env=env, capture_output=True, text=True
+    )
     assert commit.returncode == 0, commit.stdout + commit.stderr
     assert "asyncguard" in commit.stdout + commit.stderr and git("status", "--porcelain") == ""
+
+    # the incident itself: a commit that only turns `helper` async breaks a caller it never touches
+    git.commit(
+        {
+            "pkg/util.py": "def helper():\n    return 1\n",
+            "pkg/use.py": "from pkg.util import helper\n\n\ndef total():\n    return helper() + 1\n",
+        },
+        message="helper",
+    )
+    (project / "pkg" / "util.py").write_text("async def helper():\n    return 1\n")
+    git("add", "pkg/util.py")
+    flip = run()
+    assert flip.returncode == 1, flip.stdout + flip.stderr
+    assert "pkg/use.py:5:12: AG101" in flip.stdout
