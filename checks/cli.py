@@ -24,6 +24,7 @@ from checks.render.text import render_text
 from checks.report import Report
 
 ENTRY_POINT_GROUP = "asyncguard.commands"
+BUILTIN_COMMANDS = frozenset({"check", "pr"})
 USER_ERRORS = (ConfigError, DiscoveryError, GitError, ValueError, OSError)
 
 
@@ -46,8 +47,11 @@ def _add_output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> N
     )
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
-    """The parser with every sub-command, and one line per plugin that failed to load."""
+def build_parser(plugins: bool = True) -> tuple[argparse.ArgumentParser, list[str]]:
+    """The parser with every sub-command, and one line per plugin that failed to load.
+
+    `plugins=False` skips the entry points: `check` must start fast, and the bot's imports are heavy.
+    """
     parser = argparse.ArgumentParser(
         prog="asyncguard", description="Catch async/await mistakes across the modules of a Python repository."
     )
@@ -76,6 +80,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
     pr.set_defaults(func=cmd_pr)
 
     problems: list[str] = []
+    if not plugins:
+        return parser, problems
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         try:
             ep.load()(sub)
@@ -89,7 +95,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser, problems = build_parser()
+        first = next((a for a in args_list if not a.startswith("-")), None)
+        parser, problems = build_parser(plugins=first not in BUILTIN_COMMANDS)
         try:
             args = parser.parse_args(args_list)
         except SystemExit as exc:  # argparse: --help (0) or a usage error (2, message already printed)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from checks.render.github import render_github
 from checks.render.jsonfmt import render_json
 from checks.render.sarif import render_sarif
-from checks.render.summary import render_summary
 from checks.render.text import render_text
 from checks.report import Report
 
@@ -23,9 +22,11 @@ def render(report: Report, fmt: str, base_url: str | None = None) -> str:
     if fmt == "github":
         return render_github(report, base_url)
     if fmt == "markdown":
+        from checks.render.summary import render_summary  # jinja2: loaded only when asked for
+
         s = render_summary(report, base_url)
         return f"## asyncguard: {s.title}\n\n{s.text}"
     raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
 
 
-__all__ = ["FORMATS", "render", "render_summary"]
+__all__ = ["FORMATS", "render"]
