@@ -85,7 +85,8 @@ def _parse_rule(raw: Any, where: str) -> Rule:
         if not raw.strip():
             raise ChecklistError(f"{where}: empty item")
         slug = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")[:40] or "item"
-        return Rule(id=f"repo-{slug}", text=raw.strip(), why="Added by this repository.", when={"always": True})
+        return Rule(id=f"repo-{slug}", text=raw.strip(), why="From this repository's `.asyncguard.yml`.",
+                    when={"always": True})
     if not isinstance(raw, Mapping):
         raise ChecklistError(f"{where}: an item is a string or a mapping with `text`; got {type(raw).__name__}")
     text = raw.get("text")
@@ -209,7 +210,7 @@ def _reason(rule: Rule, facts: _Facts) -> str | None:
     """Why the item applies to this PR, or None when it does not."""
     w = rule.when
     if w.get("always"):
-        return "it applies to every pull request"
+        return ""  # every pull request: nothing to explain
     if w.get("async_def_changed") and facts.async_headers:
         return f"`async def` added or changed at {facts.async_headers[0]}"
     for pattern in w.get("files", []):
@@ -261,6 +262,7 @@ def tailor(
         text = rule.text
         if base_url and rule.learn:
             text += f" ([guide]({base_url.rstrip('/')}/{rule.learn.removesuffix('.md')}.html))"
-        why = f"{rule.why} Applies because {reason}." if rule.why else f"Applies because {reason}."
+        because = f"Applies because {reason}." if reason else ""
+        why = " ".join(part for part in (rule.why, because) if part)
         out.append(ChecklistItem(id=rule.id, text=text, why=why))
     return out
