@@ -74,6 +74,20 @@ def is_excluded(rel: str, patterns: Iterable[str]) -> bool:
     return False
 
 
+def is_python_file(path: Path) -> bool:
+    """A `.py` file, or a script whose shebang names python (pre-commit's `types: [python]` passes those)."""
+    if path.suffix == ".py":
+        return True
+    if path.suffix:
+        return False
+    try:
+        with path.open("rb") as fh:
+            first = fh.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
 def discover(root: Path, paths: Sequence[Path], exclude: Iterable[str] = ()) -> Discovered:
     """The .py files under `paths` (files named explicitly are kept even if a folder rule would skip them)."""
     root = root.resolve()
@@ -90,7 +104,10 @@ def discover(root: Path, paths: Sequence[Path], exclude: Iterable[str] = ()) -> 
             out.notes.append(f"{given}: broken or looping symlink, skipped")
             continue
         if path.is_file():
-            _add(out, seen, root, path.absolute(), patterns)
+            if is_python_file(path):
+                _add(out, seen, root, path.absolute(), patterns)
+            else:
+                out.notes.append(f"{given}: not a Python file, skipped")
         elif path.is_dir():
             for file in _walk(path, root, patterns, out):
                 _add(out, seen, root, file, patterns)

@@ -86,3 +86,13 @@ def test_relative_paths_resolve_from_cwd(
     root = make_project({"src/pkg/a.py": ""})
     monkeypatch.chdir(root / "src")
     assert _rels(root, discover(root, [Path("pkg")]).files) == ["src/pkg/a.py"]
+
+
+def test_named_scripts_with_a_python_shebang_count_other_files_do_not(make_project: Callable[..., Path]) -> None:
+    root = make_project(
+        {"bin/tool": "#!/usr/bin/env python3\nprint(1)\n", "bin/run.sh": "#!/bin/sh\n", "README.md": "# hi\n"}
+    )
+    found = discover(root, [root / "bin" / "tool", root / "bin" / "run.sh", root / "README.md"])
+    assert _rels(root, found.files) == ["bin/tool"]
+    assert sorted(n.split(":")[0].rsplit("/", 1)[-1] for n in found.notes) == ["README.md", "run.sh"]
+    assert discover(root, [root]).files == []  # a walk takes .py files only
