@@ -23,15 +23,21 @@ ANNOTATE_SCOPES = ("changed-lines", "changed-files", "all")
 CACHE_DIRNAME = ".asyncguard_cache"
 
 
-def cache_dir_for(root: Path, settings: Settings) -> Path:
-    """The on-disk index cache (created, and kept out of git by its own .gitignore)."""
+def cache_dir_for(root: Path, settings: Settings) -> Path | None:
+    """The on-disk index cache (created, and kept out of git by its own .gitignore).
+
+    None when it cannot be created (read-only checkout): the run goes on without a cache.
+    """
     path = Path(settings.cache_dir) if settings.cache_dir else Path(CACHE_DIRNAME)
     if not path.is_absolute():
         path = root / path
-    path.mkdir(parents=True, exist_ok=True)
-    ignore = path / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# written by asyncguard: nothing here belongs in git\n*\n", encoding="utf-8")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        ignore = path / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# written by asyncguard: nothing here belongs in git\n*\n", encoding="utf-8")
+    except OSError:
+        return None
     return path
 
 
