@@ -108,17 +108,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if func is None:
             parser.print_help(sys.stderr)
             return 2
-        return int(func(args))
+        code = func(args)
+        return code if isinstance(code, int) else 0
+    except BrokenPipeError:  # `asyncguard check | head`: the reader left; say nothing more
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except USER_ERRORS as exc:
         print(f"asyncguard: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("asyncguard: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `asyncguard check | head`: the reader left; say nothing more
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
     except Exception as exc:
         print(f"asyncguard: internal error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 2
