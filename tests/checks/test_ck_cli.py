@@ -238,3 +238,35 @@ def test_narrowed_scope_reports_callers_broken_in_other_modules(
     )
     assert run_cli("check", "--diff", "HEAD", cwd=root).returncode == 0  # the def line did not change
     assert run_cli("check", cwd=root).returncode == 1  # the whole project still has it
+
+
+def test_fix_covers_await_removal_async_with_and_async_for_keeping_formatting(
+    make_project: Callable[..., Path], run_cli: Callable[..., Any]
+) -> None:
+    lib = (
+        "from contextlib import asynccontextmanager\n\n\ndef plain():\n    return 1\n\n\n"
+        "@asynccontextmanager\nasync def session():\n    yield 1\n\n\nasync def stream():\n    yield 1\n"
+    )
+    use = (
+        "from pkg.lib import plain, session, stream\n\n\n"
+        "async def main():  # entry\n"
+        "    x = await plain()   # odd   spacing stays\n"
+        "    with session() as s:\n"
+        "        print(s)\n"
+        "    for item in stream():\n"
+        "        print(item)\r\n"
+        "    return x\n"
+    )
+    root = make_project({"pkg/__init__.py": "", "pkg/lib.py": lib, "pkg/use.py": use.encode()})
+    first = run_cli("check", "--fix", cwd=root)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "fixed 3 findings in 1 file" in first.stderr
+    expected = (
+        use.replace("await plain()", "plain()")
+        .replace("    with session()", "    async with session()")
+        .replace("    for item", "    async for item")
+    )
+    assert (root / "pkg" / "use.py").read_bytes() == expected.encode()
+    second = run_cli("check", "--fix", cwd=root)
+    assert second.returncode == 0 and second.stderr == ""
+    assert (root / "pkg" / "use.py").read_bytes() == expected.encode()
