@@ -11,6 +11,7 @@ import ast
 import hashlib
 import os
 import pickle
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +36,10 @@ PUBLIC_DUNDERS = frozenset(
     }
 )  # fmt: skip
 _CACHE_VERSION = "contracts-summary-2"
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# In-process memo by content hash: the two sides of a comparison share most files.
+_MEMO: dict[str, ModuleSummary] = {}
+_MEMO_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,19 @@ def load_summaries(root: Path, files: Iterable[Path], cache_dir: Path | None = N
 
 def _cached_summary(data: bytes, module: str, rel: str, is_package: bool, cache_dir: Path | None) -> ModuleSummary:
     key = hashlib.sha256(f"{_CACHE_VERSION}\0{module}\0{rel}\0{is_package}\0".encode() + data).hexdigest()
+    memo = _MEMO.get(key)
+    if memo is not None:
+        return memo
+    summary = _read_summary(key, data, module, rel, is_package, cache_dir)
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[key] = summary
+    return summary
+
+
+def _read_summary(
+    key: str, data: bytes, module: str, rel: str, is_package: bool, cache_dir: Path | None
+) -> ModuleSummary:
     entry = cache_dir / key[:2] / f"{key}.pickle" if cache_dir is not None else None
     if entry is not None and entry.is_file():
         try:
@@ -186,6 +204,9 @@ class _Builder:
         self.summaries = summaries
         self.symbols: dict[str, Symbol] = {}
         self.dynamic: dict[str, DynamicName] = {}
+        self.top_packages = {m.partition(".")[0] for m in summaries}
+        self.alias_names = {name for s in summaries.values() for name in s.type_aliases}
+        self.expanded: dict[tuple[str, str], str] = {}
 
     # -- resolution -------------------------------------------------------------------------
     def resolve(self, module: str, name: str, depth: int = 0) -> _Def | str | None:
@@ -266,10 +287,6 @@ class _Builder:
             if star_summary is not None:
                 names.update(self.public_names(star_summary))
         return sorted(names)
-
-    @property
-    def top_packages(self) -> set[str]:
-        return {m.partition(".")[0] for m in self.summaries}
 
     # -- building ---------------------------------------------------------------------------
     def build(self) -> Contract:
@@ -388,8 +405,17 @@ class _Builder:
 
     def expand_annotation(self, module: str, text: str, depth: int = 0) -> str:
         """The annotation with the project's type aliases (`VerifyTypes = Union[...]`) written out."""
-        if depth > 5:
+        if depth > 5 or not self.alias_names.intersection(_IDENTIFIER.findall(text)):
             return text
+        key = (module, text)
+        if depth == 0 and key in self.expanded:
+            return self.expanded[key]
+        result = self._expand_annotation(module, text, depth)
+        if depth == 0:
+            self.expanded[key] = result
+        return result
+
+    def _expand_annotation(self, module: str, text: str, depth: int) -> str:
         try:
             tree = ast.parse(text.strip(), mode="eval")
         except SyntaxError:

@@ -7,6 +7,7 @@ the cross-module work (following re-exports, inheritance) runs over summaries on
 from __future__ import annotations
 
 import ast
+import threading
 from dataclasses import dataclass, field
 
 from contracts.model import ContractError, Param, ParamKind
@@ -67,6 +68,7 @@ def summarize(source: str, module: str, path: str, is_package: bool) -> ModuleSu
         raise ContractError(f"{path}:{exc.lineno or 1}: cannot parse: {exc.msg}") from None
     except ValueError as exc:  # e.g. null bytes
         raise ContractError(f"{path}: cannot parse: {exc}") from None
+    _YIELD_FREE.value = "yield" not in source
     summary = ModuleSummary(module=module, path=path, is_package=is_package)
     package = module if is_package else module.rpartition(".")[0]
     statements = list(_flatten(tree.body))
@@ -327,13 +329,23 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FuncInfo:
         name=node.name,
         line=node.lineno,
         is_async=isinstance(node, ast.AsyncFunctionDef),
-        is_generator=any(isinstance(n, ast.Yield | ast.YieldFrom) for n in _own_nodes(node)),
+        is_generator=_is_generator(node),
         params=params,
         returns=ast.unparse(node.returns) if node.returns is not None else None,
         decorators=decorators,
         deprecated=deprecated,
         default_refs=refs,
     )
+
+
+_YIELD_FREE = threading.local()
+
+
+def _is_generator(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A `yield` in the body itself; a file without the word `yield` skips the walk entirely."""
+    if getattr(_YIELD_FREE, "value", False):
+        return False
+    return any(isinstance(n, ast.Yield | ast.YieldFrom) for n in _own_nodes(func))
 
 
 def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:

@@ -22,6 +22,7 @@ import griffe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from contracts import extract as extract_module
 from contracts.compare import compare
 from contracts.extract import extract
 from contracts.impact import attach_impact
@@ -99,6 +100,7 @@ def main() -> int:
         r: dict[str, float] = {}
 
         def ours(cache_dir: Path | None) -> object:
+            extract_module._MEMO.clear()  # each run as a fresh process would see it (no in-process memo)
             return compare(extract(tmp / "base", cache_dir=cache_dir), extract(tmp / "head", cache_dir=cache_dir))
 
         diff = timed("asyncguard cold (no cache)", lambda: ours(None), r)
