@@ -205,17 +205,22 @@ def run_pr(
         if site.status == "old-style"
     }
     raw = list(result.findings)
+    broken: set[tuple[str, int]] = set(old_style)
     if files is not None:
         # callers the PR broke in files it never touched: analyse those too (the index is cached)
         extra = sorted({path for path, _ in old_style} - set(changed_py))
         extra = [p for p in extra if (head_root / p).is_file()]
         if extra:
             raw += _analyze(head_root, [head_root / p for p in extra], settings, use_cache).findings
+        # the same for functions outside the public contract (private helpers, scripts)
+        dependents = _dependent_findings(head_root, result, set(changed_py), changed, settings, use_cache)
+        raw += dependents
+        broken |= {(f.path, f.line) for f in dependents}
     raw += diff_findings(diff)
     findings, _ = finalize(head_root, raw, settings)
 
     def in_scope(f: Finding) -> bool:
-        if (f.path, f.line) in old_style:
+        if (f.path, f.line) in broken:
             return True
         if annotate == "all":
             return True
