@@ -214,6 +214,9 @@ class ModuleChecker:
             return Use("ok")
         if isinstance(parent, ast.Return):
             fn = scope.func_node
+            if isinstance(fn, ast.FunctionDef) and fn.returns is not None and \
+                    self.index.annotation_awaitability(self.module, ast.unparse(fn.returns)) == "not":
+                return Use("misuse", f"returned from `def {fn.name}() -> {ast.unparse(fn.returns)}`")
             if isinstance(fn, ast.AsyncFunctionDef) and not (
                 fn.returns is not None and any(w in ast.unparse(fn.returns) for w in ("Awaitable", "Coroutine",
                                                                                           "Any", "Future"))

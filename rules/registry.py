@@ -30,7 +30,8 @@ RULES: dict[str, Rule] = {
         Rule("AG107", "blocking-call-in-async", "A blocking call inside `async def`", Severity.WARNING),
         Rule("AG108", "override-async-mismatch", "Override differs in async-ness from its base", Severity.ERROR),
         Rule("AG109", "dropped-task", "A task that is created and not kept", Severity.WARNING),
-        Rule("AG110", "coroutine-in-condition", "A coroutine used as a truth value or compared", Severity.ERROR),
+        Rule("AG110", "coroutine-in-condition", "A coroutine used as a truth value or compared", Severity.ERROR,
+             fixable=True),
         Rule("AG111", "nested-event-loop", "An event loop started inside `async def`", Severity.ERROR),
         Rule("AG112", "async-return-annotation", "`async def` annotated to return an awaitable", Severity.WARNING),
         Rule(

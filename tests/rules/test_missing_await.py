@@ -246,3 +246,38 @@ def test_conflicting_definitions_make_the_callee_unknown(project: Project) -> No
         "pkg/app.py": "from pkg.compat import go\n\nasync def main():\n    go()\n",
     })
     assert codes(found) == []
+
+
+def test_returned_from_sync_def_annotated_with_a_plain_type(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        from pkg.db import check
+
+        def is_ready() -> bool:
+            return check()
+
+        def passthrough():
+            return check()
+    """})
+    assert codes(found) == [("AG101", "pkg/app.py", 5)]
+
+
+def test_passed_to_a_project_parameter_typed_with_a_plain_class(project: Project) -> None:
+    found = project({**DB, "pkg/app.py": """
+        from pkg.db import Client
+
+        async def make() -> Client:
+            return Client()
+
+        def use(client: Client, *, name: str = "") -> None:
+            pass
+
+        def schedule(coro) -> None:
+            pass
+
+        async def main():
+            use(make())
+            c = make()
+            use(client=c)
+            schedule(make())
+    """})
+    assert codes(found) == [("AG101", "pkg/app.py", 14), ("AG101", "pkg/app.py", 15)]
