@@ -15,8 +15,10 @@ from typing import Any
 
 from contracts.model import Change, ContractDiff, ImpactSite, ImpactStatus, Param
 
-# usages under which a call to a newly async function is already correct
-_ASYNC_OK_USAGES = frozenset({"await", "scheduled", "returned"})
+# usages under which a call to a newly async function is already correct; "returned" only from a
+# plain `def` (a wrapper handing the coroutine to its caller): `return f()` inside `async def` makes
+# the caller's `await` yield a coroutine instead of the value, the analyzer's AG101
+_ASYNC_OK_USAGES = frozenset({"await", "scheduled"})
 _PARAM_CODES = frozenset({"AG206", "AG207", "AG208", "AG209", "AG210", "AG211", "AG212", "AG213"})
 
 
@@ -77,7 +79,9 @@ def _status(change: Change, site: Any, touched: bool, calls: _CallReader) -> Imp
     usage = str(getattr(site, "usage", ""))
     awaited = bool(getattr(site, "awaited", False)) or usage == "await"
     if change.code == "AG202":
-        return "updated" if usage in _ASYNC_OK_USAGES else "old-style"
+        in_async = bool(getattr(site, "in_async", False))
+        ok = usage in _ASYNC_OK_USAGES or (usage == "returned" and not in_async)
+        return "updated" if ok else "old-style"
     if change.code == "AG203":
         return "old-style" if awaited else "updated"
     if change.code in _PARAM_CODES and change.old is not None and change.new is not None:

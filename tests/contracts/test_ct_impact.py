@@ -33,6 +33,8 @@ BASE = {
         "async def later():\n"
         "    value = load('d')\n"
         "    return value\n"
+        "async def relay():\n"
+        "    return load('e')\n"
     ),
 }
 HEAD = {
@@ -54,6 +56,8 @@ HEAD = {
         "async def later():\n"
         "    value = load('d')\n"
         "    return value\n"
+        "async def relay():\n"
+        "    return load('e')\n"
     ),
 }
 
@@ -73,8 +77,9 @@ def test_flip_call_sites_are_marked_updated_or_old_style(make_repo: Callable[...
     load = {(s.path, s.line): s.status for s in by_symbol["pkg.store.load"].call_sites}
     assert load == {
         ("pkg/app.py", 5): "updated",  # awaited in this change
-        ("pkg/app.py", 10): "updated",  # returned: the caller gets the coroutine to await
+        ("pkg/app.py", 10): "updated",  # returned from a plain def: the caller gets the coroutine to await
         ("pkg/app.py", 12): "old-style",  # assigned, never awaited: the incident
+        ("pkg/app.py", 15): "old-style",  # returned from async def: `await relay()` now yields a coroutine
     }
     get = {(s.path, s.line): s.status for s in by_symbol["pkg.store.Store.get"].call_sites}
     assert get == {("pkg/app.py", 6): "old-style", ("pkg/store.py", 8): "updated"}  # annotated param + self.
@@ -83,7 +88,7 @@ def test_flip_call_sites_are_marked_updated_or_old_style(make_repo: Callable[...
 def test_old_style_flip_sites_become_errors_at_the_call_site(make_repo: Callable[..., Repo]) -> None:
     findings = diff_findings(pr_diff(make_repo(BASE, HEAD)))
     errors = sorted((f.path, f.line, f.code) for f in findings if f.severity is Severity.ERROR and f.path == "pkg/app.py")
-    assert errors == [("pkg/app.py", 6, "AG202"), ("pkg/app.py", 12, "AG202")]
+    assert errors == [("pkg/app.py", 6, "AG202"), ("pkg/app.py", 12, "AG202"), ("pkg/app.py", 15, "AG202")]
     refresh = next(f for f in findings if "Store.refresh" in f.message)
     assert refresh.severity is Severity.WARNING  # a flip whose callers are all fine is not an error
 
