@@ -93,22 +93,16 @@ class _Run:
             self.ok = False
             self.say(cmd, "Which rule? For example `/asyncguard explain AG101`.")
             return
-        try:
-            from checks.training import PageError, load_page
-        except ImportError:
-            self.say(cmd, "Training pages are not installed with this bot.")
-            return
+        from checks.training import PageError, load_page, render_markdown
+
         try:
             page = load_page(code)
+            body = render_markdown(page.code)  # relative page links become training-site URLs
         except (PageError, KeyError, ValueError) as exc:
             self.ok = False
             self.say(cmd, f"No training page for `{code}`: {exc}")
             return
-        from checks.links import rule_url
-
-        link = rule_url(page.code) if page.code else ""
-        more = f"\n\n[The page on the training site]({link})" if link else ""
-        self.say(cmd, f"### {page.title}\n\n{page.body.strip()}{more}")
+        self.say(cmd, f"### {page.title}\n\n{body}")
 
     async def do_contract(self, cmd: Command) -> None:
         st = self.state
@@ -123,7 +117,8 @@ class _Run:
                       f"<details><summary>Migration guide</summary>\n\n{guide}\n\n</details>")
 
     async def do_checklist(self, cmd: Command) -> None:
-        items = self.state.checklist + list(self.cfg.checklist_extra)
+        # The run's checklist already carries the repository's extra items; add only ones it lacks.
+        items = list(dict.fromkeys([*self.state.checklist, *self.cfg.checklist_extra]))
         if self.state.head_sha is None and not items:
             self.say(cmd, "The checks have not run on this PR yet; try again when `asyncguard` has finished.")
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 
 from fakegithub.governance_routes import gov, require_check, ruleset_requires
@@ -38,6 +40,8 @@ async def test_explain_posts_training_page(env: Env) -> None:
     page = load_page("AG101")
     body = env.bot_comments()[0].body
     assert page.title in body and page.body.strip()[:80] in body and "/rules/AG101.html" in body
+    # Links between pages work from a GitHub comment: no relative `X.md` targets remain.
+    assert re.search(r"\]\((?!https?://)[^)]*\.md", body) is None
     p = env.comment_payload("/asyncguard explain AG999", "stranger")
     await env.dispatch("issue_comment", p)
     assert reactions(env, p) == ["confused"] and "No training page for `AG999`" in env.bot_comments()[0].body
