@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 
 from fakegithub.governance_routes import gov, require_check, ruleset_requires
