@@ -42,7 +42,7 @@ def test_flip_breaks_an_untouched_caller(
     out = done.stdout
     assert out.startswith(f"asyncguard {base[:12]}..{head[:12]}: ")
     assert "1 breaking interface change" in out.splitlines()[0]
-    assert "`AG202` `pkg.db.connect`" in out and "1 old-style `pkg/app.py:5`" in out
+    assert "`AG202` `pkg.db.connect`" in out and "old-style `pkg/app.py:5`" in out
     assert "### Review checklist" in out
     data = json.loads(run_cli("pr", str(git.path), "--base", base, "--head", head, "--format", "json").stdout)
     at_caller = {(d["code"], d["severity"]) for d in data if (d["path"], d["line"]) == ("pkg/app.py", 5)}
