@@ -33,6 +33,8 @@ def signature(symbol: Symbol) -> str:
     name = symbol.short_name
     if symbol.kind == "module":
         return f"module {symbol.qualname}"
+    if symbol.kind == "attribute":
+        return f"{name} = ..."
     if symbol.kind == "class":
         bases = f"({', '.join(b.rpartition('.')[2] for b in symbol.bases)})" if symbol.bases else ""
         return f"class {name}{bases}"
@@ -156,6 +158,8 @@ class _Comparer:
 
     def rename_key(self, contract: Contract, qualname: str) -> tuple[object, ...]:
         symbol = contract.symbols[qualname]
+        if symbol.kind == "attribute":
+            return (qualname,)  # values never pair up as renames
         if symbol.kind in ("module", "class"):
             prefix = qualname + "."
             members = tuple(sorted(q[len(prefix) :] for q in contract.symbols if q.startswith(prefix)))
@@ -169,6 +173,8 @@ class _Comparer:
     def compare_symbol(self, old: Symbol, new: Symbol) -> None:
         q = old.qualname
         callable_kinds = ("function", "method")
+        if "attribute" in (old.kind, new.kind):
+            return  # a value: only its presence is the contract (`__version__ = "2.0"` is no change)
         if old.kind != new.kind and not (old.kind in callable_kinds and new.kind in callable_kinds):
             self.add("AG219", q, f"{q} changed from a {old.kind} to a {new.kind}", old, new)
             return

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from contracts.model import Contract, ContractError, DynamicName, Param, Symbol
-from contracts.summary import ClassInfo, FuncInfo, ModuleSummary, summarize
+from contracts.summary import ALL_REF, ClassInfo, FuncInfo, ModuleSummary, summarize
 
 SKIP_DIRS = frozenset(
     {
@@ -35,7 +35,7 @@ PUBLIC_DUNDERS = frozenset(
         "__next__", "__aiter__", "__anext__", "__await__", "__getitem__", "__len__", "__contains__",
     }
 )  # fmt: skip
-_CACHE_VERSION = "contracts-summary-2"
+_CACHE_VERSION = "contracts-summary-4"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # In-process memo by content hash: the two sides of a comparison share most files.
 _MEMO: dict[str, ModuleSummary] = {}
@@ -80,8 +80,10 @@ def discover(root: Path, packages: Sequence[str] = (), exclude: Sequence[str] = 
             d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS and d not in exclude
         )
         for name in sorted(filenames):
-            if not name.endswith(".py") or name in SKIP_FILES or name.startswith("test_"):
+            if not name.endswith(".py") or name in SKIP_FILES:
                 continue
+            if Path(dirpath) == root and (name.startswith("test_") or name.endswith("_test.py")):
+                continue  # a loose test script; `pkg/test_utils.py` inside a package is API
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
             if any(rel == e or rel.startswith(e.rstrip("/") + "/") for e in exclude):
@@ -265,13 +267,29 @@ class _Builder:
         return current
 
     # -- public names -----------------------------------------------------------------------
+    def expand_all(self, module: str, names: list[str], depth: int = 0) -> set[str]:
+        """`__all__` with `other.__all__` references replaced by that module's names."""
+        out: set[str] = set()
+        for name in names:
+            if not name.startswith(ALL_REF):
+                out.add(name)
+                continue
+            target = self.resolve_dotted(module, name[len(ALL_REF) :])
+            target_summary = self.summaries.get(target) if isinstance(target, str) else None
+            if target_summary is not None and target_summary.all_names is not None and depth < 10:
+                out |= self.expand_all(target_summary.module, target_summary.all_names, depth + 1)
+        return out
+
+    def listed_in_all(self, summary: ModuleSummary) -> set[str]:
+        return self.expand_all(summary.module, summary.all_names) if summary.all_names is not None else set()
+
     def public_names(self, summary: ModuleSummary) -> list[str]:
         all_names = summary.all_names
         if all_names is None and "__all__" in summary.imports:  # `from .impl import __all__`
             source = self.summaries.get(summary.imports["__all__"][0])
             all_names = source.all_names if source is not None else None
         if all_names is not None:
-            return sorted(set(all_names))
+            return sorted(self.expand_all(summary.module, all_names))
         names = {n for n in summary.defs if not n.startswith("_")}
         names.update(n for n in summary.aliases if not n.startswith("_"))
         names.update(n for n in summary.dynamic if not n.startswith("_"))
@@ -303,6 +321,7 @@ class _Builder:
                 line=1,
             )
             dynamic_names = {n for n in summary.dynamic if not n.startswith("_")}
+            listed = self.listed_in_all(summary)
             for name in sorted(set(self.public_names(summary)) | dynamic_names):
                 qualname = f"{module_name}.{name}"
                 dynamic = summary.dynamic.get(name)
@@ -315,6 +334,11 @@ class _Builder:
                 found = self.resolve(module_name, name)
                 if isinstance(found, _Def):
                     self.add_definition(qualname, found, deprecated=summary.deprecated)
+                elif found is None and name in listed and qualname not in self.dynamic:
+                    # a value or a third-party object exported on purpose: its presence is the contract
+                    self.symbols[qualname] = Symbol(
+                        qualname=qualname, kind="attribute", defined_in=qualname, path=summary.path, line=1
+                    )
         return Contract(symbols=dict(sorted(self.symbols.items())), dynamic=dict(sorted(self.dynamic.items())))
 
     def add_definition(self, qualname: str, found: _Def, deprecated: bool = False, depth: int = 0) -> None:

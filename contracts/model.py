@@ -12,7 +12,7 @@ from typing import Literal
 FORMAT_VERSION = 1
 
 ParamKind = Literal["positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"]
-SymbolKind = Literal["module", "class", "function", "method"]
+SymbolKind = Literal["module", "class", "function", "method", "attribute"]  # attribute: a value in __all__
 ImpactStatus = Literal["updated", "old-style"]
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from contracts.model import ContractError, Param, ParamKind
 
 _DEPRECATION_WARNINGS = frozenset({"DeprecationWarning", "PendingDeprecationWarning", "FutureWarning"})
+ALL_REF = "@all:"  # marks another module's `__all__` inside this one's
+_COROUTINE_DECORATORS = frozenset({"asyncio.coroutine", "types.coroutine", "coroutine"})
 _PROPERTY_DECORATORS = frozenset({"property", "cached_property", "abstractproperty"})
 
 
@@ -209,6 +211,9 @@ def _string_list(node: ast.expr, s: ModuleSummary) -> list[str] | None:
         return (left or []) + (right or []) if left is not None or right is not None else None
     if isinstance(node, ast.Name) and node.id == "__all__":
         return list(s.all_names or [])
+    if isinstance(node, ast.Attribute) and node.attr == "__all__":
+        owner = _dotted(node.value)
+        return [f"{ALL_REF}{owner}"] if owner else None  # `streams.__all__`: expanded across modules
     return None
 
 
@@ -325,11 +330,13 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FuncInfo:
         isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _is_deprecation_warn(stmt.value)
         for stmt in node.body
     )
+    # `@asyncio.coroutine` / `@types.coroutine` generators are awaited like `async def` (pre-3.5 style)
+    legacy_coroutine = any(d in _COROUTINE_DECORATORS for d in decorators)
     return FuncInfo(
         name=node.name,
         line=node.lineno,
-        is_async=isinstance(node, ast.AsyncFunctionDef),
-        is_generator=_is_generator(node),
+        is_async=isinstance(node, ast.AsyncFunctionDef) or legacy_coroutine,
+        is_generator=_is_generator(node) and not legacy_coroutine,
         params=params,
         returns=ast.unparse(node.returns) if node.returns is not None else None,
         decorators=decorators,

@@ -54,6 +54,11 @@ PAIRS: list[tuple[str, Release, Release]] = [
         Release("httpx", "0.27.2", "f7c2be1d2f3c3c3160d441802406b206c2b76f5947b11115e6df10c6c65e66c2"),
         Release("httpx", "0.28.0", "0858d3bab51ba7e386637f22a61d8ccddaeec5f3fe4209da3a6168dbb91573e0"),
     ),
+    (  # the 3.0 release turned `ws.send_str()`, `ClientSession.close()`, `resp.write()` into coroutines
+        "aiohttp",
+        Release("aiohttp", "2.3.10", "8adda6583ba438a4c70693374e10b60168663ffa6564c5c75d3c7a9055290964"),
+        Release("aiohttp", "3.0.0", "f986bd51fc80b42b880d5579f47ef4f5ec8ef37cf7a799b6a8b61fab1b88d2cd"),
+    ),
 ]
 FLIPS = {"AG202", "AG203", "AG204", "AG205"}
 
@@ -193,6 +198,7 @@ def run_pair(package: str, old_rel: Release, new_rel: Release) -> dict[str, Any]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", help="also write the full results here")
+    parser.add_argument("--verbose", action="store_true", help="also list the breakages both tools report")
     args = parser.parse_args()
     results = [run_pair(*pair) for pair in PAIRS]
     for r in results:
@@ -203,7 +209,7 @@ def main() -> int:
         for row in r["rows"]:
             if row["asyncguard"] != "reported":
                 print(f"   - {row['kind']:<28} {row['path']}: {row['asyncguard']}")
-            else:
+            elif args.verbose:
                 print(f"   + {row['kind']:<28} {row['path']}: asyncguard {', '.join(row['asyncguard_codes']) or 'reports it at the definition'}")
         print(f"   sync<->async flips found by asyncguard (griffe has no such check): {len(r['flips'])}")
         for f in r["flips"]:

@@ -51,6 +51,13 @@ def test_generator_flips(tmp_path: Path) -> None:
     assert codes(diff_of(tmp_path, base, head)) == [("AG204", "pkg.mod.rows"), ("AG205", "pkg.mod.events")]
 
 
+def test_generator_based_coroutine_to_async_def_is_not_a_flip(tmp_path: Path) -> None:
+    """aiohttp 2.3 -> 3.0: `@asyncio.coroutine` + `yield from` became `async def`; callers awaited both."""
+    base = one_module("import asyncio\n\n@asyncio.coroutine\ndef read(self):\n    yield from asyncio.sleep(0)\n\ndef send(x):\n    pass\n")
+    head = one_module("import asyncio\n\nasync def read(self):\n    await asyncio.sleep(0)\n\nasync def send(x):\n    pass\n")
+    assert codes(diff_of(tmp_path, base, head)) == [("AG202", "pkg.mod.send")]
+
+
 def test_async_function_unchanged_is_not_reported(tmp_path: Path) -> None:
     text = "async def a(x, *, y=1):\n    return x\n"
     assert diff_of(tmp_path, one_module(text), one_module(text + "\n# a comment\n")).changes == []
@@ -266,6 +273,22 @@ def test_module_values_and_private_names_are_never_reported(tmp_path: Path) -> N
     base = one_module("__version__ = '1.0'\nLIMIT = 3\n\ndef _private(a):\n    pass\n\nclass C:\n    def _hidden(self):\n        pass\n")
     head = one_module("__version__ = '2.0'\nLIMIT = 4\n\ndef _private():\n    pass\n\nclass C:\n    pass\n")
     assert diff_of(tmp_path, base, head).changes == []
+
+
+def test_values_exported_in_dunder_all_count_by_presence_only(tmp_path: Path) -> None:
+    base = {
+        "pkg/__init__.py": "from pkg import streams\nfrom pkg.streams import *\n__all__ = ['__version__', 'Timeout'] + streams.__all__\n__version__ = '1.0'\nfrom async_timeout import timeout as Timeout\n",
+        "pkg/streams.py": "__all__ = ['Queue', 'LIMIT']\nLIMIT = 2\nclass Queue:\n    pass\n",
+    }
+    head = {
+        "pkg/__init__.py": "from pkg import streams\nfrom pkg.streams import *\n__all__ = ['__version__'] + streams.__all__\n__version__ = '2.0'\n",
+        "pkg/streams.py": "__all__ = ['LIMIT']\nLIMIT = 3\n",
+    }
+    diff = diff_of(tmp_path, base, head)
+    # values changing (__version__, LIMIT) are not changes; names leaving the API are, wherever they are listed
+    assert codes(diff) == [("AG201", "pkg.Timeout"), ("AG201", "pkg.streams.Queue")]
+    assert diff.changes[1].aliases == ["pkg.Queue"]  # reached through `streams.__all__`: one change
+    assert all(c.breaking for c in diff.changes)
 
 
 def test_dunder_all_decides_what_is_public(tmp_path: Path) -> None:
