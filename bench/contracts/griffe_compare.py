@@ -138,10 +138,18 @@ def explain_missing(b: Any, old: Contract, new: Contract, reported: set[str], re
             return f"reachable through deprecated {ancestor}"
     if kind == "OBJECT_REMOVED" and path in new.symbols:
         return "still importable at the same path (re-exported)"
-    if path not in old.symbols and not any(a in old.symbols for a in _ancestors(path)[1:2]):
-        return "not public API for asyncguard (an attribute or a name outside __all__ / not re-exported)"
-    if path not in old.symbols and kind == "OBJECT_REMOVED":
-        return "an attribute (instance/class variable), not in the contract"
+    if kind == "OBJECT_CHANGED_KIND" and getattr(old.symbols.get(path), "kind", None) == "attribute":
+        return (
+            "a value built by a call (e.g. a namedtuple) became a class: asyncguard records such a value "
+            "by presence only, so it cannot tell the kinds apart"
+        )
+    if path not in old.symbols:
+        parent = old.symbols.get(path.rpartition(".")[0])
+        if parent is not None and parent.kind == "class":
+            return "an instance/class attribute: the contract covers callables, not attributes"
+        if parent is not None and parent.kind == "module":
+            return "a module-level value not listed in __all__: not in the contract"
+        return "not public for asyncguard (outside __all__ / not re-exported)"
     if kind == "PARAMETER_CHANGED_DEFAULT" and path in old.symbols and path in new.symbols:
         return "default equal by meaning (same value, spelled differently)"
     if kind == "RETURN_CHANGED_TYPE":
