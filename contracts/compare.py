@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from contracts import typeann
 from contracts.codes import CHANGE_CODES
@@ -17,6 +18,7 @@ from contracts.semver import check_version, recommend_bump
 
 _POSITIONAL = frozenset({"positional_only", "positional_or_keyword"})
 _ANNOTATION_CODES = frozenset({"AG215", "AG216"})
+_IMPLICIT_BASES = frozenset({"object", "builtins.object"})
 
 
 @dataclass(frozen=True)
@@ -152,9 +154,19 @@ class _Comparer:
         out: dict[str, str] = {}
         for key, olds in old_keys.items():
             news = by_key.get(key, [])
-            if len(olds) == 1 and len(news) == 1:
+            if len(olds) == 1 and len(news) == 1 and self.distinctive(olds[0], news[0]):
                 out[olds[0]] = news[0]
         return out
+
+    def distinctive(self, old_name: str, new_name: str) -> bool:
+        """Same shape is evidence of a rename only when the shape says something or the names are alike."""
+        old = self.base.symbols[old_name]
+        similar = SequenceMatcher(None, old.short_name.lower(), new_name.rpartition(".")[2].lower()).ratio() >= 0.5
+        if old.kind in ("function", "method"):
+            return similar or len(explicit_params(old)) >= 2
+        prefix = old_name + "."
+        members = sum(1 for q in self.base.symbols if q.startswith(prefix))
+        return similar or members >= 2
 
     def rename_key(self, contract: Contract, qualname: str) -> tuple[object, ...]:
         symbol = contract.symbols[qualname]
@@ -198,11 +210,15 @@ class _Comparer:
         new_short = {b.rpartition(".")[2] for b in new.bases}
         old_short = {b.rpartition(".")[2] for b in old.bases}
         for base in old.bases:
+            if base in _IMPLICIT_BASES:
+                continue  # `class C(object)` -> `class C`: the same class
             if base not in new.bases and base.rpartition(".")[2] not in new_short:
                 self.add(
                     "AG218", old.qualname, f"class {old.qualname} no longer derives from {base}", old, new
                 )
         for base in new.bases:
+            if base in _IMPLICIT_BASES:
+                continue
             if base not in old.bases and base.rpartition(".")[2] not in old_short:
                 self.add(
                     "AG237", old.qualname, f"class {old.qualname} now also derives from {base}", old, new

@@ -195,6 +195,19 @@ def test_rename_is_one_change(tmp_path: Path) -> None:
     assert diff.changes[0].new_symbol == "pkg.mod.fetch_many" and diff.changes[0].breaking
 
 
+def test_same_shape_alone_is_not_a_rename(tmp_path: Path) -> None:
+    """aiohttp 3.0: `StreamWriter.release(self)` went, `enable_chunking(self)` came: two changes, not a rename."""
+    base = one_module("class W:\n    def release(self):\n        pass\n")
+    head = one_module("class W:\n    def enable_chunking(self):\n        pass\n")
+    assert codes(diff_of(tmp_path, base, head)) == [("AG201", "pkg.mod.W.release"), ("AG230", "pkg.mod.W.enable_chunking")]
+
+
+def test_object_base_is_implicit(tmp_path: Path) -> None:
+    base = one_module("class A(object):\n    pass\n")
+    head = one_module("class A:\n    pass\n")
+    assert diff_of(tmp_path, base, head).changes == []
+
+
 def test_moved_and_reexported_is_not_breaking(tmp_path: Path) -> None:
     base = {"pkg/__init__.py": "", "pkg/old.py": "def helper(x):\n    return x\n"}
     head = {
