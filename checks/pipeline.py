@@ -108,14 +108,21 @@ def run_check(
     report = Report(root=str(root), notes=list(found.notes))
     if not files:
         return report
-    result = _analyze(root, files, settings, use_cache)
     scope = {relpath(root, f) for f in files}
+    narrowed = changed is not None or any(Path(p).resolve() != root for p in (paths or [root]))
+    want_dependents = dependents and narrowed
+    # Warm cache: analysing every file costs little more than the scope (unchanged files come from
+    # the cache), and the callers in other modules are then already analysed: one pass, not two.
+    one_pass = want_dependents and _cache_is_warm(root, settings, use_cache)
+    result = _analyze(root, None if one_pass else files, settings, use_cache)
     findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings)
     if changed is not None:
         findings = [f for f in findings if on_lines(f, changed[f.path].added_lines)]
-    narrowed = changed is not None or any(Path(p).resolve() != root for p in (paths or [root]))
-    if dependents and narrowed:
-        extra = _dependent_findings(root, result, scope, changed, settings, use_cache)
+    if want_dependents:
+        outside = None
+        if one_pass:
+            outside, _ = finalize(root, (f for f in result.findings if f.path not in scope), settings)
+        extra = _dependent_findings(root, result, scope, changed, settings, use_cache, outside)
         if extra:
             findings = sorted({*findings, *extra}, key=lambda f: f.sort_key)
             n = len(extra)
@@ -124,9 +131,14 @@ def run_check(
                 "defined in the checked files"
             )
     report.findings = findings
-    report.files_checked = len(result.files)
+    report.files_checked = len(scope) if one_pass else len(result.files)
     report.notes = merge_notes(report.notes, getattr(result, "notes", ()))
     return report
+
+
+def _cache_is_warm(root: Path, settings: Settings, use_cache: bool) -> bool:
+    cache = cache_dir_for(root, settings) if use_cache else None
+    return cache is not None and any(p.name != ".gitignore" for p in cache.iterdir())
 
 
 def _dependent_findings(
@@ -136,10 +148,17 @@ def _dependent_findings(
     changed: Mapping[str, FileDiff] | None,
     settings: Settings,
     use_cache: bool,
+    outside: list[Finding] | None = None,
 ) -> list[Finding]:
-    """Findings outside `scope` located at call sites of the callables defined inside it."""
+    """Findings outside `scope` located at call sites of the callables defined inside it.
+
+    `outside`: the (finalized) findings of the other files when the analysis already covered
+    them; none at all means nothing to look up.
+    """
     from rules.callsites import find_call_sites
 
+    if outside is not None and not outside:
+        return []
     targets: set[str] = set()
     for summary in result.index.modules.values():
         if summary.path not in scope:
@@ -161,6 +180,8 @@ def _dependent_findings(
     }
     if not sites:
         return []
+    if outside is not None:
+        return [f for f in outside if (f.path, f.line) in sites]
     others = sorted({path for path, _ in sites if (root / path).is_file()})
     more = _analyze(root, [root / p for p in others], settings, use_cache)
     findings, _ = finalize(root, (f for f in more.findings if (f.path, f.line) in sites), settings)
