@@ -86,7 +86,10 @@ class Settings:
         """Command-line codes on top: --select replaces, --ignore and --extend-select add."""
         new = self
         if select is not None:
-            new = replace(new, select=_codes(list(select)))
+            codes = list(select)
+            if not codes:
+                raise ConfigError("--select needs at least one code")
+            new = replace(new, select=_codes(codes))
         if ignore is not None:
             new = replace(new, ignore=new.ignore | _codes(list(ignore)))
         if extend_select is not None:

@@ -75,6 +75,8 @@ def test_cli_overrides_replace_select_and_add_ignores() -> None:
     assert t.enabled_codes() == {"AG102"}
     with pytest.raises(ConfigError, match="AG1234"):
         s.with_overrides(select=["AG1234"])
+    with pytest.raises(ConfigError, match="at least one code"):
+        s.with_overrides(select=[])
 
 
 def test_broken_toml_is_a_config_error(make_project: Callable[..., Path]) -> None:
