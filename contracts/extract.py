@@ -35,7 +35,8 @@ PUBLIC_DUNDERS = frozenset(
         "__next__", "__aiter__", "__anext__", "__await__", "__getitem__", "__len__", "__contains__",
     }
 )  # fmt: skip
-_CACHE_VERSION = "contracts-summary-4"
+_CACHE_VERSION = "contracts-summary-5"
+_AWAITABLE_ANNOTATIONS = frozenset({"Awaitable", "Coroutine", "Future", "Task"})
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # In-process memo by content hash: the two sides of a comparison share most files.
 _MEMO: dict[str, ModuleSummary] = {}
@@ -398,10 +399,12 @@ class _Builder:
             for p in info.params
         )
         returns_value = self.expand_annotation(found.module.module, info.returns) if info.returns else None
+        awaitable = not info.is_async and not info.is_generator and self.returns_awaitable(found.module.module, info)
         return Symbol(
             qualname=qualname,
             kind="method" if kind == "method" else "function",
-            is_async=info.is_async and not info.is_generator,
+            is_async=(info.is_async and not info.is_generator) or awaitable,
+            returns_awaitable=awaitable,
             is_generator=info.is_generator and not info.is_async,
             is_async_generator=info.is_async and info.is_generator,
             params=params,
@@ -420,6 +423,22 @@ class _Builder:
             return param
         value = self.constant_value(module.module, ref)
         return replace(param, default_value=value) if value is not None else param
+
+    def returns_awaitable(self, module: str, info: FuncInfo) -> bool:
+        """A plain `def` whose result callers `await`: annotated as awaitable, or every `return`
+        builds a project class with `__await__` (aiohttp's `_RequestContextManager` pattern)."""
+        if info.returns is not None:
+            head = info.returns.strip("'\"").split("[", 1)[0].rpartition(".")[2]
+            return head in _AWAITABLE_ANNOTATIONS
+        if not info.returned_calls:
+            return False
+        for callee in info.returned_calls:
+            target = self.resolve_dotted(module, callee)
+            if not (isinstance(target, _Def) and isinstance(target.info, ClassInfo)):
+                return False
+            if "__await__" not in self.class_members(target):
+                return False
+        return True
 
     def resolve_annotation(self, module: ModuleSummary, param: Param) -> Param:
         if param.annotation is None:

@@ -45,6 +45,7 @@ class Symbol:
     is_async: bool = False
     is_generator: bool = False
     is_async_generator: bool = False
+    returns_awaitable: bool = False  # a plain `def` whose result is awaited (counted as async)
     params: tuple[Param, ...] = ()
     returns: str | None = None
     returns_value: str | None = None  # the return annotation with project type aliases expanded

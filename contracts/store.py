@@ -71,6 +71,8 @@ def _symbol_to_data(symbol: Symbol) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": symbol.kind}
     if symbol.is_async:
         out["async"] = True
+    if symbol.returns_awaitable:
+        out["returns_awaitable"] = True
     if symbol.is_generator:
         out["generator"] = True
     if symbol.is_async_generator:
@@ -212,6 +214,7 @@ def _symbol_from_data(qualname: str, entry: dict[str, Any], source: str) -> Symb
         kind=kind,
         is_async=bool(entry.get("async", False)),
         is_generator=bool(entry.get("generator", False)),
+        returns_awaitable=bool(entry.get("returns_awaitable", False)),
         is_async_generator=bool(entry.get("async_generator", False)),
         params=tuple(params),
         returns=_opt_str(entry.get("returns")),

@@ -29,6 +29,8 @@ class FuncInfo:
     decorators: tuple[str, ...]
     deprecated: bool
     default_refs: dict[str, str] = field(default_factory=dict)  # param name -> dotted name of its default
+    # dotted callees of `return Callee(...)`, when every `return` in the body returns such a call
+    returned_calls: tuple[str, ...] = ()
 
 
 @dataclass
@@ -342,10 +344,27 @@ def _function(node: ast.FunctionDef | ast.AsyncFunctionDef) -> FuncInfo:
         decorators=decorators,
         deprecated=deprecated,
         default_refs=refs,
+        returned_calls=_returned_calls(node),
     )
 
 
 _YIELD_FREE = threading.local()
+
+
+def _returned_calls(func: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str, ...]:
+    """`return Wrapper(...)` callees, or () when some `return` returns anything else (or nothing)."""
+    if isinstance(func, ast.AsyncFunctionDef):
+        return ()
+    returns = [n for n in _own_nodes(func) if isinstance(n, ast.Return)]
+    callees: list[str] = []
+    for ret in returns:
+        if not isinstance(ret.value, ast.Call):
+            return ()
+        dotted = _dotted(ret.value.func)
+        if dotted is None:
+            return ()
+        callees.append(dotted)
+    return tuple(sorted(set(callees)))
 
 
 def _is_generator(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

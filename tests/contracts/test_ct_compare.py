@@ -58,6 +58,24 @@ def test_generator_based_coroutine_to_async_def_is_not_a_flip(tmp_path: Path) ->
     assert codes(diff_of(tmp_path, base, head)) == [("AG202", "pkg.mod.send")]
 
 
+def test_returning_an_awaitable_wrapper_counts_as_async(tmp_path: Path) -> None:
+    """aiohttp 3.0 `TestClient.ws_connect`: `async def` became `def` returning an awaitable context manager."""
+    wrapper = (
+        "class _Ctx:\n    def __init__(self, coro):\n        self._coro = coro\n"
+        "    def __await__(self):\n        return self._coro.__await__()\n"
+        "class _OnlyAsyncWith:\n    async def __aenter__(self):\n        return self\n"
+    )
+    base = one_module(wrapper + "async def connect(url):\n    pass\nasync def request(url):\n    pass\n")
+    head = one_module(
+        wrapper
+        + "async def _connect(url):\n    pass\n"
+        + "def connect(url):\n    return _Ctx(_connect(url))\n"
+        + "def request(url):\n    return _OnlyAsyncWith()\n"
+    )
+    # connect is still awaitable; request is not (only `async with`): that one is a real flip
+    assert codes(diff_of(tmp_path, base, head)) == [("AG203", "pkg.mod.request")]
+
+
 def test_async_function_unchanged_is_not_reported(tmp_path: Path) -> None:
     text = "async def a(x, *, y=1):\n    return x\n"
     assert diff_of(tmp_path, one_module(text), one_module(text + "\n# a comment\n")).changes == []
