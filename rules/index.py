@@ -204,12 +204,14 @@ class ProjectIndex:
     root: Path | None = None
     _methods_by_name: dict[str, list[Func]] | None = None
     _returning: set[str] = field(default_factory=set)
+    _bases: dict[int, list[Class | None]] = field(default_factory=dict)
     _subclasses: dict[str, list[Class]] | None = None
 
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.name] = summary
         self._methods_by_name = None
         self._subclasses = None
+        self._bases.clear()
 
     def module(self, name: str) -> ModuleSummary | None:
         summary = self.modules.get(name)
@@ -439,7 +441,9 @@ class ProjectIndex:
                 return Module(sub)
             return self.resolve_global(value.name, attr, depth + 1)
         if isinstance(value, UnionOf):
-            results = [self.attribute(m, attr, depth + 1) for m in value.members]
+            # Members that certainly lack the attribute cannot be what the code uses here.
+            candidates = [m for m in value.members if self.has_member(m.cls, attr) is not False]
+            results = [self.attribute(m, attr, depth + 1) for m in candidates]
             first = results[0] if results else None
             if isinstance(first, Func) and all(
                 isinstance(r, Func) and self.func_kind(r) == self.func_kind(first) for r in results
@@ -511,7 +515,12 @@ class ProjectIndex:
 
     def base_classes(self, cls: Class) -> list[Class | None]:
         """Direct bases as project classes; None for a base that cannot be resolved."""
+        key = id(cls.info)
+        cached = self._bases.get(key)
+        if cached is not None:
+            return cached
         out: list[Class | None] = []
+        self._bases[key] = out
         for base in cls.info.bases:
             if base.startswith(("metaclass=",)):
                 continue
@@ -561,6 +570,15 @@ class ProjectIndex:
             if name in c.info.attrs:
                 return "attr"
         return None
+
+    def has_member(self, cls: Class, name: str) -> bool | None:
+        """Whether a class defines (or inherits) `name`; None when an unknown base might."""
+        for c in self.mro(cls):
+            if c is None:
+                return None
+            if name in c.info.methods or name in c.info.nested or name in c.info.attrs:
+                return True
+        return False
 
     def _attr_owner(self, cls: Class, name: str) -> Class | None:
         for c in self.mro(cls):

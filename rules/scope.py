@@ -43,6 +43,7 @@ class Scope:
     parents: dict[int, ast.AST] | None = None
     unknown: set[str] = field(default_factory=set)  # bound by loops, withs, imports...: never typed
     bindings: dict[str, list[_Binding]] = field(default_factory=dict)
+    _facts: list[tuple[str, ast.expr, Pos, Pos]] | None = None
 
     @property
     def names(self) -> set[str]:
@@ -88,7 +89,7 @@ class Scope:
                 v: Value | None = None
                 if b.annotation is not None:
                     v = self.index.annotation_value(self.module, b.annotation)
-                elif b.node is not None:
+                elif b.node is not None and not isinstance(b.node, ast.Yield):
                     v = self.eval(b.node)
                 b._value = UNKNOWN if (v is None or isinstance(v, Coroutine)) else v
             finally:
@@ -108,9 +109,33 @@ class Scope:
 
     # -- evaluation ------------------------------------------------------------------------------
 
+    def _narrowed(self, node: ast.expr) -> Value | None:
+        """The class an `isinstance` check pins this expression to at this point, if any."""
+        if self.func_node is None:
+            return None
+        if self._facts is None:
+            self._facts = _isinstance_facts(self.func_node)
+        if not self._facts:
+            return None
+        text = dotted(node)
+        if text is None:
+            return None
+        pos = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+        for subject, cls_node, start, end in self._facts:
+            if subject == text and start <= pos <= end:
+                cls_name = dotted(cls_node)
+                target = self.eval(cls_node) if cls_name else None
+                if isinstance(target, Class):
+                    return Instance(target)
+        return None
+
     def eval(self, node: ast.expr, depth: int = 0) -> Value | None:
         if depth > 20:
             return None
+        if isinstance(node, ast.Name | ast.Attribute):
+            narrowed = self._narrowed(node)
+            if narrowed is not None:
+                return narrowed
         if isinstance(node, ast.Name):
             return self.lookup(node.id, node)
         if isinstance(node, ast.Attribute):
@@ -197,6 +222,9 @@ def build_scope(
             if isinstance(assign, ast.AnnAssign):
                 binding = _Binding((target.lineno, target.col_offset), node=assign.value,
                                    annotation=assign.annotation, lazy=True)
+            elif isinstance(assign.value, ast.Yield):
+                # `x = yield y` in a function annotated Generator[Y, S, R] / AsyncGenerator[Y, S]: x is an S.
+                binding = _Binding((target.lineno, target.col_offset), annotation=_send_type(node), lazy=True)
             else:
                 if isinstance(assign.value, ast.Constant) and assign.value.value is None:
                     continue  # `x = None` then assigned later: Optional, not a conflict
@@ -213,6 +241,68 @@ def build_scope(
         if name not in scope.bindings:
             scope.unknown.add(name)
     return scope
+
+
+def _isinstance_call(test: ast.expr) -> tuple[str, ast.expr] | None:
+    if (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance"
+            and len(test.args) == 2 and not isinstance(test.args[1], ast.Tuple)):
+        subject = dotted(test.args[0])
+        if subject is not None:
+            return subject, test.args[1]
+    return None
+
+
+def _ends_flow(body: list[ast.stmt]) -> bool:
+    return bool(body) and isinstance(body[-1], ast.Raise | ast.Return | ast.Continue | ast.Break)
+
+
+_END: Pos = (10**9, 0)
+
+
+def _isinstance_facts(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[str, ast.expr, Pos, Pos]]:
+    """(subject, class, from, to): where `isinstance` checks pin a name or attribute to one class."""
+    facts: list[tuple[str, ast.expr, Pos, Pos]] = []
+
+    def block(stmts: list[ast.stmt], end: Pos) -> None:
+        for stmt in stmts:
+            after = (stmt.end_lineno or stmt.lineno, stmt.end_col_offset or 0)
+            if isinstance(stmt, ast.Assert):
+                found = _isinstance_call(stmt.test)
+                if found:
+                    facts.append((found[0], found[1], after, end))
+            elif isinstance(stmt, ast.If):
+                found = _isinstance_call(stmt.test)
+                if found and stmt.body:
+                    first = stmt.body[0]
+                    facts.append((found[0], found[1], (first.lineno, first.col_offset), after))
+                negated = stmt.test.operand if isinstance(stmt.test, ast.UnaryOp) and isinstance(
+                    stmt.test.op, ast.Not) else None
+                found = _isinstance_call(negated) if negated is not None else None
+                if found and _ends_flow(stmt.body) and not stmt.orelse:
+                    facts.append((found[0], found[1], after, end))
+                block(stmt.body, after)
+                block(stmt.orelse, after)
+            elif isinstance(stmt, ast.For | ast.AsyncFor | ast.While | ast.With | ast.AsyncWith | ast.Try):
+                block(stmt.body, after)
+                if isinstance(stmt, ast.Try):
+                    for handler in stmt.handlers:
+                        block(handler.body, after)
+                    block(stmt.finalbody, after)
+                if isinstance(stmt, ast.For | ast.AsyncFor | ast.While | ast.Try):
+                    block(stmt.orelse, after)
+
+    block(func.body, _END)
+    return facts
+
+
+def _send_type(func: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.expr | None:
+    returns = func.returns
+    if not isinstance(returns, ast.Subscript) or not isinstance(returns.slice, ast.Tuple):
+        return None
+    head = (dotted(returns.value) or "").rsplit(".", 1)[-1]
+    if head in {"Generator", "AsyncGenerator"} and len(returns.slice.elts) >= 2:
+        return returns.slice.elts[1]
+    return None
 
 
 def _same_value(a: object, b: object) -> bool:

@@ -281,3 +281,38 @@ def test_passed_to_a_project_parameter_typed_with_a_plain_class(project: Project
             schedule(make())
     """})
     assert codes(found) == [("AG101", "pkg/app.py", 14), ("AG101", "pkg/app.py", 15)]
+
+
+def test_isinstance_narrowing_and_generator_send_types(project: Project) -> None:
+    found = project({"app.py": """
+        from typing import AsyncGenerator
+
+        class SyncStream:
+            def close(self) -> None: ...
+
+        class AsyncStream:
+            async def aclose(self) -> None: ...
+
+        class Reply:
+            async def aread(self) -> bytes:
+                return b""
+
+        class Holder:
+            def __init__(self, stream: SyncStream | AsyncStream) -> None:
+                self.stream = stream
+
+            async def aclose(self) -> None:
+                if not isinstance(self.stream, AsyncStream):
+                    raise RuntimeError("sync stream")
+                self.stream.aclose()
+
+            async def maybe(self, other) -> None:
+                if isinstance(other, AsyncStream):
+                    other.aclose()
+                other.aclose()
+
+        async def flow() -> AsyncGenerator[int, Reply]:
+            reply = yield 1
+            reply.aread()
+    """})
+    assert codes(found) == [("AG101", "app.py", 22), ("AG101", "app.py", 26), ("AG101", "app.py", 31)]
