@@ -315,4 +315,4 @@ def test_isinstance_narrowing_and_generator_send_types(project: Project) -> None
             reply = yield 1
             reply.aread()
     """})
-    assert codes(found) == [("AG101", "app.py", 22), ("AG101", "app.py", 26), ("AG101", "app.py", 31)]
+    assert codes(found) == [("AG101", "app.py", 21), ("AG101", "app.py", 25), ("AG101", "app.py", 30)]
