@@ -150,4 +150,7 @@ def _walk(top: Path, root: Path, patterns: tuple[str, ...], out: Discovered) -> 
             if file.is_symlink() and not file.exists():
                 out.notes.append(f"{relpath(root, file)}: broken or looping symlink, skipped")
                 continue
+            if not file.is_file():  # a FIFO or device named .py would block the reader forever
+                out.notes.append(f"{relpath(root, file)}: not a regular file, skipped")
+                continue
             yield file

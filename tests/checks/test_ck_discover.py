@@ -96,3 +96,13 @@ def test_named_scripts_with_a_python_shebang_count_other_files_do_not(make_proje
     assert _rels(root, found.files) == ["bin/tool"]
     assert sorted(n.split(":")[0].rsplit("/", 1)[-1] for n in found.notes) == ["README.md", "run.sh"]
     assert discover(root, [root]).files == []  # a walk takes .py files only
+
+
+def test_a_fifo_named_py_is_skipped_not_read(make_project: Callable[..., Path]) -> None:
+    root = make_project({"pkg/a.py": ""})
+    os.mkfifo(root / "pkg" / "pipe.py")
+    found = discover(root, [root])
+    assert _rels(root, found.files) == ["pkg/a.py"]
+    assert found.notes == ["pkg/pipe.py: not a regular file, skipped"]
+    with pytest.raises(DiscoveryError, match="not a regular file or directory"):
+        discover(root, [root / "pkg" / "pipe.py"])
