@@ -72,10 +72,11 @@ def materialize(spec: str, repo: Path) -> Iterator[Side]:
     prefix = repo_prefix(repo)
     tmp = Path(tempfile.mkdtemp(prefix="asyncguard-contracts-"))
     try:
-        data = _git(repo, "archive", "--format=tar", commit, *([prefix] if prefix else []))
+        # run in `repo`: the pathspec "." is its folder, and entries come relative to it
+        data = _git(repo, "archive", "--format=tar", commit, *(["."] if prefix else []))
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             tar.extractall(tmp, filter="data")
-        yield Side(label=spec, directory=tmp / prefix if prefix else tmp, commit=commit)
+        yield Side(label=spec, directory=tmp, commit=commit)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

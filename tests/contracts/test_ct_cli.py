@@ -128,3 +128,33 @@ def test_bad_inputs_exit_2_with_one_line_and_write_nothing(
     assert run.code == 2 and not lock.exists()
     run = cli("contracts", "check", cwd=repo.path)
     assert run.code == 2 and "create it with `asyncguard contracts generate`" in run.err
+
+
+def test_diff_against_the_work_tree_uses_uncommitted_lines(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
+    repo = make_repo(BASE)
+    (repo.path / "pkg/net.py").write_text(HEAD["pkg/net.py"])
+    (repo.path / "pkg/use.py").write_text("from pkg import fetch\n\nasync def main():\n    page = await fetch('x')\n    return page\n")
+    run = cli("contracts", "diff", "HEAD", ".", cwd=repo.path)
+    assert "updated: pkg/use.py:4" in run.out and "old-style" not in run.out
+    assert run.code == 1  # the break itself is still unapproved
+
+
+def test_project_in_a_subfolder_of_the_repository(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
+    repo = make_repo({f"svc/{k}": v for k, v in BASE.items()}, {f"svc/{k}": v for k, v in HEAD.items()})
+    run = cli("contracts", "diff", "base", "head", "--repo", "svc", cwd=repo.path)
+    assert run.code == 1, run.err
+    assert "AG202 pkg.net.fetch became async" in run.out and "still old-style: pkg/use.py:4:12" in run.out
+
+
+def test_generate_keeps_approvals_and_config_is_validated(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
+    config = BASE["pyproject.toml"] + '\n[tool.asyncguard.contracts]\nfile = "api.lock.yaml"\nignore = ["AG230"]\n'
+    repo = make_repo({**BASE, "pyproject.toml": config})
+    lock = repo.path / "api.lock.yaml"
+    assert cli("contracts", "generate", cwd=repo.path).code == 0
+    text = lock.read_text().replace("allow: []", "allow:\n- {code: AG202, symbol: pkg.net.fetch, reason: planned}")
+    lock.write_text(text)
+    assert cli("contracts", "generate", cwd=repo.path).code == 0
+    assert "reason: planned" in lock.read_text()
+    (repo.path / "pyproject.toml").write_text(config.replace('ignore = ["AG230"]', 'ignore = ["AG999"]'))
+    run = cli("contracts", "check", cwd=repo.path)
+    assert run.code == 2 and "unknown change code 'AG999'" in run.err
