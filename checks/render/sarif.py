@@ -118,6 +118,15 @@ def render_sarif(report: Report, base_url: str | None = None) -> str:
         },
         "columnKind": "unicodeCodePoints",
         "results": results,
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                # files skipped, fixes not applied, ...: shown by viewers next to the results
+                "toolExecutionNotifications": [
+                    {"level": "note", "message": {"text": n}} for n in report.notes
+                ],
+            }
+        ],
     }
     if report.root:
         run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": Path(report.root).resolve().as_uri() + "/"}}

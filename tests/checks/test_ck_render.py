@@ -114,6 +114,8 @@ def test_sarif_validates_against_the_official_schema(tmp_path: Path) -> None:
     fps = [r["partialFingerprints"]["asyncguardFingerprint/v1"] for r in res]
     assert len(set(fps)) == 3
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+    (invocation,) = run["invocations"]
+    assert invocation["toolExecutionNotifications"][0]["message"]["text"] == "pkg/bin.py: not UTF-8, skipped"
 
 
 def test_sarif_fingerprint_follows_line_text_not_line_number(tmp_path: Path) -> None:
