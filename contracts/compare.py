@@ -227,9 +227,15 @@ class _Comparer:
     def compare_async(self, old: Symbol, new: Symbol) -> None:
         q = old.qualname
         if old.is_generator and new.is_async_generator:
-            self.add("AG204", q, f"{q} became an async generator: iterate it with `async for`", old, new)
+            if _is_cm(new, "asynccontextmanager"):
+                self.add("AG204", q, f"{q} became an async context manager: enter it with `async with`", old, new)
+            else:
+                self.add("AG204", q, f"{q} became an async generator: iterate it with `async for`", old, new)
         elif old.is_async_generator and new.is_generator:
-            self.add("AG205", q, f"{q} became a plain generator: iterate it with `for`", old, new)
+            if _is_cm(new, "contextmanager"):
+                self.add("AG205", q, f"{q} became a plain context manager: enter it with `with`", old, new)
+            else:
+                self.add("AG205", q, f"{q} became a plain generator: iterate it with `for`", old, new)
         elif not (old.is_async or old.is_async_generator) and (new.is_async or new.is_async_generator):
             self.add("AG202", q, f"{q} became async: every call must now be awaited", old, new)
         elif (old.is_async or old.is_async_generator) and not (new.is_async or new.is_async_generator):
@@ -379,6 +385,10 @@ class _Comparer:
                     new,
                     param=op.name,
                 )
+
+
+def _is_cm(symbol: Symbol, decorator: str) -> bool:
+    return any(d.rpartition(".")[2] == decorator for d in symbol.decorators)
 
 
 def explicit_params(symbol: Symbol) -> tuple[Param, ...]:

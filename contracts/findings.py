@@ -53,15 +53,21 @@ def _at_definition(change: Change) -> Finding:
     )
 
 
+def _hint(code: str, usage: str) -> str:
+    if code == "AG202":
+        return "add `await` (or schedule it as a task)"
+    if code == "AG203":
+        return "remove the `await`"
+    entering = "with" in usage
+    if code == "AG204":
+        return "enter it with `async with`" if entering else "iterate with `async for`"
+    return "enter it with plain `with`" if entering else "iterate with plain `for`"
+
+
 def _at_call_sites(change: Change) -> list[Finding]:
-    hint = {
-        "AG202": "add `await` (or schedule it as a task)",
-        "AG203": "remove the `await`",
-        "AG204": "iterate with `async for`",
-        "AG205": "iterate with plain `for`",
-    }[change.code]
     out = []
     for site in change.old_style_sites:
+        hint = _hint(change.code, site.usage)
         out.append(
             Finding(
                 code=change.code,

@@ -19,6 +19,7 @@ from contracts.model import Change, ContractDiff, ImpactSite, ImpactStatus, Para
 # plain `def` (a wrapper handing the coroutine to its caller): `return f()` inside `async def` makes
 # the caller's `await` yield a coroutine instead of the value, the analyzer's AG101
 _ASYNC_OK_USAGES = frozenset({"await", "scheduled"})
+_ITERATION_USAGES = frozenset({"for", "async for", "with", "async with"})
 _PARAM_CODES = frozenset({"AG206", "AG207", "AG208", "AG209", "AG210", "AG211", "AG212", "AG213"})
 
 
@@ -84,6 +85,9 @@ def _status(change: Change, site: Any, touched: bool, calls: _CallReader) -> Imp
         return "updated" if ok else "old-style"
     if change.code == "AG203":
         return "old-style" if awaited else "updated"
+    if change.code in ("AG204", "AG205") and usage in _ITERATION_USAGES:
+        now_async = change.code == "AG204"
+        return "updated" if usage.startswith("async ") == now_async else "old-style"
     if change.code in _PARAM_CODES and change.old is not None and change.new is not None:
         call = calls.find(site)
         if call is not None:

@@ -130,3 +130,38 @@ def test_migration_guide_lists_sites_left_to_update(make_repo: Callable[..., Rep
     assert "- [ ] `pkg/app.py:12` in `pkg.app.later`" in guide
     assert "- [x] `pkg/app.py:5` in `pkg.app.handler`" in guide
     assert "3 breaking changes" in guide
+
+
+def test_generator_and_context_manager_flips_judge_for_and_with(make_repo: Callable[..., Repo]) -> None:
+    base = {
+        "pkg/__init__.py": "",
+        "pkg/db.py": (
+            "from contextlib import contextmanager\n\n"
+            "def rows():\n    yield 1\n\n"
+            "@contextmanager\ndef session():\n    yield 1\n"
+        ),
+        "pkg/use.py": (
+            "from pkg.db import rows, session\n\n"
+            "async def a():\n    for r in rows():\n        pass\n\n"
+            "async def b():\n    with session() as s:\n        return s\n"
+        ),
+    }
+    head = {
+        "pkg/db.py": (
+            "from contextlib import asynccontextmanager\n\n"
+            "async def rows():\n    yield 1\n\n"
+            "@asynccontextmanager\nasync def session():\n    yield 1\n"
+        ),
+        "pkg/use.py": (
+            "from pkg.db import rows, session\n\n"
+            "async def a():\n    async for r in rows():\n        pass\n\n"
+            "async def b():\n    with session() as s:\n        return s\n"
+        ),
+    }
+    diff = pr_diff(make_repo(base, head))
+    by_symbol = {c.symbol: c for c in diff.changes}
+    assert by_symbol["pkg.db.session"].message.endswith("enter it with `async with`")
+    assert [(s.line, s.status) for s in by_symbol["pkg.db.rows"].call_sites] == [(4, "updated")]
+    assert [(s.line, s.status) for s in by_symbol["pkg.db.session"].call_sites] == [(8, "old-style")]
+    errors = [f for f in diff_findings(diff) if f.severity is Severity.ERROR and f.path == "pkg/use.py"]
+    assert [(f.line, f.message.rpartition("; ")[2]) for f in errors] == [(8, "enter it with `async with`")]
