@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from checks.config import ConfigError, Settings, find_project_root, load_settings
@@ -82,6 +81,8 @@ def build_parser(plugins: bool = True) -> tuple[argparse.ArgumentParser, list[st
     problems: list[str] = []
     if not plugins:
         return parser, problems
+    from importlib.metadata import entry_points
+
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         try:
             ep.load()(sub)
