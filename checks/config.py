@@ -197,7 +197,8 @@ def load_settings(root: Path) -> Settings:
         raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{pyproject}: cannot read: {exc.strerror}") from None
-    table = data.get("tool", {}).get("asyncguard")
+    tool = data.get("tool", {})
+    table = tool.get("asyncguard") if isinstance(tool, dict) else None
     return Settings.from_mapping(table, source=f"{pyproject} [tool.asyncguard]")
 
 
