@@ -425,6 +425,8 @@ def merge_aliases(changes: list[Change]) -> list[Change]:
             key: tuple[object, ...] = ("symbol", change.symbol, change.code)
         else:
             tail = change.message.replace(change.symbol, "<name>")
+            if change.new_symbol:
+                tail = tail.replace(change.new_symbol, "<new name>")
             key = (change.code, old_def, new_def, change.param, tail)
         if key not in groups:
             groups[key] = []
@@ -433,9 +435,15 @@ def merge_aliases(changes: list[Change]) -> list[Change]:
     out: list[Change] = []
     for key in order:
         group = groups[key]
-        definition = group[0].new.defined_in if group[0].new is not None else None
-        definition = definition or (group[0].old.defined_in if group[0].old is not None else None)
-        group.sort(key=lambda c: (c.symbol != definition, c.symbol.count("."), c.symbol))
+        old_def = group[0].old.defined_in if group[0].old is not None else None
+        new_def = group[0].new.defined_in if group[0].new is not None else None
+        group.sort(
+            key=lambda c: (
+                c.symbol not in (old_def, new_def) and (c.new_symbol is None or c.new_symbol != new_def),
+                c.symbol.count("."),
+                c.symbol,
+            )
+        )
         keep = group[0]
         keep.aliases = sorted({c.symbol for c in group[1:]} - {keep.symbol})
         out.append(keep)

@@ -27,6 +27,7 @@ SKIP_DIRS = frozenset(
         "scripts", "tools",
     }
 )  # fmt: skip
+_ALWAYS_SKIP = frozenset({"__pycache__", "node_modules", "build", "dist", "site-packages", "venv", "env"})
 SKIP_FILES = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py", "manage.py"})
 # Dunder methods callers depend on (construction, calling, the sync and async protocols).
 PUBLIC_DUNDERS = frozenset(
@@ -35,7 +36,7 @@ PUBLIC_DUNDERS = frozenset(
         "__next__", "__aiter__", "__anext__", "__await__", "__getitem__", "__len__", "__contains__",
     }
 )  # fmt: skip
-_CACHE_VERSION = "contracts-summary-5"
+_CACHE_VERSION = "contracts-summary-6"
 _AWAITABLE_ANNOTATIONS = frozenset({"Awaitable", "Coroutine", "Future", "Task"})
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # In-process memo by content hash: the two sides of a comparison share most files.
@@ -73,15 +74,20 @@ def module_name_for(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
-def discover(root: Path, packages: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[Path]:
-    """Python files that belong to the project's importable code (tests, docs, setup scripts left out)."""
+def discover(
+    root: Path, packages: Sequence[str] = (), exclude: Sequence[str] = (), all_code: bool = False
+) -> list[Path]:
+    """Python files that belong to the project's importable code (tests, docs, setup scripts left out);
+    with `all_code`, every file that may use it (tests and scripts too: they break as well)."""
+    skip = _ALWAYS_SKIP if all_code else SKIP_DIRS
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d for d in dirnames if not d.startswith(".") and d not in SKIP_DIRS and d not in exclude
-        )
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in skip and d not in exclude)
         for name in sorted(filenames):
-            if not name.endswith(".py") or name in SKIP_FILES:
+            if not name.endswith(".py") or (name in SKIP_FILES and not all_code):
+                continue
+            if all_code:
+                files.append(Path(dirpath) / name)
                 continue
             if Path(dirpath) == root and (name.startswith("test_") or name.endswith("_test.py")):
                 continue  # a loose test script; `pkg/test_utils.py` inside a package is API

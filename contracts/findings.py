@@ -12,13 +12,15 @@ from contracts.model import Change, ContractDiff
 from rules.model import Finding, Severity
 
 _FLIPS = frozenset({"AG202", "AG203", "AG204", "AG205"})
+# changes whose old-style call sites are certain breakage: the site gets an error finding
+_ERROR_AT_SITES = _FLIPS | {"AG201", "AG220"}
 
 
 def diff_findings(diff: ContractDiff) -> list[Finding]:
     findings: list[Finding] = []
     for change in diff.changes:
         findings.append(_at_definition(change))
-        if change.code in _FLIPS and not change.allowed:
+        if change.code in _ERROR_AT_SITES and not change.allowed:
             findings.extend(_at_call_sites(change))
     return sorted(findings, key=lambda f: f.sort_key)
 
@@ -26,7 +28,7 @@ def diff_findings(diff: ContractDiff) -> list[Finding]:
 def _severity(change: Change) -> Severity:
     if change.allowed or not change.breaking:
         return Severity.INFO
-    if change.code in _FLIPS and change.old_style_sites:
+    if change.code in _ERROR_AT_SITES and change.old_style_sites:
         return Severity.ERROR
     return Severity.WARNING
 
@@ -53,7 +55,12 @@ def _at_definition(change: Change) -> Finding:
     )
 
 
-def _hint(code: str, usage: str) -> str:
+def _hint(change: Change, usage: str) -> str:
+    code = change.code
+    if code == "AG201":
+        return "the name no longer exists"
+    if code == "AG220":
+        return f"import {change.new_symbol} instead"
     if code == "AG202":
         return "add `await` (or schedule it as a task)"
     if code == "AG203":
@@ -67,12 +74,16 @@ def _hint(code: str, usage: str) -> str:
 def _at_call_sites(change: Change) -> list[Finding]:
     out = []
     for site in change.old_style_sites:
-        hint = _hint(change.code, site.usage)
+        hint = _hint(change, site.usage)
         out.append(
             Finding(
                 code=change.code,
                 name=CHANGE_CODES[change.code].name,
-                message=f"call to {change.symbol} still uses the old style: {change.message}; {hint}",
+                message=(
+                    f"still imports {change.symbol}: {change.message}; {hint}"
+                    if site.usage == "import"
+                    else f"call to {change.symbol} still uses the old style: {change.message}; {hint}"
+                ),
                 path=site.path,
                 line=site.line,
                 column=site.column,

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from contracts.model import Change, ContractDiff, ImpactSite, ImpactStatus, Param
+from contracts.model import Change, ContractDiff, ContractError, ImpactSite, ImpactStatus, Param
 
 # usages under which a call to a newly async function is already correct; "returned" only from a
 # plain `def` (a wrapper handing the coroutine to its caller): `return f()` inside `async def` makes
@@ -42,14 +42,16 @@ def attach_impact(
     from rules.callsites import find_call_sites
 
     changed = normalize_changed_lines(changed_lines)
+    root = head_root or _index_root(head_index)
+    if root is not None:
+        _attach_stale_imports(diff, root)
     targets = {c.defined_in for c in diff.changes if c.breaking and c.defined_in}
     if not targets or head_index is None:
         return diff
     sites_by_target = find_call_sites(head_index, targets)
-    root = head_root or _index_root(head_index)
     calls = _CallReader(root)
     for change in diff.changes:
-        if not change.breaking or not change.defined_in:
+        if not change.breaking or not change.defined_in or change.code in _GONE_CODES:
             continue
         out: list[ImpactSite] = []
         for site in sites_by_target.get(change.defined_in, []):
@@ -68,6 +70,35 @@ def attach_impact(
                 )
         change.call_sites = sorted(set(out), key=lambda s: (s.path, s.line, s.column))
     return diff
+
+
+_GONE_CODES = frozenset({"AG201", "AG220"})
+
+
+def _attach_stale_imports(diff: ContractDiff, root: Path) -> None:
+    """A removed or renamed name still imported anywhere in head (tests included) breaks there."""
+    gone = [c for c in diff.changes if c.code in _GONE_CODES and c.breaking]
+    if not gone:
+        return
+    from contracts.extract import _cached_summary, discover, module_name_for
+
+    refs: list[tuple[str, str, int, int, str]] = []  # (target, path, line, column, importing module)
+    for path in discover(root, all_code=True):
+        module = module_name_for(root, path)
+        try:
+            summary = _cached_summary(path.read_bytes(), module, path.relative_to(root).as_posix(),
+                                      path.name == "__init__.py", None)  # fmt: skip
+        except (ContractError, OSError):
+            continue  # a file that does not parse is reported by the analyzer, not here
+        refs.extend((target, summary.path, line, column, module) for target, line, column in summary.import_refs)
+    for change in gone:
+        names = {change.symbol, *change.aliases}
+        sites = {
+            ImpactSite(path=path, line=line, column=column, status="old-style", caller=module, usage="import")
+            for target, path, line, column, module in refs
+            if target in names or any(target.startswith(n + ".") for n in names)
+        }
+        change.call_sites = sorted(sites, key=lambda s: (s.path, s.line, s.column))
 
 
 def _index_root(index: Any) -> Path | None:

@@ -60,6 +60,7 @@ class ModuleSummary:
     deprecated: bool = False  # the module warns with DeprecationWarning when imported
     is_shim: bool = False  # only imports (and warnings): a module kept for its re-exports
     dict_literals: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+    import_refs: list[tuple[str, int, int]] = field(default_factory=list)  # (dotted target, line, column)
     getattr_refs: set[str] = field(default_factory=set)
     getattr_deprecated: bool = False
 
@@ -119,6 +120,7 @@ def _read_statement(stmt: ast.stmt, s: ModuleSummary, package: str) -> None:
         s.defs[stmt.name] = _class(stmt)
     elif isinstance(stmt, ast.Import):
         for alias in stmt.names:
+            s.import_refs.append((alias.name, stmt.lineno, stmt.col_offset + 1))
             if alias.asname:
                 s.imports[alias.asname] = (alias.name, None)
                 if alias.asname == alias.name.rpartition(".")[2]:
@@ -136,6 +138,7 @@ def _read_statement(stmt: ast.stmt, s: ModuleSummary, package: str) -> None:
                 continue
             bound = alias.asname or alias.name
             s.imports[bound] = (base, alias.name)
+            s.import_refs.append((f"{base}.{alias.name}", stmt.lineno, stmt.col_offset + 1))
             if alias.asname and alias.asname == alias.name:
                 s.explicit_reexports.add(bound)
     elif isinstance(stmt, ast.Assign | ast.AnnAssign | ast.AugAssign):

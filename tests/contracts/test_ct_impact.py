@@ -165,3 +165,23 @@ def test_generator_and_context_manager_flips_judge_for_and_with(make_repo: Calla
     assert [(s.line, s.status) for s in by_symbol["pkg.db.session"].call_sites] == [(8, "old-style")]
     errors = [f for f in diff_findings(diff) if f.severity is Severity.ERROR and f.path == "pkg/use.py"]
     assert [(f.line, f.message.rpartition("; ")[2]) for f in errors] == [(8, "enter it with `async with`")]
+
+
+def test_removed_and_renamed_names_still_imported_break_there(make_repo: Callable[..., Repo]) -> None:
+    base = {
+        "pkg/__init__.py": "",
+        "pkg/api.py": "def old_helper(a, b):\n    pass\n\ndef fetch_all(url, *, limit=10):\n    pass\n",
+        "pkg/use.py": "from pkg.api import fetch_all\n\n\ndef run():\n    fetch_all('u')\n",
+        "tests/test_use.py": "from pkg.api import old_helper\n\n\ndef test_x():\n    old_helper(1, 2)\n",
+    }
+    head = {
+        "pkg/api.py": "def fetch_many(url, *, limit=10):\n    pass\n",
+        "pkg/use.py": "from pkg.api import fetch_many\n\n\ndef run():\n    fetch_many('u')\n",
+    }
+    diff = pr_diff(make_repo(base, head))
+    by_code = {c.code: c for c in diff.changes}
+    assert by_code["AG220"].new_symbol == "pkg.api.fetch_many" and by_code["AG220"].call_sites == []
+    assert [(s.path, s.line, s.status) for s in by_code["AG201"].call_sites] == [("tests/test_use.py", 1, "old-style")]
+    errors = [f for f in diff_findings(diff) if f.severity is Severity.ERROR]
+    assert {(f.path, f.line) for f in errors} == {("tests/test_use.py", 1), ("pkg/api.py", 1)}
+    assert any("still imports pkg.api.old_helper" in f.message for f in errors)
