@@ -41,7 +41,7 @@ def _at_definition(change: Change) -> Finding:
         message += f" (approved: {change.allow_reason})"
     elif change.old_style_sites:
         n = len(change.old_style_sites)
-        message += f"; {n} call site{'s' if n != 1 else ''} still use the old style"
+        message += f"; {n} call site{' still uses' if n == 1 else 's still use'} the old style"
     return Finding(
         code=change.code,
         name=CHANGE_CODES[change.code].name,
@@ -53,6 +53,18 @@ def _at_definition(change: Change) -> Finding:
         end_column=1,
         severity=_severity(change),
     )
+
+
+def _what(change: Change) -> str:
+    """What the change did, in a few words, for a message at a call site."""
+    return {
+        "AG201": "removed in this change",
+        "AG202": "now `async def`",
+        "AG203": "no longer async",
+        "AG204": "now async",
+        "AG205": "no longer async",
+        "AG220": f"renamed to {change.new_symbol}",
+    }.get(change.code, change.message)
 
 
 def _hint(change: Change, usage: str) -> str:
@@ -80,15 +92,15 @@ def _at_call_sites(change: Change) -> list[Finding]:
                 code=change.code,
                 name=CHANGE_CODES[change.code].name,
                 message=(
-                    f"still imports {change.symbol}: {change.message}; {hint}"
+                    f"still imports {change.symbol} ({_what(change)}); {hint}"
                     if site.usage == "import"
-                    else f"call to {change.symbol} still uses the old style: {change.message}; {hint}"
+                    else f"call to {change.symbol} still uses the old style ({_what(change)}); {hint}"
                 ),
                 path=site.path,
                 line=site.line,
                 column=site.column,
-                end_line=site.line,
-                end_column=site.column,
+                end_line=site.end_line or site.line,
+                end_column=site.end_column or site.column,
                 severity=Severity.ERROR,
                 chain=(change.symbol,),
             )

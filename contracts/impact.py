@@ -66,6 +66,8 @@ def attach_impact(
                         status=status,
                         caller=str(getattr(site, "caller", "")),
                         usage=str(getattr(site, "usage", "")),
+                        end_line=int(getattr(site, "end_line", 0) or 0),
+                        end_column=int(getattr(site, "end_column", 0) or 0),
                     )
                 )
         change.call_sites = sorted(set(out), key=lambda s: (s.path, s.line, s.column))

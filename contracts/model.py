@@ -115,6 +115,8 @@ class ImpactSite:
     status: ImpactStatus
     caller: str = ""
     usage: str = ""
+    end_line: int = 0  # 0: same as line
+    end_column: int = 0  # 0: same as column
 
 
 @dataclass
