@@ -116,13 +116,27 @@ def compare_trees(
     cache_dir: Path | None = None,
     analyze_head: bool = True,
 ) -> ContractDiff:
-    """Contract diff base -> head, with call sites from the head index (built when not given)."""
+    """Contract diff base -> head, with call sites from the head index (built when not given).
+
+    For PR runs: a file that does not parse (the analyzer reports it as AG000) leaves its module out
+    of the comparison with a note in `diff.notes`, instead of failing the whole run.
+    """
     base_root, head_root = Path(base_root), Path(head_root)
     settings = load_contract_settings(head_root)
-    base = _extract(base_root, settings.packages, settings.exclude, cache_dir=cache_dir)
-    head = _extract(head_root, settings.packages, settings.exclude, cache_dir=cache_dir)
+    failed: dict[str, str] = {}
+    base = _extract(base_root, settings.packages, settings.exclude, cache_dir=cache_dir, failed=failed)
+    base_failed = set(failed)
+    head = _extract(head_root, settings.packages, settings.exclude, cache_dir=cache_dir, failed=failed)
+    # a module that does not parse on either side is not compared (its interface is unknown, not gone)
+    for module in failed:
+        for contract in (base, head):
+            for name in [q for q in contract.symbols if q == module or q.startswith(module + ".")]:
+                del contract.symbols[name]
     allow = _allow_from_lock(base_root, settings) + _allow_from_lock(head_root, settings)
     diff = compare(base, head, settings.compare_config(allow))
+    for module, message in sorted(failed.items()):
+        side = "base" if module in base_failed else "head"
+        diff.notes.append(f"interface of {module} not compared ({side}: {message})")
     if head_index is None and analyze_head and diff.breaking:
         head_index = _head_index(head_root, cache_dir)
     if head_index is not None:

@@ -41,7 +41,7 @@ _AWAITABLE_ANNOTATIONS = frozenset({"Awaitable", "Coroutine", "Future", "Task"})
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # In-process memo by content hash: the two sides of a comparison share most files.
 _MEMO: dict[str, ModuleSummary] = {}
-_MEMO_LIMIT = 50_000
+_MEMO_LIMIT = 20_000
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,14 @@ def project_version(root: Path) -> str | None:
     return version if isinstance(version, str) else None
 
 
-def load_summaries(root: Path, files: Iterable[Path], cache_dir: Path | None = None) -> dict[str, ModuleSummary]:
-    """Summaries by module name; with `cache_dir`, files whose content hash is known are not re-read."""
+def load_summaries(
+    root: Path, files: Iterable[Path], cache_dir: Path | None = None, failed: dict[str, str] | None = None
+) -> dict[str, ModuleSummary]:
+    """Summaries by module name; with `cache_dir`, files whose content hash is known are not re-read.
+
+    A file that does not parse raises ContractError, or, when `failed` is given, is recorded there
+    (module -> message) and left out.
+    """
     summaries: dict[str, ModuleSummary] = {}
     for path in files:
         module = module_name_for(root, path)
@@ -141,7 +147,13 @@ def load_summaries(root: Path, files: Iterable[Path], cache_dir: Path | None = N
             raise ContractError(f"{path}: cannot read: {exc.strerror}") from None
         rel = path.relative_to(root).as_posix()
         is_package = path.name == "__init__.py"
-        summary = _cached_summary(data, module, rel, is_package, cache_dir)
+        try:
+            summary = _cached_summary(data, module, rel, is_package, cache_dir)
+        except ContractError as exc:
+            if failed is None:
+                raise
+            failed[module] = str(exc)
+            continue
         summaries[module] = summary
     return summaries
 
@@ -187,8 +199,12 @@ def extract(
     packages: Sequence[str] = (),
     exclude: Sequence[str] = (),
     cache_dir: Path | None = None,
+    failed: dict[str, str] | None = None,
 ) -> Contract:
-    """The Contract of the tree at `root` (config from `[tool.asyncguard.contracts]` when not given)."""
+    """The Contract of the tree at `root` (config from `[tool.asyncguard.contracts]` when not given).
+
+    Unparsable files raise ContractError, unless `failed` collects them (module -> message).
+    """
     root = Path(root)
     if not root.is_dir():
         raise ContractError(f"{root}: not a directory")
@@ -199,7 +215,7 @@ def extract(
     configured_exclude = config.get("exclude")
     if not exclude and isinstance(configured_exclude, list):
         exclude = [str(p) for p in configured_exclude]
-    summaries = load_summaries(root, discover(root, packages, exclude), cache_dir)
+    summaries = load_summaries(root, discover(root, packages, exclude), cache_dir, failed)
     contract = _Builder(summaries).build()
     contract.version = project_version(root)
     contract.root = str(root)

@@ -163,6 +163,7 @@ class ContractDiff:
     base_version: str | None = None
     head_version: str | None = None
     version_check: VersionCheck | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. modules left out because they do not parse
 
     @property
     def breaking(self) -> list[Change]:

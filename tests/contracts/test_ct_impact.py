@@ -185,3 +185,11 @@ def test_removed_and_renamed_names_still_imported_break_there(make_repo: Callabl
     errors = [f for f in diff_findings(diff) if f.severity is Severity.ERROR]
     assert {(f.path, f.line) for f in errors} == {("tests/test_use.py", 1), ("pkg/api.py", 1)}
     assert any("still imports pkg.api.old_helper" in f.message for f in errors)
+
+
+def test_pr_run_survives_a_file_that_does_not_parse(make_repo: Callable[..., Repo]) -> None:
+    base = {"pkg/__init__.py": "", "pkg/a.py": "def f():\n    pass\n", "pkg/b.py": "def g():\n    pass\n"}
+    head = {"pkg/a.py": "def f(:\n", "pkg/b.py": "async def g():\n    pass\n"}
+    diff = pr_diff(make_repo(base, head))
+    assert [(c.code, c.symbol) for c in diff.changes] == [("AG202", "pkg.b.g")]  # pkg.a is not "removed"
+    assert len(diff.notes) == 1 and diff.notes[0].startswith("interface of pkg.a not compared (head: pkg/a.py:1: cannot parse")
