@@ -337,3 +337,12 @@ SYNC_CALLABLES: frozenset[str] = frozenset(
      "json.loads", "os.path.join", "os.path.exists", "open", "range", "isinstance", "getattr", "setattr",
      "subprocess.run", "requests.get", "requests.post"}
 )
+
+
+# Every name the catalog speaks for: these resolve to the catalog even when a library's source is
+# readable (the source of `aiohttp.ClientSession.get` says less than "awaitable context manager").
+CATALOGUED: frozenset[str] = (
+    ASYNC_CALLABLES | RUNNERS | TASK_FACTORIES | LOOP_STARTERS | LOOP_GETTERS | VALUE_SINKS | frozenset(BLOCKING_CALLS)
+    | OFFLOADERS | ASYNC_ONLY_CMS | SYNC_ONLY_CMS | SYNC_ITERABLE_CALLS | KNOWN_CLASSES | frozenset(FACTORY_RESULTS)
+    | frozenset(AWAITED_RESULTS) | SYNC_CALLABLES | ASYNC_ITERABLES | ASYNC_ITERABLE_CALLS | AWAITABLE_CMS
+)

@@ -9,10 +9,12 @@ resolution consulted it.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import importlib.util
 import os
 import pickle
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,13 +23,14 @@ from pathlib import Path
 from rules.blocking import BlockingAnalysis
 from rules.checker import ModuleChecker
 from rules.index import ProjectIndex, module_name_for
+from rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
 from rules.model import Finding, Severity
 from rules.registry import RULES
 from rules.summary import ModuleSummary, summarize
 from rules.walk import ScopeInfo, walk_module
 
 CACHE_VERSION = 3
-MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_FILE_BYTES = 2 * 1024 * 1024  # larger .py files are generated code: reported (AG000) and skipped
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
                        "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".asyncguard_cache",
                        "site-packages", ".eggs"})
@@ -41,6 +44,10 @@ class RuleConfig:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     blocking_calls: tuple[str, ...] = ()
     async_callables: tuple[str, ...] = ()
+    # Installed libraries are read to resolve calls into them: the interpreter whose site-packages
+    # to read (default: a .venv/venv in the project root), or libraries=False to read none.
+    python: str | None = None
+    libraries: bool = True
 
     def enabled_codes(self) -> set[str]:
         if self.select is not None:
@@ -52,7 +59,8 @@ class RuleConfig:
         return codes
 
     def cache_key(self) -> str:
-        data = repr((sorted(self.enabled_codes()), sorted(self.blocking_calls), sorted(self.async_callables)))
+        data = repr((sorted(self.enabled_codes()), sorted(self.blocking_calls), sorted(self.async_callables),
+                     self.python, self.libraries))
         return hashlib.sha1(data.encode()).hexdigest()
 
 
@@ -82,7 +90,12 @@ def discover_python_files(root: Path) -> list[Path]:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
         for name in sorted(filenames):
             if name.endswith(".py"):
-                out.append(Path(dirpath) / name)
+                path = Path(dirpath) / name
+                try:
+                    if stat.S_ISREG(path.stat().st_mode):  # not a FIFO or device named *.py
+                        out.append(path)
+                except OSError:
+                    out.append(path)  # dangling link, loop: reported when read
     return out
 
 
@@ -105,6 +118,7 @@ class _Cache:
         self.path = directory / f"index-v{CACHE_VERSION}.pickle" if directory else None
         self.files: dict[str, _FileEntry] = {}
         self.findings: dict[str, tuple[str, dict[str, str], list[Finding]]] = {}
+        self.libs: LibraryCache = {}
         self.config_key = config_key
         self.dirty = False
         if self.path is None or not self.path.exists():
@@ -114,6 +128,7 @@ class _Cache:
                 data = pickle.load(fh)
             if data.get("version") == CACHE_VERSION:
                 self.files = data["files"]
+                self.libs = data.get("libs", {})
                 if data.get("config_key") == config_key:
                     self.findings = data["findings"]
         except Exception:  # a corrupt or foreign cache is simply rebuilt
@@ -130,7 +145,7 @@ class _Cache:
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".index-")
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump({"version": CACHE_VERSION, "config_key": self.config_key, "files": self.files,
-                             "findings": self.findings}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                             "findings": self.findings, "libs": self.libs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
         except OSError as exc:
             return f"cache not written ({exc.strerror or exc})"
@@ -149,6 +164,24 @@ def analyze(
     index_files: Iterable[Path] | None = None,
 ) -> AnalysisResult:
     """Index every module under `root`, then report on `files` (default: all of them)."""
+    # Millions of short-lived AST nodes and no reference cycles worth collecting: the cyclic GC
+    # would re-scan them over and over (3x slower on large trees), so it pauses for the run.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze(root, files, config, cache_dir, index_files)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _analyze(
+    root: Path,
+    files: Sequence[Path] | None,
+    config: RuleConfig | None,
+    cache_dir: Path | None,
+    index_files: Iterable[Path] | None,
+) -> AnalysisResult:
     config = config or RuleConfig()
     root = root.resolve()
     all_files = [p if p.is_absolute() else (root / p) for p in (index_files or discover_python_files(root))]
@@ -159,6 +192,10 @@ def analyze(
     cache = _Cache(cache_dir, config.cache_key())
     index = ProjectIndex(extra_async=frozenset(config.async_callables))
     index.root = root
+    library_paths = find_library_paths(root, config.python) if config.libraries else []
+    if library_paths:
+        libs_before = len(cache.libs)
+        index.library_loader = make_loader(library_paths, cache.libs)
     notes: list[str] = []
     entries: dict[str, _FileEntry] = {}
     texts: dict[str, str] = {}
@@ -197,7 +234,21 @@ def analyze(
             cache.findings.pop(gone, None)
             cache.dirty = True
 
-    fingerprints = {e.module: _summary_fingerprint(e) for e in entries.values()}
+    fingerprints: dict[str, str] = {e.module: _summary_fingerprint(e) for e in entries.values()}
+
+    def fingerprint(module: str) -> str | None:
+        if module in fingerprints or not library_paths:
+            return fingerprints.get(module)
+        found = module_file(library_paths, module)
+        if found is None:
+            return "missing"
+        try:
+            st = found[0].stat()
+        except OSError:
+            return "missing"
+        fingerprints[module] = f"{found[0]}:{st.st_mtime_ns}:{st.st_size}"
+        return fingerprints[module]
+
     blocking = BlockingAnalysis(index, config.blocking_calls)
     enabled = config.enabled_codes()
     findings: list[Finding] = []
@@ -216,7 +267,7 @@ def analyze(
                 findings.append(Finding("AG000", rule.name, msg, rel, line, col, line, col, rule.severity))
             continue
         hit = cache.findings.get(rel)
-        if hit is not None and hit[0] == entry.sha and all(fingerprints.get(m) == fp for m, fp in hit[1].items()):
+        if hit is not None and hit[0] == entry.sha and all(fingerprint(m) == fp for m, fp in hit[1].items()):
             findings.extend(hit[2])
             reused += 1
             continue
@@ -234,10 +285,12 @@ def analyze(
         checker = ModuleChecker(index, blocking, entry.module, rel, parsed[0], text.splitlines(), enabled,
                                 parsed[1])
         file_findings = checker.run()
-        deps = {m: fingerprints[m] for m in index.touched if m in fingerprints}
+        deps = {m: fp for m in index.touched if (fp := fingerprint(m)) is not None}
         cache.findings[rel] = (entry.sha, deps, file_findings)
         cache.dirty = True
         findings.extend(file_findings)
+    if library_paths and len(cache.libs) != libs_before:
+        cache.dirty = True
     problem = cache.save()
     if problem:
         notes.append(problem)
@@ -258,10 +311,13 @@ def _read_and_summarize(
     notes: list[str],
 ) -> _FileEntry | None:
     module, is_package = module_name_for(root, path)
+    if not stat.S_ISREG(st.st_mode):
+        notes.append(f"{rel}: skipped, not a regular file")
+        return None
     if st.st_size > MAX_FILE_BYTES:
         return _FileEntry(st.st_mtime_ns, st.st_size, f"size:{st.st_size}", module, None,
                           (1, 1, f"file skipped: {st.st_size / 1e6:.1f} MB is over the "
-                                 f"{MAX_FILE_BYTES // 1_000_000} MB limit"))
+                                 f"{MAX_FILE_BYTES // 1_000_000} MB limit for a source file (generated code?)"))
     try:
         data = path.read_bytes()
     except OSError as exc:

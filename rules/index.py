@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -204,6 +205,9 @@ class ProjectIndex:
     root: Path | None = None
     _methods_by_name: dict[str, list[Func]] | None = None
     _returning: set[str] = field(default_factory=set)
+    # Installed libraries, read on demand: module name -> summary (None: not found or unreadable).
+    library_loader: Callable[[str], ModuleSummary | None] | None = None
+    library: dict[str, ModuleSummary | None] = field(default_factory=dict)
     _bases: dict[int, list[Class | None]] = field(default_factory=dict)
     _subclasses: dict[str, list[Class]] | None = None
 
@@ -215,12 +219,26 @@ class ProjectIndex:
 
     def module(self, name: str) -> ModuleSummary | None:
         summary = self.modules.get(name)
+        if summary is None and self.library_loader is not None and name:
+            if name not in self.library:
+                self.library[name] = self.library_loader(name)
+            summary = self.library[name]
+            self.touched.add(name)  # its absence matters too: installing it changes the results
         if summary is not None:
             self.touched.add(name)
         return summary
 
     def is_project_module(self, name: str) -> bool:
         return name in self.modules
+
+    def is_known_module(self, name: str) -> bool:
+        """A project module, or an installed library's module that can be read."""
+        return name in self.modules or (self.library_loader is not None and self.module(name) is not None)
+
+    def _external_or_module(self, name: str) -> Value:
+        if name not in catalog.CATALOGUED and self.is_known_module(name):
+            return Module(name)
+        return External(catalog.MODULE_ALIASES.get(name, name))
 
     # -- names -------------------------------------------------------------------------------
 
@@ -231,6 +249,9 @@ class ProjectIndex:
         summary = self.module(module)
         if summary is None:
             return None
+        in_library = module not in self.modules
+        if in_library and f"{module}.{name}" in catalog.CATALOGUED:
+            return External(f"{module}.{name}")  # the catalog knows this API better than its source
         if name in summary.functions:
             return Func(module, summary.functions[name])
         if name in summary.classes:
@@ -238,13 +259,22 @@ class ProjectIndex:
         if name in summary.imports:
             target = summary.imports[name]
             if target[0] == "module":
-                return Module(target[1]) if self.is_project_module(target[1]) else External(target[1])
+                return self._external_or_module(target[1])
             base, attr = target[1], target[2]
             full = f"{base}.{attr}"
+            if full in catalog.CATALOGUED:
+                return External(full)
             if self.is_project_module(full):
                 return Module(full)
             if self.is_project_module(base):
                 return self.resolve_global(base, attr, depth + 1)
+            if self.library_loader is not None and full not in catalog.CATALOGUED:
+                if self.is_known_module(full):
+                    return Module(full)
+                if self.is_known_module(base):
+                    found = self.resolve_global(base, attr, depth + 1)
+                    if found is not None:
+                        return found
             base = catalog.MODULE_ALIASES.get(base, base)
             return External(f"{base}.{attr}")
         if name in summary.variables:
@@ -253,7 +283,7 @@ class ProjectIndex:
                 return None
             return self._texpr_value(module, texprs[0], depth + 1)
         for star in summary.star_imports:
-            if self.is_project_module(star):
+            if self.is_project_module(star) or (in_library and self.is_known_module(star)):
                 found = self.resolve_global(star, name, depth + 1)
                 if found is not None:
                     return found
@@ -423,6 +453,18 @@ class ProjectIndex:
             return first
         return None
 
+    def yield_value(self, func: Func) -> Value | None:
+        """What a @contextmanager/@asynccontextmanager function yields, from its return annotation."""
+        members = annotation_members(func.info.returns) if func.info.returns else None
+        if not members or len(members) != 1 or not isinstance(members[0], ast.Subscript):
+            return None
+        node = members[0]
+        head = (dotted(node.value) or "").rsplit(".", 1)[-1]
+        if head not in {"Iterator", "Generator", "AsyncIterator", "AsyncGenerator", "Iterable", "AsyncIterable"}:
+            return None
+        first = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
+        return self.annotation_value(func.module, first)
+
     def func_return_classes(self, func: Func) -> list[Class] | None:
         """The project classes a sync function returns (union annotations or inferred returns)."""
         if func.info.returns:
@@ -439,7 +481,12 @@ class ProjectIndex:
             sub = f"{value.name}.{attr}"
             if self.is_project_module(sub):
                 return Module(sub)
-            return self.resolve_global(value.name, attr, depth + 1)
+            resolved = self.resolve_global(value.name, attr, depth + 1)
+            if resolved is None and value.name not in self.modules:
+                if self.is_known_module(sub):
+                    return Module(sub)
+                return External(sub)  # a library name the reader could not follow: the catalog may know it
+            return resolved
         if isinstance(value, UnionOf):
             # Members that certainly lack the attribute cannot be what the code uses here.
             candidates = [m for m in value.members if self.has_member(m.cls, attr) is not False]
@@ -458,11 +505,9 @@ class ProjectIndex:
         if isinstance(value, ExternalInstance):
             return External(f"{value.cls}.{attr}")
         if isinstance(value, Class):
-            found = self.lookup_member(value, attr)
-            if isinstance(found, Func):
-                return found
-            if isinstance(found, Class):
-                return found
+            member = self.lookup_member(value, attr)
+            if isinstance(member, Func | Class):
+                return member
             return None
         if isinstance(value, Instance):
             found = self.lookup_member(value.cls, attr)
@@ -475,16 +520,16 @@ class ProjectIndex:
                 if owner is None:
                     return None
                 texprs = owner.info.attrs[attr]
-                resolved = [self._texpr_value(owner.module, t, depth + 1) for t in texprs]
-                kinds = {type(r) for r in resolved}
-                if None in resolved or len(kinds) != 1:
+                values = [self._texpr_value(owner.module, t, depth + 1) for t in texprs]
+                kinds = {type(r) for r in values}
+                if None in values or len(kinds) != 1:
                     return None
-                first = resolved[0]
+                first = values[0]
                 if isinstance(first, Instance) and all(
-                    isinstance(r, Instance) and r.cls.info is first.cls.info for r in resolved
+                    isinstance(r, Instance) and r.cls.info is first.cls.info for r in values
                 ):
                     return first
-                if len(resolved) == 1:
+                if len(values) == 1:
                     return first
             return None
         return None

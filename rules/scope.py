@@ -27,6 +27,7 @@ class _Binding:
     annotation: ast.expr | None = None
     fixed: object = UNKNOWN  # a parameter's value
     lazy: bool = False
+    enter: str | None = None  # "sync" / "async": the value is what `with node as x` binds
     _value: object = None
     _busy: bool = False
 
@@ -87,7 +88,9 @@ class Scope:
             b._busy = True
             try:
                 v: Value | None = None
-                if b.annotation is not None:
+                if b.enter is not None and b.node is not None:
+                    v = self._entered(b.node, b.enter == "async")
+                elif b.annotation is not None:
                     v = self.index.annotation_value(self.module, b.annotation)
                 elif b.node is not None and not isinstance(b.node, ast.Yield):
                     v = self.eval(b.node)
@@ -95,6 +98,28 @@ class Scope:
             finally:
                 b._busy = False
         return None if b._value is UNKNOWN else b._value
+
+    def _entered(self, expr: ast.expr, is_async: bool) -> Value | None:
+        """What `with expr as x` (or `async with`) binds to x."""
+        if isinstance(expr, ast.Call):
+            callee = self.eval(expr.func)
+            if isinstance(callee, Func) and self.index.func_kind(callee) in {"asynccm", "synccm"}:
+                return self.index.yield_value(callee)
+        value = self.eval(expr)
+        if isinstance(value, ExternalInstance):
+            return value  # the catalogued context managers return themselves
+        if isinstance(value, Instance):
+            enter = self.index.lookup_member(value.cls, "__aenter__" if is_async else "__enter__")
+            if isinstance(enter, Func):
+                if enter.info.returns is None and enter.info.return_shapes and all(
+                    s == "self" for s in enter.info.return_shapes
+                ):
+                    return value
+                if enter.info.returns and enter.info.returns.strip("'\"") in {"Self", "typing.Self",
+                                                                              "typing_extensions.Self"}:
+                    return value
+                return self.index.func_return_value(enter)
+        return None
 
     def _enclosing_loops(self, node: ast.AST) -> list[ast.AST]:
         loops: list[ast.AST] = []
@@ -235,6 +260,13 @@ def build_scope(
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                         scope.unknown.add(n.id)
+    for stmt in info.withs:
+        for item in stmt.items:
+            if isinstance(item.optional_vars, ast.Name):
+                target = item.optional_vars
+                scope.bindings.setdefault(target.id, []).append(_Binding(
+                    (target.lineno, target.col_offset), node=item.context_expr, lazy=True,
+                    enter="async" if isinstance(stmt, ast.AsyncWith) else "sync"))
     scope.unknown |= info.bound - params
     # Names stored some other way (e.g. `x = None` only) still shadow globals.
     for name in info.stores:

@@ -248,6 +248,8 @@ def _return_shape(value: ast.expr | None) -> str:
         return "literal"
     if isinstance(value, ast.Await):
         return "await"
+    if isinstance(value, ast.Name) and value.id == "self":
+        return "self"
     if isinstance(value, ast.Call):
         func = value.func
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant | ast.JoinedStr):

@@ -104,7 +104,8 @@ def walk_module(tree: ast.Module) -> tuple[ScopeInfo, dict[int, ast.AST]]:
         elif cls is ast.With or cls is ast.AsyncWith:
             scope.withs.append(node)  # type: ignore[arg-type]
             for item in node.items:  # type: ignore[attr-defined]
-                if item.optional_vars is not None:
+                # `with X as name` is typed by the scope (what X.__enter__ gives); other targets unknown.
+                if item.optional_vars is not None and not isinstance(item.optional_vars, ast.Name):
                     _bind(item.optional_vars, scope.bound)
         elif cls is ast.For or cls is ast.AsyncFor:
             scope.fors.append(node)  # type: ignore[arg-type]
