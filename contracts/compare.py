@@ -468,10 +468,13 @@ def compare(base: Contract, head: Contract, config: CompareConfig | None = None)
     changes.sort(key=lambda c: (not c.breaking, c.symbol, c.code, c.message))
     apply_allowlist(changes, [*config.allow, *base.allow, *head.allow])
     bump = recommend_bump(changes, base.version)
-    return ContractDiff(
+    diff = ContractDiff(
         changes=changes,
         bump=bump,
         base_version=base.version,
         head_version=head.version,
         version_check=check_version(base.version, head.version, bump),
     )
+    if diff.version_check is not None and not diff.version_check.ok:
+        diff.notes.append(diff.version_check.message)
+    return diff

@@ -19,7 +19,7 @@ HEAD = {
     "pyproject.toml": '[project]\nname = "pkg"\nversion = "1.1.0"\n',
     "pkg/net.py": "async def fetch(url):\n    return url\n\ndef close():\n    pass\n\ndef opened():\n    pass\n",
 }
-SARIF_SCHEMA = Path("/work/shared/schemas/sarif-2.1.0.json")
+from tests.shared_data import SARIF_SCHEMA  # noqa: E402
 
 
 def test_diff_between_refs_reports_the_flip_and_the_caller(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:

@@ -54,3 +54,4 @@ def test_bump_checked_against_pyproject_of_both_trees(tmp_path: Path) -> None:
     assert diff.bump == "major"
     assert diff.version_check is not None and not diff.version_check.ok
     assert (diff.base_version, diff.head_version) == ("1.0.0", "1.1.0")
+    assert diff.notes == ["version 1.0.0 -> 1.1.0 is a minor bump, too small: the interface changes need a major bump"]
