@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.util
 import os
 import pickle
 import re
@@ -184,7 +185,10 @@ def _read_summary(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise ContractError(f"{rel}: cannot parse: not UTF-8") from None
+        try:  # a PEP 263 coding cookie (`# -*- coding: latin-1 -*-`)
+            text = importlib.util.decode_source(data)
+        except (UnicodeDecodeError, SyntaxError, LookupError):
+            raise ContractError(f"{rel}: cannot parse: not UTF-8 and no valid coding declaration") from None
     summary = summarize(text, module, rel, is_package)
     if entry is not None:
         entry.parent.mkdir(parents=True, exist_ok=True)

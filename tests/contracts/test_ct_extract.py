@@ -98,3 +98,12 @@ def test_cache_reuses_summaries_by_content(tmp_path: Path) -> None:
     write_tree(tmp_path / "p", {"pkg/__init__.py": "async def f():\n    pass\n"})
     third = extract(tmp_path / "p", cache_dir=cache)
     assert third.symbols["pkg.f"].is_async and len(list(cache.rglob("*.pickle"))) == 2
+
+
+def test_source_encodings(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_bytes("# -*- coding: latin-1 -*-\ndef café():\n    return 'é'\n".encode("latin-1"))
+    assert "pkg.café" in extract(tmp_path).symbols
+    (tmp_path / "pkg" / "__init__.py").write_bytes(b"def f():\n    return '\xff\xfe'\n")
+    with pytest.raises(ContractError, match=r"^pkg/__init__\.py: cannot parse: not UTF-8"):
+        extract(tmp_path)
