@@ -11,8 +11,7 @@ import jsonschema
 import pytest
 
 from checks.cli import main
-
-SARIF_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-2.1.0.json"
+from tests.shared_data import SARIF_SCHEMA
 
 CROSS_MODULE = {
     "pkg/__init__.py": "",

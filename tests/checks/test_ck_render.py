@@ -12,8 +12,7 @@ from checks.render.summary import render_summary, truncate
 from checks.render.text import render_text
 from checks.report import ChecklistItem, Report
 from rules.model import Finding, Fix, Severity, TextEdit
-
-SARIF_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-2.1.0.json"
+from tests.shared_data import SARIF_SCHEMA
 
 
 def _findings() -> list[Finding]:

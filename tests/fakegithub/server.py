@@ -1,7 +1,7 @@
 """A fake GitHub REST API on loopback for the bot's tests.
 
 Every request is matched to one of GitHub's operations and validated with openapi-core against
-/work/shared/github/openapi-subset.json; an invalid or unknown request is answered 422/404 and
+the vendored tests/data/shared/github/openapi-subset.json; an invalid or unknown request is answered 422/404 and
 recorded in `invalid`, which the `fake_github` fixture turns into a test failure.
 
 Extending it (e.g. governance endpoints): `fake.register(operation_id, handler)` where

@@ -11,14 +11,15 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
 
-SPEC_PATH = Path("/work/shared/github/openapi-subset.json")
+from tests.shared_data import OPENAPI_SUBSET
+
+SPEC_PATH = OPENAPI_SUBSET
 GITHUB_HOST = "https://api.github.com"
 
 

@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -20,10 +19,12 @@ import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
+from tests.shared_data import WEBHOOKS as SHARED_WEBHOOKS
+
 if TYPE_CHECKING:
     from .server import FakeGitHub
 
-WEBHOOKS = Path("/work/shared/github/webhooks")
+WEBHOOKS = SHARED_WEBHOOKS
 
 
 def example_bytes(event: str, name: str) -> bytes:
