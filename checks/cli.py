@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from checks.config import ConfigError, Settings, find_project_root, load_settings
@@ -44,6 +45,9 @@ def _add_output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> N
     p.add_argument(
         "--extend-select", action="append", metavar="CODES", help="add codes (e.g. the opt-in AG113)"
     )
+    p.add_argument("--python", metavar="INTERPRETER",
+                   help="read installed libraries from this interpreter's site-packages (default: ./.venv)")
+    p.add_argument("--no-libraries", action="store_true", help="do not read installed libraries")
 
 
 def build_parser(plugins: bool = True) -> tuple[argparse.ArgumentParser, list[str]]:
@@ -137,9 +141,14 @@ def _one_line(exc: BaseException) -> str:
 
 def _settings(root: Path, args: argparse.Namespace, base: Settings | None = None) -> Settings:
     settings = base if base is not None else load_settings(root)
-    return settings.with_overrides(
+    settings = settings.with_overrides(
         select=_codes(args.select), ignore=_codes(args.ignore), extend_select=_codes(args.extend_select)
     )
+    if getattr(args, "python", None):
+        settings = replace(settings, python=str(Path(args.python).absolute()))
+    if getattr(args, "no_libraries", False):
+        settings = replace(settings, libraries=False)
+    return settings
 
 
 def _emit(text: str, output: str | None) -> None:

@@ -35,6 +35,8 @@ KNOWN_KEYS = (
     "training-url",
     "cache-dir",
     "contracts-file",
+    "python",
+    "libraries",
 )
 
 
@@ -54,6 +56,8 @@ class Settings:
     training_url: str | None = None
     cache_dir: str | None = None
     contracts_file: str | None = None
+    python: str | None = None  # interpreter whose site-packages the analyzer reads (default: ./.venv)
+    libraries: bool = True  # read installed libraries to resolve calls into them
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, source: str = "config") -> Settings:
@@ -119,6 +123,8 @@ class Settings:
             severity=dict(self.severity),
             blocking_calls=self.blocking_calls,
             async_callables=self.async_callables,
+            python=self.python,
+            libraries=self.libraries,
         )
 
 
@@ -172,6 +178,12 @@ def _text(value: Any) -> str:
     return value.strip()
 
 
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f"expected true or false, got {value!r}")
+
+
 _PARSERS = {
     "select": _codes,
     "ignore": _codes,
@@ -183,6 +195,8 @@ _PARSERS = {
     "training-url": _text,
     "cache-dir": _text,
     "contracts-file": _text,
+    "python": _text,
+    "libraries": _bool,
 }
 
 

@@ -8,9 +8,7 @@ never imports them, and never reports findings inside them.
 from __future__ import annotations
 
 import ast
-import json
 import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,26 +18,21 @@ MAX_LIBRARY_FILE = 2 * 1024 * 1024
 
 
 def site_packages_of(python: Path) -> list[Path]:
-    """The site-packages folders of an interpreter: read from a venv's layout, else asked of it."""
-    python = Path(python)
-    env = python.parent.parent
-    found = sorted(env.glob("lib/python3*/site-packages")) + sorted(env.glob("Lib/site-packages"))
-    if found:
-        return found
-    try:
-        out = subprocess.run(
-            [str(python), "-I", "-c", "import json, sys; print(json.dumps([p for p in sys.path if p]))"],
-            capture_output=True, text=True, timeout=10, check=True,
-        ).stdout
-        return [Path(p) for p in json.loads(out) if p.endswith(("site-packages", "dist-packages"))]
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return []
+    """The site-packages folders of an interpreter, read from its prefix's layout.
+
+    Never runs the interpreter: the bot analyzes code it must not execute, and a config naming
+    an "interpreter" must not become a way to run something.
+    """
+    env = Path(python).parent.parent
+    return (sorted(env.glob("lib/python3*/site-packages")) + sorted(env.glob("lib/python3*/dist-packages"))
+            + sorted(env.glob("Lib/site-packages")))
 
 
 def find_library_paths(root: Path, python: str | None = None) -> list[Path]:
     """Where the project's dependencies are installed: `python` if given, else a venv in or for root."""
     if python:
-        return site_packages_of(Path(python))
+        interpreter = Path(python)
+        return site_packages_of(interpreter if interpreter.is_absolute() else root / interpreter)
     candidates = [root / ".venv", root / "venv"]
     active = os.environ.get("VIRTUAL_ENV")
     if active and Path(active).resolve().is_relative_to(root):

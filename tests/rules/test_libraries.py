@@ -1,0 +1,53 @@
+"""Installed libraries are read (never imported) so calls into them resolve; nothing is reported in them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rules.engine import RuleConfig
+from tests.rules.helpers import Project, codes
+
+SITE = ".venv/lib/python3.11/site-packages"
+LIB = {
+    f"{SITE}/extlib/__init__.py": "from .client import Client, fetch\n",
+    f"{SITE}/extlib/client.py": """
+        import time
+
+        async def fetch(url):
+            pass
+
+        class Client:
+            async def close(self):
+                pass
+
+            def blocking(self):
+                time.sleep(1)
+
+        async def bad():
+            fetch("never awaited, but this is a library: not ours to report")
+    """,
+    ".venv/bin/python": "",
+    "app.py": """
+        import extlib
+        from extlib import Client
+
+        async def main(c: Client):
+            extlib.fetch("x")
+            c.close()
+            c.blocking()
+    """,
+}
+
+
+def test_calls_into_an_installed_library_resolve_through_its_source(project: Project) -> None:
+    found = project(LIB)
+    assert codes(found) == [("AG101", "app.py", 6), ("AG101", "app.py", 7), ("AG107", "app.py", 8)]
+    assert "extlib.client.Client.close" in found[1].message
+
+
+def test_libraries_can_be_turned_off_or_named_by_interpreter(project: Project, tmp_path: Path) -> None:
+    assert codes(project(LIB, config=RuleConfig(libraries=False))) == []
+    (tmp_path / ".venv").rename(tmp_path / "env")
+    assert codes(project({"app.py": LIB["app.py"]})) == []
+    found = project({"app.py": LIB["app.py"]}, config=RuleConfig(python=str(tmp_path / "env" / "bin" / "python")))
+    assert [c for c, _, _ in codes(found)] == ["AG101", "AG101", "AG107"]
