@@ -61,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     dif.add_argument("--guide", help="also write the migration guide (Markdown) to this file")
     dif.add_argument("--changelog", help="also write the changelog section (Markdown) to this file")
     dif.add_argument("--release-version", help="version title of the changelog section (default: head's)")
+    dif.add_argument("--no-cache", action="store_true", help="do not read or write the summary/index cache")
     dif.add_argument(
         "--fail-on",
         choices=("breaking", "error", "never"),
@@ -159,15 +160,16 @@ def cmd_diff(args: argparse.Namespace) -> int:
         base = stack.enter_context(materialize(args.base, repo))
         head = stack.enter_context(materialize(args.head, repo))
         settings = _settings(head.directory) if head.directory is not None else _settings(repo)
-        base_contract = _side_contract(base, settings)
-        head_contract = _side_contract(head, settings)
+        cache = None if args.no_cache else _cache_dir(repo)
+        base_contract = _side_contract(base, settings, cache)
+        head_contract = _side_contract(head, settings, cache)
         allow = _lock_allow(base, settings) + _lock_allow(head, settings)
         diff = compare(base_contract, head_contract, settings.compare_config(allow))
         if head.directory is not None and diff.breaking:
             changed = _changed_lines(repo, base, head)
             from rules.engine import analyze
 
-            index = analyze(head.directory.resolve(), files=[]).index
+            index = analyze(head.directory.resolve(), files=[], cache_dir=cache).index
             attach_impact(diff, index, changed, head_root=head.directory.resolve())
         guide = render_migration_guide(diff) if args.guide else None
         changelog = render_changelog(diff, version=args.release_version) if args.changelog else None
@@ -185,11 +187,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 1 if diff.breaking else 0
 
 
-def _side_contract(side: Side, settings: ContractSettings) -> Contract:
+def _side_contract(side: Side, settings: ContractSettings, cache: Path | None) -> Contract:
     if side.contract_file is not None:
         return load_contract(side.contract_file)
     assert side.directory is not None
-    return _extract(side.directory, settings)
+    return extract_tree(side.directory, settings.packages, settings.exclude, cache_dir=cache)
+
+
+def _cache_dir(repo: Path) -> Path | None:
+    """The project's cache folder (shared with `asyncguard check`); None when it cannot be made."""
+    try:
+        from checks.config import load_settings
+        from checks.pipeline import cache_dir_for
+
+        return cache_dir_for(repo.resolve(), load_settings(repo.resolve()))
+    except Exception:  # a broken [tool.asyncguard] is reported by `asyncguard check`; run uncached
+        return None
 
 
 def _lock_allow(side: Side, settings: ContractSettings) -> tuple[AllowEntry, ...]:

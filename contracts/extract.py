@@ -8,6 +8,7 @@ moving code behind a re-export leaves the contract unchanged.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import importlib.util
 import os
@@ -174,7 +175,7 @@ def _cached_summary(data: bytes, module: str, rel: str, is_package: bool, cache_
 def _read_summary(
     key: str, data: bytes, module: str, rel: str, is_package: bool, cache_dir: Path | None
 ) -> ModuleSummary:
-    entry = cache_dir / key[:2] / f"{key}.pickle" if cache_dir is not None else None
+    entry = cache_dir / "contracts" / key[:2] / f"{key}.pickle" if cache_dir is not None else None
     if entry is not None and entry.is_file():
         try:
             cached = pickle.loads(entry.read_bytes())
@@ -219,8 +220,15 @@ def extract(
     configured_exclude = config.get("exclude")
     if not exclude and isinstance(configured_exclude, list):
         exclude = [str(p) for p in configured_exclude]
-    summaries = load_summaries(root, discover(root, packages, exclude), cache_dir, failed)
-    contract = _Builder(summaries).build()
+    # Many short-lived AST nodes and no cycles worth collecting: pause the cyclic GC for the run.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        summaries = load_summaries(root, discover(root, packages, exclude), cache_dir, failed)
+        contract = _Builder(summaries).build()
+    finally:
+        if was_enabled:
+            gc.enable()
     contract.version = project_version(root)
     contract.root = str(root)
     return contract
