@@ -1,0 +1,1 @@
+"""Interface contracts: extract, lock, compare, recommend semver, find who breaks (see README.md)."""
