@@ -55,7 +55,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     dif = sub.add_parser("diff", help="compare two versions: git refs, directories or contract files")
     dif.add_argument("base", help="git ref, directory or contract file")
     dif.add_argument("head", help="git ref, directory or contract file")
-    dif.add_argument("--repo", default=".", help="git repository (or project folder in it) for refs (default: .)")
+    dif.add_argument(
+        "--repo", default=".", help="git repository (or project folder in it) for refs (default: .)"
+    )
     dif.add_argument("--format", choices=FORMATS, default="text")
     dif.add_argument("--output", help="write the report here instead of stdout")
     dif.add_argument("--guide", help="also write the migration guide (Markdown) to this file")
@@ -138,7 +140,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(root)
     lock_path = Path(args.file) if args.file else root / settings.file
     if not lock_path.is_file():
-        raise ContractError(f"{lock_path}: contract file not found; create it with `asyncguard contracts generate`")
+        raise ContractError(
+            f"{lock_path}: contract file not found; create it with `asyncguard contracts generate`"
+        )
     locked = load_contract(lock_path)
     current = _extract(root, settings)
     current.allow = locked.allow
@@ -262,7 +266,9 @@ def render_text(diff: ContractDiff, title: str) -> str:
             label = "still old-style" if site.status == "old-style" else "updated"
             lines.append(f"             {label}: {site.path}:{site.line}:{site.column}")
     n = len(diff.breaking)
-    lines.append(f"{n} breaking change{'s' if n != 1 else ''} ({len(diff.changes)} in all); recommended bump: {diff.bump}")
+    lines.append(
+        f"{n} breaking change{'s' if n != 1 else ''} ({len(diff.changes)} in all); recommended bump: {diff.bump}"
+    )
     if diff.version_check is not None:
         lines.append(("" if diff.version_check.ok else "version: ") + diff.version_check.message)
     return "\n".join(lines) + "\n"

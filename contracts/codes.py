@@ -22,8 +22,12 @@ CHANGE_CODES: dict[str, ChangeCode] = {
     for c in (
         # Removals and renames
         ChangeCode("AG201", "symbol-removed", "A public module, class, function or method was removed", True),
-        ChangeCode("AG202", "sync-to-async", "A plain `def` became `async def`: callers now get a coroutine", True),
-        ChangeCode("AG203", "async-to-sync", "An `async def` became a plain `def`: `await` on it now fails", True),
+        ChangeCode(
+            "AG202", "sync-to-async", "A plain `def` became `async def`: callers now get a coroutine", True
+        ),
+        ChangeCode(
+            "AG203", "async-to-sync", "An `async def` became a plain `def`: `await` on it now fails", True
+        ),
         ChangeCode(
             "AG204",
             "generator-to-async-generator",
@@ -51,7 +55,9 @@ CHANGE_CODES: dict[str, ChangeCode] = {
         ChangeCode("AG213", "default-removed", "A parameter lost its default: it is now required", True),
         ChangeCode("AG214", "default-changed", "A parameter's default value changed", True),
         ChangeCode("AG215", "return-annotation-changed", "The return annotation changed", True),
-        ChangeCode("AG216", "parameter-annotation-changed", "A parameter annotation changed (not widened)", True),
+        ChangeCode(
+            "AG216", "parameter-annotation-changed", "A parameter annotation changed (not widened)", True
+        ),
         ChangeCode(
             "AG217",
             "method-kind-changed",
@@ -60,12 +66,22 @@ CHANGE_CODES: dict[str, ChangeCode] = {
         ),
         ChangeCode("AG218", "base-class-removed", "A class no longer derives from one of its bases", True),
         ChangeCode(
-            "AG219", "symbol-kind-changed", "A name now refers to a different kind of thing (e.g. class to function)", True
+            "AG219",
+            "symbol-kind-changed",
+            "A name now refers to a different kind of thing (e.g. class to function)",
+            True,
         ),
-        ChangeCode("AG220", "symbol-renamed", "A symbol was renamed: same signature, new name, old name gone", True),
+        ChangeCode(
+            "AG220", "symbol-renamed", "A symbol was renamed: same signature, new name, old name gone", True
+        ),
         # Compatible changes
         ChangeCode("AG230", "symbol-added", "A public symbol was added", False),
-        ChangeCode("AG231", "optional-parameter-added", "A parameter with a default (or `*args`/`**kwargs`) was added", False),
+        ChangeCode(
+            "AG231",
+            "optional-parameter-added",
+            "A parameter with a default (or `*args`/`**kwargs`) was added",
+            False,
+        ),
         ChangeCode("AG232", "parameter-kind-widened", "A parameter accepts more call forms", False),
         ChangeCode("AG233", "default-added", "A parameter gained a default: it is now optional", False),
         ChangeCode("AG234", "parameter-annotation-widened", "A parameter annotation was widened", False),

@@ -161,7 +161,9 @@ class _Comparer:
     def distinctive(self, old_name: str, new_name: str) -> bool:
         """Same shape is evidence of a rename only when the shape says something or the names are alike."""
         old = self.base.symbols[old_name]
-        similar = SequenceMatcher(None, old.short_name.lower(), new_name.rpartition(".")[2].lower()).ratio() >= 0.5
+        similar = (
+            SequenceMatcher(None, old.short_name.lower(), new_name.rpartition(".")[2].lower()).ratio() >= 0.5
+        )
         if old.kind in ("function", "method"):
             return similar or len(explicit_params(old)) >= 2
         prefix = old_name + "."
@@ -228,7 +230,9 @@ class _Comparer:
         q = old.qualname
         if old.is_generator and new.is_async_generator:
             if _is_cm(new, "asynccontextmanager"):
-                self.add("AG204", q, f"{q} became an async context manager: enter it with `async with`", old, new)
+                self.add(
+                    "AG204", q, f"{q} became an async context manager: enter it with `async with`", old, new
+                )
             else:
                 self.add("AG204", q, f"{q} became an async generator: iterate it with `async for`", old, new)
         elif old.is_async_generator and new.is_generator:
@@ -455,7 +459,11 @@ def apply_allowlist(changes: list[Change], allow: Iterable[AllowEntry]) -> None:
     entries = list(allow)
     for change in changes:
         for entry in entries:
-            if entry.code == change.code and entry.symbol in (change.symbol, change.new_symbol, *change.aliases):
+            if entry.code == change.code and entry.symbol in (
+                change.symbol,
+                change.new_symbol,
+                *change.aliases,
+            ):
                 change.allowed = True
                 change.allow_reason = entry.reason
                 break

@@ -84,7 +84,9 @@ def discover(
     skip = _ALWAYS_SKIP if all_code else SKIP_DIRS
     files: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in skip and d not in exclude)
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and d not in skip and d not in exclude
+        )
         for name in sorted(filenames):
             if not name.endswith(".py") or (name in SKIP_FILES and not all_code):
                 continue
@@ -160,7 +162,9 @@ def load_summaries(
     return summaries
 
 
-def _cached_summary(data: bytes, module: str, rel: str, is_package: bool, cache_dir: Path | None) -> ModuleSummary:
+def _cached_summary(
+    data: bytes, module: str, rel: str, is_package: bool, cache_dir: Path | None
+) -> ModuleSummary:
     key = hashlib.sha256(f"{_CACHE_VERSION}\0{module}\0{rel}\0{is_package}\0".encode() + data).hexdigest()
     memo = _MEMO.get(key)
     if memo is not None:
@@ -374,14 +378,18 @@ class _Builder:
                     self.symbols[qualname] = Symbol(
                         qualname=qualname, kind="attribute", defined_in=qualname, path=summary.path, line=1
                     )
-        return Contract(symbols=dict(sorted(self.symbols.items())), dynamic=dict(sorted(self.dynamic.items())))
+        return Contract(
+            symbols=dict(sorted(self.symbols.items())), dynamic=dict(sorted(self.dynamic.items()))
+        )
 
     def add_definition(self, qualname: str, found: _Def, deprecated: bool = False, depth: int = 0) -> None:
         if qualname in self.symbols or depth > 10:
             return
         info = found.info
         if isinstance(info, FuncInfo):
-            self.symbols[qualname] = self.function_symbol(qualname, found, "function" if depth == 0 else "method")
+            self.symbols[qualname] = self.function_symbol(
+                qualname, found, "function" if depth == 0 else "method"
+            )
             if deprecated:
                 self.symbols[qualname].deprecated = True
             return
@@ -411,7 +419,8 @@ class _Builder:
         if found.qualname in seen or len(seen) > 20:
             return {}
         members = {
-            name: _Def(found.module, (*found.path, name), member) for name, member in found.info.members.items()
+            name: _Def(found.module, (*found.path, name), member)
+            for name, member in found.info.members.items()
         }
         for base in found.info.bases:
             base_def = self.resolve_dotted(found.module.module, base.split("[")[0])
@@ -429,11 +438,15 @@ class _Builder:
         info = found.info
         assert isinstance(info, FuncInfo)
         params = tuple(
-            self.resolve_annotation(found.module, self.resolve_default(found.module, p, info.default_refs.get(p.name)))
+            self.resolve_annotation(
+                found.module, self.resolve_default(found.module, p, info.default_refs.get(p.name))
+            )
             for p in info.params
         )
         returns_value = self.expand_annotation(found.module.module, info.returns) if info.returns else None
-        awaitable = not info.is_async and not info.is_generator and self.returns_awaitable(found.module.module, info)
+        awaitable = (
+            not info.is_async and not info.is_generator and self.returns_awaitable(found.module.module, info)
+        )
         return Symbol(
             qualname=qualname,
             kind="method" if kind == "method" else "function",

@@ -98,8 +98,12 @@ def render_migration_guide(diff: ContractDiff) -> str:
         before, after = _call_shapes(change)
         title = CHANGE_CODES[change.code].summary
         entries.append(GuideEntry(change=change, title=title, call_before=before, call_after=after))
-    text = _environment().get_template("guide.md.j2").render(
-        entries=entries, bump=diff.bump, base_version=diff.base_version, head_version=diff.head_version
+    text = (
+        _environment()
+        .get_template("guide.md.j2")
+        .render(
+            entries=entries, bump=diff.bump, base_version=diff.base_version, head_version=diff.head_version
+        )
     )
     return _tidy(text)
 
@@ -118,11 +122,15 @@ def render_changelog(diff: ContractDiff, version: str | None = None, date: str |
             sections["Removed"].append(change)
         else:
             sections["Changed"].append(change)
-    text = _environment().get_template("changelog.md.j2").render(
-        version=version or diff.head_version,
-        date=date if date is not None else Date.today().isoformat(),
-        sections=list(sections.items()),
-        has_changes=any(sections.values()),
+    text = (
+        _environment()
+        .get_template("changelog.md.j2")
+        .render(
+            version=version or diff.head_version,
+            date=date if date is not None else Date.today().isoformat(),
+            sections=list(sections.items()),
+            has_changes=any(sections.values()),
+        )
     )
     return _tidy(text)
 

@@ -92,7 +92,9 @@ def _attach_stale_imports(diff: ContractDiff, root: Path) -> None:
                                       path.name == "__init__.py", None)  # fmt: skip
         except (ContractError, OSError):
             continue  # a file that does not parse is reported by the analyzer, not here
-        refs.extend((target, summary.path, line, column, module) for target, line, column in summary.import_refs)
+        refs.extend(
+            (target, summary.path, line, column, module) for target, line, column in summary.import_refs
+        )
     for change in gone:
         names = {change.symbol, *change.aliases}
         sites = {
@@ -109,7 +111,7 @@ def _index_root(index: Any) -> Path | None:
 
 
 def _status(change: Change, site: Any, touched: bool, calls: _CallReader) -> ImpactStatus | None:
-    """"old-style", "updated", or None when this call is not affected by the change at all."""
+    """ "old-style", "updated", or None when this call is not affected by the change at all."""
     usage = str(getattr(site, "usage", ""))
     awaited = bool(getattr(site, "awaited", False)) or usage == "await"
     if change.code == "AG202":
@@ -162,7 +164,9 @@ def _param_affected(change: Change, call: ast.Call) -> bool | None:
             return name in keywords
         return None
     if code == "AG208":
-        return old_index is not None and n_positional > min(old_index, new_index if new_index is not None else 0)
+        return old_index is not None and n_positional > min(
+            old_index, new_index if new_index is not None else 0
+        )
     if code == "AG211":
         return n_positional > len(old_pos)
     if code == "AG212":

@@ -11,7 +11,9 @@ from typing import Literal
 
 FORMAT_VERSION = 1
 
-ParamKind = Literal["positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"]
+ParamKind = Literal[
+    "positional_only", "positional_or_keyword", "var_positional", "keyword_only", "var_keyword"
+]
 SymbolKind = Literal["module", "class", "function", "method", "attribute"]  # attribute: a value in __all__
 ImpactStatus = Literal["updated", "old-style"]
 
@@ -206,7 +208,13 @@ def diff_to_dict(diff: ContractDiff) -> dict[str, object]:
         "head_version": diff.head_version,
         "version_check": None
         if check is None
-        else {"base": check.base, "head": check.head, "actual": check.actual, "ok": check.ok, "message": check.message},
+        else {
+            "base": check.base,
+            "head": check.head,
+            "actual": check.actual,
+            "ok": check.ok,
+            "message": check.message,
+        },
         "breaking": len(diff.breaking),
         "changes": [change_to_dict(c) for c in diff.changes],
     }

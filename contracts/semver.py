@@ -59,10 +59,14 @@ def check_version(base_text: str | None, head_text: str | None, needed: Bump) ->
         return None
     base, head = parse_version(base_text), parse_version(head_text)
     if base is None or head is None:
-        return VersionCheck(base_text, head_text, None, False, f"cannot compare versions {base_text} -> {head_text}")
+        return VersionCheck(
+            base_text, head_text, None, False, f"cannot compare versions {base_text} -> {head_text}"
+        )
     actual = actual_bump(base, head)
     if actual == "none":
-        return VersionCheck(base_text, head_text, actual, False, f"version went from {base_text} to {head_text}: not a bump")
+        return VersionCheck(
+            base_text, head_text, actual, False, f"version went from {base_text} to {head_text}: not a bump"
+        )
     # Below 1.0 the "minor" place carries breaking changes, so compare in that shifted scale.
     needed_rank = _ORDER[needed]
     actual_rank = _ORDER[actual]
@@ -71,4 +75,6 @@ def check_version(base_text: str | None, head_text: str | None, needed: Bump) ->
         actual_rank += 1 if actual in ("minor", "patch") else 0
     ok = actual_rank >= needed_rank
     verdict = "enough" if ok else f"too small: the interface changes need a {needed} bump"
-    return VersionCheck(base_text, head_text, actual, ok, f"version {base_text} -> {head_text} is a {actual} bump, {verdict}")
+    return VersionCheck(
+        base_text, head_text, actual, ok, f"version {base_text} -> {head_text} is a {actual} bump, {verdict}"
+    )

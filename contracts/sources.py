@@ -47,7 +47,9 @@ def resolve_commit(repo: Path, ref: str) -> str:
     try:
         return _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
     except ContractError:
-        raise ContractError(f"{ref!r} is not a git ref, a directory or a contract file (looked in {repo})") from None
+        raise ContractError(
+            f"{ref!r} is not a git ref, a directory or a contract file (looked in {repo})"
+        ) from None
 
 
 def repo_prefix(repo: Path) -> str:

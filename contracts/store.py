@@ -45,7 +45,11 @@ def dump_contract(contract: Contract) -> str:
     for qualname in sorted(contract.symbols):
         symbol = contract.symbols[qualname]
         canonical = by_definition.get(symbol.defined_in)
-        if canonical is not None and canonical != qualname and _same_shape(contract.symbols[canonical], symbol):
+        if (
+            canonical is not None
+            and canonical != qualname
+            and _same_shape(contract.symbols[canonical], symbol)
+        ):
             symbols[qualname] = {"alias_of": canonical}
         else:
             symbols[qualname] = _symbol_to_data(symbol)
@@ -197,7 +201,11 @@ def _symbol_from_data(qualname: str, entry: dict[str, Any], source: str) -> Symb
         raise ContractError(f"{source}: entry {qualname!r}: `params` must be a list")
     params: list[Param] = []
     for raw in raw_params:
-        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or raw.get("kind") not in _PARAM_KINDS:
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("name"), str)
+            or raw.get("kind") not in _PARAM_KINDS
+        ):
             raise ContractError(f"{source}: entry {qualname!r}: malformed parameter {raw!r}")
         params.append(
             Param(
@@ -239,7 +247,9 @@ def _dynamic_from_data(raw: Any, source: str) -> dict[str, DynamicName]:
     out: dict[str, DynamicName] = {}
     for qualname, entry in raw.items():
         entry = entry if isinstance(entry, dict) else {}
-        out[str(qualname)] = DynamicName(str(qualname), bool(entry.get("deprecated")), _opt_str(entry.get("target")))
+        out[str(qualname)] = DynamicName(
+            str(qualname), bool(entry.get("deprecated")), _opt_str(entry.get("target"))
+        )
     return out
 
 
@@ -251,7 +261,9 @@ def parse_allow(raw: Any, source: str) -> list[AllowEntry]:
         raise ContractError(f"{source}: `allow` must be a list of {{code, symbol, reason}}")
     out: list[AllowEntry] = []
     for item in raw:
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in ("code", "symbol", "reason")):
+        if not isinstance(item, dict) or not all(
+            isinstance(item.get(k), str) for k in ("code", "symbol", "reason")
+        ):
             raise ContractError(f"{source}: allow entry {item!r} needs string `code`, `symbol` and `reason`")
         if not item["reason"].strip():
             raise ContractError(f"{source}: allow entry for {item['symbol']} needs a non-empty reason")

@@ -261,7 +261,9 @@ def _module_from_string(text: str, package: str) -> str | None:
     return text or None
 
 
-def _read_module_getattr(func: ast.FunctionDef | ast.AsyncFunctionDef, s: ModuleSummary, package: str) -> None:
+def _read_module_getattr(
+    func: ast.FunctionDef | ast.AsyncFunctionDef, s: ModuleSummary, package: str
+) -> None:
     """A module `__getattr__` serves names: string constants it tests, keys of dicts it reads."""
     deprecated = any(
         isinstance(n, ast.Name) and n.id in _DEPRECATION_WARNINGS for n in ast.walk(func)
@@ -293,7 +295,8 @@ def _is_deprecation_warn(call: ast.Call) -> bool:
         return False
     candidates = list(call.args[1:2]) + [kw.value for kw in call.keywords if kw.arg == "category"]
     return any(
-        isinstance(c, ast.Name | ast.Attribute) and (_dotted(c) or "").rpartition(".")[2] in _DEPRECATION_WARNINGS
+        isinstance(c, ast.Name | ast.Attribute)
+        and (_dotted(c) or "").rpartition(".")[2] in _DEPRECATION_WARNINGS
         for c in candidates
     )
 

@@ -93,7 +93,9 @@ def griffe_breakages(package: str, old_root: Path, new_root: Path) -> tuple[list
     return breakages, time.perf_counter() - start
 
 
-def asyncguard_diff(package: str, old_root: Path, new_root: Path) -> tuple[Contract, Contract, ContractDiff, float]:
+def asyncguard_diff(
+    package: str, old_root: Path, new_root: Path
+) -> tuple[Contract, Contract, ContractDiff, float]:
     start = time.perf_counter()
     old = extract(old_root, packages=[package])
     new = extract(new_root, packages=[package])
@@ -102,7 +104,10 @@ def asyncguard_diff(package: str, old_root: Path, new_root: Path) -> tuple[Contr
 
 
 def _is_public_path(path: str) -> bool:
-    return not any(part.startswith("_") and not (part.startswith("__") and part.endswith("__")) for part in path.split("."))
+    return not any(
+        part.startswith("_") and not (part.startswith("__") and part.endswith("__"))
+        for part in path.split(".")
+    )
 
 
 def _ancestors(path: str) -> list[str]:
@@ -110,7 +115,9 @@ def _ancestors(path: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
-def explain_missing(b: Any, old: Contract, new: Contract, reported: set[str], reported_defs: set[str]) -> str | None:
+def explain_missing(
+    b: Any, old: Contract, new: Contract, reported: set[str], reported_defs: set[str]
+) -> str | None:
     """None when asyncguard reports the breakage; else the reason it does not.
 
     griffe names a breakage by the path of the object it compared, which for a re-exported name is
@@ -132,7 +139,9 @@ def explain_missing(b: Any, old: Contract, new: Contract, reported: set[str], re
     for ancestor in _ancestors(path):
         dyn = new.dynamic.get(ancestor)
         if dyn is not None:
-            return f"kept as a {'deprecated ' if dyn.deprecated else ''}lazy alias ({ancestor} -> {dyn.target})"
+            return (
+                f"kept as a {'deprecated ' if dyn.deprecated else ''}lazy alias ({ancestor} -> {dyn.target})"
+            )
         symbol = new.symbols.get(ancestor)
         if symbol is not None and symbol.deprecated and ancestor != path:
             return f"reachable through deprecated {ancestor}"
@@ -178,7 +187,9 @@ def run_pair(package: str, old_rel: Release, new_rel: Release) -> dict[str, Any]
         rows.append({"kind": b.kind.name, "path": path, "explain": b.explain().strip().splitlines()[0],
                      "asyncguard_codes": sorted(codes_by_path.get(path, ())),
                      "asyncguard": "reported" if reason is None else f"not reported: {reason}"})  # fmt: skip
-    flips = [{"code": c.code, "symbol": c.symbol, "message": c.message} for c in diff.changes if c.code in FLIPS]
+    flips = [
+        {"code": c.code, "symbol": c.symbol, "message": c.message} for c in diff.changes if c.code in FLIPS
+    ]
     return {
         "pair": f"{package} {old_rel.version} -> {new_rel.version}",
         "griffe_seconds": round(griffe_time, 3),
@@ -191,7 +202,11 @@ def run_pair(package: str, old_rel: Release, new_rel: Release) -> dict[str, Any]
             1
             for r in rows
             if r["kind"] == "OBJECT_REMOVED"
-            and ("AG235" in r["asyncguard_codes"] or "alias" in r["asyncguard"] or "re-exported" in r["asyncguard"])
+            and (
+                "AG235" in r["asyncguard_codes"]
+                or "alias" in r["asyncguard"]
+                or "re-exported" in r["asyncguard"]
+            )
         ),
         "asyncguard_changes": len(diff.changes),
         "asyncguard_breaking": len(diff.breaking),
@@ -211,14 +226,22 @@ def main() -> int:
     results = [run_pair(*pair) for pair in PAIRS]
     for r in results:
         print(f"== {r['pair']}")
-        print(f"   griffe: {r['griffe_breakages_public']} public breakages ({r['griffe_removed']} 'removed'), {r['griffe_seconds']} s")
-        print(f"   asyncguard: {r['asyncguard_changes']} changes, {r['asyncguard_breaking']} breaking, bump {r['asyncguard_bump']}, {r['asyncguard_seconds']} s")
-        print(f"   griffe breakages reported by asyncguard too: {r['reported']}; griffe 'removed' that still work (deprecated alias / re-export): {r['griffe_removed_wrong']}")
+        print(
+            f"   griffe: {r['griffe_breakages_public']} public breakages ({r['griffe_removed']} 'removed'), {r['griffe_seconds']} s"
+        )
+        print(
+            f"   asyncguard: {r['asyncguard_changes']} changes, {r['asyncguard_breaking']} breaking, bump {r['asyncguard_bump']}, {r['asyncguard_seconds']} s"
+        )
+        print(
+            f"   griffe breakages reported by asyncguard too: {r['reported']}; griffe 'removed' that still work (deprecated alias / re-export): {r['griffe_removed_wrong']}"
+        )
         for row in r["rows"]:
             if row["asyncguard"] != "reported":
                 print(f"   - {row['kind']:<28} {row['path']}: {row['asyncguard']}")
             elif args.verbose:
-                print(f"   + {row['kind']:<28} {row['path']}: asyncguard {', '.join(row['asyncguard_codes']) or 'reports it at the definition'}")
+                print(
+                    f"   + {row['kind']:<28} {row['path']}: asyncguard {', '.join(row['asyncguard_codes']) or 'reports it at the definition'}"
+                )
         print(f"   sync<->async flips found by asyncguard (griffe has no such check): {len(r['flips'])}")
         for f in r["flips"]:
             print(f"   * {f['code']} {f['symbol']}")

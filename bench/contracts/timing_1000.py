@@ -101,16 +101,28 @@ def main() -> int:
 
         def ours(cache_dir: Path | None) -> object:
             extract_module._MEMO.clear()  # each run as a fresh process would see it (no in-process memo)
-            return compare(extract(tmp / "base", cache_dir=cache_dir), extract(tmp / "head", cache_dir=cache_dir))
+            return compare(
+                extract(tmp / "base", cache_dir=cache_dir), extract(tmp / "head", cache_dir=cache_dir)
+            )
 
         diff = timed("asyncguard cold (no cache)", lambda: ours(None), r)
         timed("asyncguard first run filling the cache", lambda: ours(cache), r)
         diff = timed("asyncguard warm (summary cache)", lambda: ours(cache), r)
         index_cache = tmp / "index-cache"
         try:
-            result = timed("impact index cold (rules.engine.analyze)", lambda: analyze(tmp / "head", files=[], cache_dir=index_cache), r)
-            result = timed("impact index warm", lambda: analyze(tmp / "head", files=[], cache_dir=index_cache), r)
-            timed("attach_impact (call sites)", lambda: attach_impact(diff, result.index, {}, head_root=tmp / "head"), r)  # type: ignore[arg-type, union-attr]
+            result = timed(
+                "impact index cold (rules.engine.analyze)",
+                lambda: analyze(tmp / "head", files=[], cache_dir=index_cache),
+                r,
+            )
+            result = timed(
+                "impact index warm", lambda: analyze(tmp / "head", files=[], cache_dir=index_cache), r
+            )
+            timed(
+                "attach_impact (call sites)",
+                lambda: attach_impact(diff, result.index, {}, head_root=tmp / "head"),
+                r,
+            )  # type: ignore[arg-type, union-attr]
         except Exception as exc:  # the analyzer is another team's moving part: report, keep timing ours
             print(f"  impact step failed: {type(exc).__name__}: {exc}")
 
@@ -124,10 +136,16 @@ def main() -> int:
         print(f"project: {n_files} files per version, {len(flips)} modules with a sync->async flip in head")
         for label, seconds in r.items():
             print(f"  {label:<45} {seconds:6.2f} s")
-        cold, warm, g = r["asyncguard cold (no cache)"], r["asyncguard warm (summary cache)"], r["griffe load x2 + find_breaking_changes"]
+        cold, warm, g = (
+            r["asyncguard cold (no cache)"],
+            r["asyncguard warm (summary cache)"],
+            r["griffe load x2 + find_breaking_changes"],
+        )
         print(f"  ratio asyncguard/griffe: cold {cold / g:.2f}, warm {warm / g:.2f}")
         flips_found = sum(1 for c in diff.changes if c.code == "AG202")  # type: ignore[attr-defined]
-        print(f"  asyncguard: {len(diff.changes)} changes, {flips_found} sync->async flips; griffe: {len(breakages)} breakages")  # type: ignore[arg-type, attr-defined]
+        print(
+            f"  asyncguard: {len(diff.changes)} changes, {flips_found} sync->async flips; griffe: {len(breakages)} breakages"
+        )  # type: ignore[arg-type, attr-defined]
         ok = cold < 10 and warm < 2
         print("  targets (cold < 10 s, warm < 2 s):", "met" if ok else "NOT met")
         return 0 if ok else 1

@@ -17,7 +17,9 @@ from ct_helpers import Repo, Run, git, run_cli
 def make_repo(tmp_path: Path) -> Callable[..., Repo]:
     """`make_repo(base_files, head_files)`: a git repo tagged `base` (first commit) and `head` (second)."""
 
-    def make(base: Mapping[str, str | None], head: Mapping[str, str | None] | None = None, name: str = "repo") -> Repo:
+    def make(
+        base: Mapping[str, str | None], head: Mapping[str, str | None] | None = None, name: str = "repo"
+    ) -> Repo:
         path = tmp_path / name
         path.mkdir()
         git(path, "init", "-q", "-b", "main")

@@ -59,5 +59,3 @@ class Run:
 def run_cli(*args: str, cwd: Path) -> Run:
     proc = subprocess.run([ASYNCGUARD, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
     return Run(proc.returncode, proc.stdout, proc.stderr)
-
-

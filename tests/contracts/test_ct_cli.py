@@ -22,7 +22,9 @@ HEAD = {
 from tests.shared_data import SARIF_SCHEMA  # noqa: E402
 
 
-def test_diff_between_refs_reports_the_flip_and_the_caller(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
+def test_diff_between_refs_reports_the_flip_and_the_caller(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run]
+) -> None:
     repo = make_repo(BASE, HEAD)
     run = cli("contracts", "diff", "base", "head", cwd=repo.path)
     assert run.code == 1, run.err
@@ -40,7 +42,9 @@ def test_diff_json_and_sarif(make_repo: Callable[..., Repo], cli: Callable[..., 
     assert data["bump"] == "major" and data["breaking"] == 1
     flip = next(c for c in data["changes"] if c["code"] == "AG202")
     assert flip["aliases"] == ["pkg.fetch"]
-    assert flip["call_sites"] == [{"path": "pkg/use.py", "line": 4, "column": 12, "status": "old-style", "caller": "pkg.use.main"}]
+    assert flip["call_sites"] == [
+        {"path": "pkg/use.py", "line": 4, "column": 12, "status": "old-style", "caller": "pkg.use.main"}
+    ]
     errors = [f for f in data["findings"] if f["severity"] == "error"]
     assert [(f["path"], f["line"]) for f in errors] == [("pkg/net.py", 1), ("pkg/use.py", 4)]
     sarif = json.loads(cli("contracts", "diff", "base", "head", "--format", "sarif", cwd=repo.path).out)
@@ -48,7 +52,9 @@ def test_diff_json_and_sarif(make_repo: Callable[..., Repo], cli: Callable[..., 
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} >= {"AG202", "AG230"}
 
 
-def test_diff_writes_guide_and_changelog(make_repo: Callable[..., Repo], cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_diff_writes_guide_and_changelog(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run], tmp_path: Path
+) -> None:
     repo = make_repo(BASE, HEAD)
     guide, changelog = tmp_path / "MIGRATION.md", tmp_path / "CHANGELOG-section.md"
     run = cli(
@@ -63,15 +69,22 @@ def test_diff_writes_guide_and_changelog(make_repo: Callable[..., Repo], cli: Ca
     assert "### Added\n\n- `pkg.net.opened`" in log and "### Changed\n\n- `pkg.net.fetch`" in log
 
 
-def test_diff_fixed_caller_passes_fail_on_error(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
-    head = {**HEAD, "pkg/use.py": "from pkg import fetch\n\nasync def main():\n    page = await fetch('x')\n    return page\n"}
+def test_diff_fixed_caller_passes_fail_on_error(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run]
+) -> None:
+    head = {
+        **HEAD,
+        "pkg/use.py": "from pkg import fetch\n\nasync def main():\n    page = await fetch('x')\n    return page\n",
+    }
     repo = make_repo(BASE, head)
     run = cli("contracts", "diff", "base", "head", "--fail-on", "error", cwd=repo.path)
     assert run.code == 0, run.out + run.err
     assert "updated: pkg/use.py:4" in run.out
 
 
-def test_allowlist_in_contract_file_approves_the_break(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
+def test_allowlist_in_contract_file_approves_the_break(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run]
+) -> None:
     allow = "format: 1\nallow:\n  - {code: AG202, symbol: pkg.net.fetch, reason: 'major release, callers told'}\nsymbols: {}\n"
     repo = make_repo(BASE, {**HEAD, "asyncguard.contracts.yaml": allow})
     run = cli("contracts", "diff", "base", "head", cwd=repo.path)
@@ -79,7 +92,9 @@ def test_allowlist_in_contract_file_approves_the_break(make_repo: Callable[..., 
     assert "approved   AG202" in run.out and "major release, callers told" in run.out
 
 
-def test_generate_then_check_gates_the_interface(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
+def test_generate_then_check_gates_the_interface(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run]
+) -> None:
     repo = make_repo(BASE)
     assert cli("contracts", "generate", cwd=repo.path).code == 0
     lock = repo.path / "asyncguard.contracts.yaml"
@@ -91,7 +106,9 @@ def test_generate_then_check_gates_the_interface(make_repo: Callable[..., Repo],
     assert "AG202 pkg.net.fetch became async" in run.out and "no longer matches" in run.err
 
 
-def test_diff_between_contract_files_and_directories(make_repo: Callable[..., Repo], cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_diff_between_contract_files_and_directories(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run], tmp_path: Path
+) -> None:
     repo = make_repo(BASE)
     assert cli("contracts", "generate", "-o", str(tmp_path / "old.yaml"), cwd=repo.path).code == 0
     (repo.path / "pkg/net.py").write_text("def fetch(url, *, timeout):\n    return url\n")
@@ -111,7 +128,10 @@ def test_bad_inputs_exit_2_with_one_line_and_write_nothing(
     broken = tmp_path / "broken.yaml"
     broken.write_text("format: 1\nsymbols: {a: [\n")
     cases = [
-        (("contracts", "diff", "no-such-ref", "head"), "'no-such-ref' is not a git ref, a directory or a contract file"),
+        (
+            ("contracts", "diff", "no-such-ref", "head"),
+            "'no-such-ref' is not a git ref, a directory or a contract file",
+        ),
         (("contracts", "diff", str(newer), "head"), "contract format 99 is newer"),
         (("contracts", "diff", str(broken), "head"), "malformed contract file"),
     ]
@@ -130,28 +150,40 @@ def test_bad_inputs_exit_2_with_one_line_and_write_nothing(
     assert run.code == 2 and "create it with `asyncguard contracts generate`" in run.err
 
 
-def test_diff_against_the_work_tree_uses_uncommitted_lines(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
+def test_diff_against_the_work_tree_uses_uncommitted_lines(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run]
+) -> None:
     repo = make_repo(BASE)
     (repo.path / "pkg/net.py").write_text(HEAD["pkg/net.py"])
-    (repo.path / "pkg/use.py").write_text("from pkg import fetch\n\nasync def main():\n    page = await fetch('x')\n    return page\n")
+    (repo.path / "pkg/use.py").write_text(
+        "from pkg import fetch\n\nasync def main():\n    page = await fetch('x')\n    return page\n"
+    )
     run = cli("contracts", "diff", "HEAD", ".", cwd=repo.path)
     assert "updated: pkg/use.py:4" in run.out and "old-style" not in run.out
     assert run.code == 1  # the break itself is still unapproved
 
 
-def test_project_in_a_subfolder_of_the_repository(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
+def test_project_in_a_subfolder_of_the_repository(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run]
+) -> None:
     repo = make_repo({f"svc/{k}": v for k, v in BASE.items()}, {f"svc/{k}": v for k, v in HEAD.items()})
     run = cli("contracts", "diff", "base", "head", "--repo", "svc", cwd=repo.path)
     assert run.code == 1, run.err
     assert "AG202 pkg.net.fetch became async" in run.out and "still old-style: pkg/use.py:4:12" in run.out
 
 
-def test_generate_keeps_approvals_and_config_is_validated(make_repo: Callable[..., Repo], cli: Callable[..., Run]) -> None:
-    config = BASE["pyproject.toml"] + '\n[tool.asyncguard.contracts]\nfile = "api.lock.yaml"\nignore = ["AG230"]\n'
+def test_generate_keeps_approvals_and_config_is_validated(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run]
+) -> None:
+    config = (
+        BASE["pyproject.toml"] + '\n[tool.asyncguard.contracts]\nfile = "api.lock.yaml"\nignore = ["AG230"]\n'
+    )
     repo = make_repo({**BASE, "pyproject.toml": config})
     lock = repo.path / "api.lock.yaml"
     assert cli("contracts", "generate", cwd=repo.path).code == 0
-    text = lock.read_text().replace("allow: []", "allow:\n- {code: AG202, symbol: pkg.net.fetch, reason: planned}")
+    text = lock.read_text().replace(
+        "allow: []", "allow:\n- {code: AG202, symbol: pkg.net.fetch, reason: planned}"
+    )
     lock.write_text(text)
     assert cli("contracts", "generate", cwd=repo.path).code == 0
     assert "reason: planned" in lock.read_text()

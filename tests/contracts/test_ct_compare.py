@@ -13,7 +13,9 @@ from contracts.extract import extract
 from contracts.model import AllowEntry, ContractDiff
 
 
-def diff_of(tmp_path: Path, base: Mapping[str, str], head: Mapping[str, str], **config: object) -> ContractDiff:
+def diff_of(
+    tmp_path: Path, base: Mapping[str, str], head: Mapping[str, str], **config: object
+) -> ContractDiff:
     write_tree(tmp_path / "base", base)
     write_tree(tmp_path / "head", head)
     if config:
@@ -33,7 +35,11 @@ def one_module(text: str) -> dict[str, str]:
 
 
 def test_sync_to_async_flip_unannotated_is_breaking(tmp_path: Path) -> None:
-    diff = diff_of(tmp_path, one_module("def fetch(url):\n    return url\n"), one_module("async def fetch(url):\n    return url\n"))
+    diff = diff_of(
+        tmp_path,
+        one_module("def fetch(url):\n    return url\n"),
+        one_module("async def fetch(url):\n    return url\n"),
+    )
     assert codes(diff) == [("AG202", "pkg.mod.fetch")]
     assert diff.changes[0].breaking and diff.bump == "major"
     assert diff.changes[0].before == "def fetch(url)" and diff.changes[0].after == "async def fetch(url)"
@@ -53,8 +59,12 @@ def test_generator_flips(tmp_path: Path) -> None:
 
 def test_generator_based_coroutine_to_async_def_is_not_a_flip(tmp_path: Path) -> None:
     """aiohttp 2.3 -> 3.0: `@asyncio.coroutine` + `yield from` became `async def`; callers awaited both."""
-    base = one_module("import asyncio\n\n@asyncio.coroutine\ndef read(self):\n    yield from asyncio.sleep(0)\n\ndef send(x):\n    pass\n")
-    head = one_module("import asyncio\n\nasync def read(self):\n    await asyncio.sleep(0)\n\nasync def send(x):\n    pass\n")
+    base = one_module(
+        "import asyncio\n\n@asyncio.coroutine\ndef read(self):\n    yield from asyncio.sleep(0)\n\ndef send(x):\n    pass\n"
+    )
+    head = one_module(
+        "import asyncio\n\nasync def read(self):\n    await asyncio.sleep(0)\n\nasync def send(x):\n    pass\n"
+    )
     assert codes(diff_of(tmp_path, base, head)) == [("AG202", "pkg.mod.send")]
 
 
@@ -124,11 +134,7 @@ def test_parameter_changes_each_have_their_code(tmp_path: Path) -> None:
 
 
 def test_compatible_parameter_changes(tmp_path: Path) -> None:
-    base = one_module(
-        "def opt(a):\n    pass\n"
-        "def widen(a, /, *, b):\n    pass\n"
-        "def default(a):\n    pass\n"
-    )
+    base = one_module("def opt(a):\n    pass\ndef widen(a, /, *, b):\n    pass\ndef default(a):\n    pass\n")
     head = one_module(
         "def opt(a, b=None, *args, **kw):\n    pass\n"
         "def widen(a, b):\n    pass\n"
@@ -154,7 +160,11 @@ def test_self_is_not_a_parameter_and_staticmethod_flip_is_reported(tmp_path: Pat
 
 
 def test_defaults_compared_by_meaning(tmp_path: Path) -> None:
-    base = {"pkg/__init__.py": "", "pkg/consts.py": "ZERO = 0\n", "pkg/mod.py": "def f(a=0, b=0x10, c=None):\n    pass\n"}
+    base = {
+        "pkg/__init__.py": "",
+        "pkg/consts.py": "ZERO = 0\n",
+        "pkg/mod.py": "def f(a=0, b=0x10, c=None):\n    pass\n",
+    }
     head = {
         "pkg/__init__.py": "",
         "pkg/consts.py": "ZERO = 0\n",
@@ -200,7 +210,9 @@ def test_annotation_changes_can_be_configured_non_breaking(tmp_path: Path) -> No
 
 
 def test_removed_class_is_one_change_not_one_per_method(tmp_path: Path) -> None:
-    base = one_module("class Gone:\n    def a(self):\n        pass\n    def b(self):\n        pass\n\ndef keep():\n    pass\n")
+    base = one_module(
+        "class Gone:\n    def a(self):\n        pass\n    def b(self):\n        pass\n\ndef keep():\n    pass\n"
+    )
     head = one_module("def keep():\n    pass\n")
     assert codes(diff_of(tmp_path, base, head)) == [("AG201", "pkg.mod.Gone")]
 
@@ -217,7 +229,10 @@ def test_same_shape_alone_is_not_a_rename(tmp_path: Path) -> None:
     """aiohttp 3.0: `StreamWriter.release(self)` went, `enable_chunking(self)` came: two changes, not a rename."""
     base = one_module("class W:\n    def release(self):\n        pass\n")
     head = one_module("class W:\n    def enable_chunking(self):\n        pass\n")
-    assert codes(diff_of(tmp_path, base, head)) == [("AG201", "pkg.mod.W.release"), ("AG230", "pkg.mod.W.enable_chunking")]
+    assert codes(diff_of(tmp_path, base, head)) == [
+        ("AG201", "pkg.mod.W.release"),
+        ("AG230", "pkg.mod.W.enable_chunking"),
+    ]
 
 
 def test_object_base_is_implicit(tmp_path: Path) -> None:
@@ -239,15 +254,24 @@ def test_moved_and_reexported_is_not_breaking(tmp_path: Path) -> None:
 
 
 def test_module_renamed_with_package_reexport_keeps_public_names(tmp_path: Path) -> None:
-    base = {"pkg/__init__.py": "from pkg.client import Client\n", "pkg/client.py": "class Client:\n    def get(self):\n        pass\n"}
-    head = {"pkg/__init__.py": "from pkg._impl import Client\n", "pkg/_impl.py": "class Client:\n    def get(self):\n        pass\n"}
+    base = {
+        "pkg/__init__.py": "from pkg.client import Client\n",
+        "pkg/client.py": "class Client:\n    def get(self):\n        pass\n",
+    }
+    head = {
+        "pkg/__init__.py": "from pkg._impl import Client\n",
+        "pkg/_impl.py": "class Client:\n    def get(self):\n        pass\n",
+    }
     diff = diff_of(tmp_path, base, head)
     # the module pkg.client is gone (that is breaking for `import pkg.client`), but pkg.Client is intact
     assert codes(diff) == [("AG201", "pkg.client")]
 
 
 def test_deprecated_alias_via_module_getattr_is_not_removed(tmp_path: Path) -> None:
-    base = {"pkg/__init__.py": "from pkg.core import OldName, Other\n", "pkg/core.py": "class OldName:\n    pass\n\nclass Other:\n    pass\n"}
+    base = {
+        "pkg/__init__.py": "from pkg.core import OldName, Other\n",
+        "pkg/core.py": "class OldName:\n    pass\n\nclass Other:\n    pass\n",
+    }
     head = {
         "pkg/__init__.py": (
             "import warnings\nfrom pkg.core import Other\n\n"
@@ -267,7 +291,10 @@ def test_deprecated_alias_via_module_getattr_is_not_removed(tmp_path: Path) -> N
 
 def test_lazy_import_deprecated_aliases_are_deprecations(tmp_path: Path) -> None:
     """The websockets 14 pattern: `lazy_import(globals(), aliases=..., deprecated_aliases=...)`."""
-    base = {"pkg/__init__.py": "from pkg.legacy import Proto\n__all__ = ['Proto']\n", "pkg/legacy.py": "class Proto:\n    def send(self):\n        pass\n"}
+    base = {
+        "pkg/__init__.py": "from pkg.legacy import Proto\n__all__ = ['Proto']\n",
+        "pkg/legacy.py": "class Proto:\n    def send(self):\n        pass\n",
+    }
     head = {
         "pkg/__init__.py": (
             "from pkg.imports import lazy_import\n__all__ = ['Proto2']\n"
@@ -301,7 +328,9 @@ def test_a_warning_about_one_argument_does_not_deprecate_the_function(tmp_path: 
 
 
 def test_module_values_and_private_names_are_never_reported(tmp_path: Path) -> None:
-    base = one_module("__version__ = '1.0'\nLIMIT = 3\n\ndef _private(a):\n    pass\n\nclass C:\n    def _hidden(self):\n        pass\n")
+    base = one_module(
+        "__version__ = '1.0'\nLIMIT = 3\n\ndef _private(a):\n    pass\n\nclass C:\n    def _hidden(self):\n        pass\n"
+    )
     head = one_module("__version__ = '2.0'\nLIMIT = 4\n\ndef _private():\n    pass\n\nclass C:\n    pass\n")
     assert diff_of(tmp_path, base, head).changes == []
 
@@ -330,7 +359,9 @@ def test_dunder_all_decides_what_is_public(tmp_path: Path) -> None:
 
 def test_inherited_method_moved_to_private_base_is_not_removed(tmp_path: Path) -> None:
     base = one_module("class Client:\n    async def get(self, url):\n        pass\n")
-    head = one_module("class _Base:\n    async def get(self, url):\n        pass\n\nclass Client(_Base):\n    pass\n")
+    head = one_module(
+        "class _Base:\n    async def get(self, url):\n        pass\n\nclass Client(_Base):\n    pass\n"
+    )
     diff = diff_of(tmp_path, base, head)
     assert [c.code for c in diff.changes] == ["AG237"]  # a base was added; nothing removed
 

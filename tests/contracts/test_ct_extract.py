@@ -82,9 +82,13 @@ def test_public_surface_rules(tmp_path: Path) -> None:
     assert symbols["pkg.Engine.__aenter__"].is_async and "pkg.Engine.__init__" in symbols
     get = symbols["pkg.Engine.get"]
     assert "overload" not in get.decorators and [p.annotation for p in get.params] == [None, None]
-    assert symbols["pkg.Engine.name"].decorators == ("property",) and symbols["pkg.Engine.name"].returns == "str"
+    assert (
+        symbols["pkg.Engine.name"].decorators == ("property",) and symbols["pkg.Engine.name"].returns == "str"
+    )
     assert "pkg.helpers.util" in symbols
-    assert "pkg.helpers.Engine" not in symbols and "pkg.helpers.os" not in symbols  # plain imports of a module
+    assert (
+        "pkg.helpers.Engine" not in symbols and "pkg.helpers.os" not in symbols
+    )  # plain imports of a module
 
 
 def test_cache_reuses_summaries_by_content(tmp_path: Path) -> None:
@@ -102,7 +106,9 @@ def test_cache_reuses_summaries_by_content(tmp_path: Path) -> None:
 
 def test_source_encodings(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
-    (tmp_path / "pkg" / "__init__.py").write_bytes("# -*- coding: latin-1 -*-\ndef café():\n    return 'é'\n".encode("latin-1"))
+    (tmp_path / "pkg" / "__init__.py").write_bytes(
+        "# -*- coding: latin-1 -*-\ndef café():\n    return 'é'\n".encode("latin-1")
+    )
     assert "pkg.café" in extract(tmp_path).symbols
     (tmp_path / "pkg" / "__init__.py").write_bytes(b"def f():\n    return '\xff\xfe'\n")
     with pytest.raises(ContractError, match=r"^pkg/__init__\.py: cannot parse: not UTF-8"):

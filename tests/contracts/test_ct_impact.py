@@ -87,7 +87,9 @@ def test_flip_call_sites_are_marked_updated_or_old_style(make_repo: Callable[...
 
 def test_old_style_flip_sites_become_errors_at_the_call_site(make_repo: Callable[..., Repo]) -> None:
     findings = diff_findings(pr_diff(make_repo(BASE, HEAD)))
-    errors = sorted((f.path, f.line, f.code) for f in findings if f.severity is Severity.ERROR and f.path == "pkg/app.py")
+    errors = sorted(
+        (f.path, f.line, f.code) for f in findings if f.severity is Severity.ERROR and f.path == "pkg/app.py"
+    )
     assert errors == [("pkg/app.py", 6, "AG202"), ("pkg/app.py", 12, "AG202"), ("pkg/app.py", 15, "AG202")]
     refresh = next(f for f in findings if "Store.refresh" in f.message)
     assert refresh.severity is Severity.WARNING  # a flip whose callers are all fine is not an error
@@ -181,7 +183,9 @@ def test_removed_and_renamed_names_still_imported_break_there(make_repo: Callabl
     diff = pr_diff(make_repo(base, head))
     by_code = {c.code: c for c in diff.changes}
     assert by_code["AG220"].new_symbol == "pkg.api.fetch_many" and by_code["AG220"].call_sites == []
-    assert [(s.path, s.line, s.status) for s in by_code["AG201"].call_sites] == [("tests/test_use.py", 1, "old-style")]
+    assert [(s.path, s.line, s.status) for s in by_code["AG201"].call_sites] == [
+        ("tests/test_use.py", 1, "old-style")
+    ]
     errors = [f for f in diff_findings(diff) if f.severity is Severity.ERROR]
     assert {(f.path, f.line) for f in errors} == {("tests/test_use.py", 1), ("pkg/api.py", 1)}
     assert any("still imports pkg.api.old_helper" in f.message for f in errors)
@@ -192,4 +196,6 @@ def test_pr_run_survives_a_file_that_does_not_parse(make_repo: Callable[..., Rep
     head = {"pkg/a.py": "def f(:\n", "pkg/b.py": "async def g():\n    pass\n"}
     diff = pr_diff(make_repo(base, head))
     assert [(c.code, c.symbol) for c in diff.changes] == [("AG202", "pkg.b.g")]  # pkg.a is not "removed"
-    assert len(diff.notes) == 1 and diff.notes[0].startswith("interface of pkg.a not compared (head: pkg/a.py:1: cannot parse")
+    assert len(diff.notes) == 1 and diff.notes[0].startswith(
+        "interface of pkg.a not compared (head: pkg/a.py:1: cannot parse"
+    )

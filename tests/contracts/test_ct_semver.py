@@ -48,10 +48,24 @@ def test_version_check() -> None:
 
 
 def test_bump_checked_against_pyproject_of_both_trees(tmp_path: Path) -> None:
-    write_tree(tmp_path / "base", {"pyproject.toml": '[project]\nname="p"\nversion="1.0.0"\n', "pkg/__init__.py": "def f():\n    pass\n"})
-    write_tree(tmp_path / "head", {"pyproject.toml": '[project]\nname="p"\nversion="1.1.0"\n', "pkg/__init__.py": "async def f():\n    pass\n"})
+    write_tree(
+        tmp_path / "base",
+        {
+            "pyproject.toml": '[project]\nname="p"\nversion="1.0.0"\n',
+            "pkg/__init__.py": "def f():\n    pass\n",
+        },
+    )
+    write_tree(
+        tmp_path / "head",
+        {
+            "pyproject.toml": '[project]\nname="p"\nversion="1.1.0"\n',
+            "pkg/__init__.py": "async def f():\n    pass\n",
+        },
+    )
     diff = compare_trees(tmp_path / "base", tmp_path / "head", analyze_head=False)
     assert diff.bump == "major"
     assert diff.version_check is not None and not diff.version_check.ok
     assert (diff.base_version, diff.head_version) == ("1.0.0", "1.1.0")
-    assert diff.notes == ["version 1.0.0 -> 1.1.0 is a minor bump, too small: the interface changes need a major bump"]
+    assert diff.notes == [
+        "version 1.0.0 -> 1.1.0 is a minor bump, too small: the interface changes need a major bump"
+    ]

@@ -74,7 +74,10 @@ def test_newer_format_is_refused_with_one_clear_line(tmp_path: Path) -> None:
         ("symbols: {}\n", "missing integer `format`"),
         ("format: 1\nsymbols:\n  pkg.f: {kind: lambda}\n", "unknown kind"),
         ("format: 1\nsymbols:\n  pkg.f: {alias_of: pkg.g}\n", "alias of unknown"),
-        ("format: 1\nallow:\n  - {code: AG202, symbol: pkg.f}\n", "needs string `code`, `symbol` and `reason`"),
+        (
+            "format: 1\nallow:\n  - {code: AG202, symbol: pkg.f}\n",
+            "needs string `code`, `symbol` and `reason`",
+        ),
     ],
 )
 def test_malformed_files_are_clear_errors(tmp_path: Path, text: str, expected: str) -> None:
