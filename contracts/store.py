@@ -63,7 +63,7 @@ def dump_contract(contract: Contract) -> str:
             q: {k: v for k, v in (("deprecated", d.deprecated), ("target", d.target)) if v is not None}
             for q, d in sorted(contract.dynamic.items())
         }
-    body = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=120, allow_unicode=True)
+    body = yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=1_000_000, allow_unicode=True)
     return HEADER + body
 
 
