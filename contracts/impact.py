@@ -20,7 +20,9 @@ from contracts.model import Change, ContractDiff, ContractError, ImpactSite, Imp
 # the caller's `await` yield a coroutine instead of the value, the analyzer's AG101
 _ASYNC_OK_USAGES = frozenset({"await", "scheduled"})
 _ITERATION_USAGES = frozenset({"for", "async for", "with", "async with"})
-_PARAM_CODES = frozenset({"AG206", "AG207", "AG208", "AG209", "AG210", "AG211", "AG212", "AG213"})
+_PARAM_CODES = frozenset(
+    {"AG206", "AG207", "AG208", "AG209", "AG210", "AG211", "AG212", "AG213", "AG214", "AG216"}
+)
 
 
 def normalize_changed_lines(changed_lines: Mapping[str, Any] | None) -> dict[str, set[int]]:
@@ -151,9 +153,11 @@ def _param_affected(change: Change, call: ast.Call) -> bool | None:
     code = change.code
     if code in ("AG206", "AG207"):
         return (name in keywords) or passed_positionally
-    if code in ("AG210", "AG213"):
-        supplied = (name in keywords) or (new_index is not None and n_positional > new_index)
+    supplied = (name in keywords) or (new_index is not None and n_positional > new_index)
+    if code in ("AG210", "AG213", "AG214"):  # must pass it now / relies on the default that changed
         return not supplied
+    if code == "AG216":  # the values it may pass changed
+        return supplied
     if code == "AG209":
         new_param = next((p for p in new_params if p.name == name), None)
         if new_param is None:

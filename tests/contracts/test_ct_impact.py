@@ -199,3 +199,18 @@ def test_pr_run_survives_a_file_that_does_not_parse(make_repo: Callable[..., Rep
     assert len(diff.notes) == 1 and diff.notes[0].startswith(
         "interface of pkg.a not compared (head: pkg/a.py:1: cannot parse"
     )
+
+
+def test_default_and_annotation_changes_affect_only_the_calls_they_touch(
+    make_repo: Callable[..., Repo],
+) -> None:
+    base = {
+        "pkg/__init__.py": "",
+        "pkg/api.py": "def send(data, retries=3, mode: int = 0):\n    return data\n",
+        "pkg/use.py": "from pkg.api import send\n\ndef a():\n    send(1)\n\ndef b():\n    send(1, retries=5, mode=2)\n",
+    }
+    head = {"pkg/api.py": "def send(data, retries=1, mode: str = '0'):\n    return data\n"}
+    diff = pr_diff(make_repo(base, head))
+    sites = {c.code: [(s.line, s.status) for s in c.call_sites] for c in diff.changes}
+    assert sites["AG214"] == [(4, "old-style")]  # only the call relying on the old default of `retries`
+    assert sites["AG216"] == [(7, "old-style")]  # only the call passing `mode`
