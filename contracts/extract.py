@@ -475,17 +475,24 @@ class _Builder:
         """A plain `def` whose result callers `await`: annotated as awaitable, or every `return`
         builds a project class with `__await__` (aiohttp's `_RequestContextManager` pattern)."""
         if info.returns is not None:
-            head = info.returns.strip("'\"").split("[", 1)[0].rpartition(".")[2]
-            return head in _AWAITABLE_ANNOTATIONS
+            dotted = info.returns.strip("'\"").split("[", 1)[0].strip()
+            if dotted.rpartition(".")[2] in _AWAITABLE_ANNOTATIONS:
+                return True
+            annotated = (
+                self.resolve_dotted(module, dotted) if dotted.replace(".", "").isidentifier() else None
+            )
+            return self.is_awaitable_class(annotated)
         if not info.returned_calls:
             return False
-        for callee in info.returned_calls:
-            target = self.resolve_dotted(module, callee)
-            if not (isinstance(target, _Def) and isinstance(target.info, ClassInfo)):
-                return False
-            if "__await__" not in self.class_members(target):
-                return False
-        return True
+        return all(
+            self.is_awaitable_class(self.resolve_dotted(module, callee)) for callee in info.returned_calls
+        )
+
+    def is_awaitable_class(self, target: _Def | str | None) -> bool:
+        """A project class whose instances can be awaited (it or a project base defines `__await__`)."""
+        if not (isinstance(target, _Def) and isinstance(target.info, ClassInfo)):
+            return False
+        return "__await__" in self.class_members(target)
 
     def resolve_annotation(self, module: ModuleSummary, param: Param) -> Param:
         if param.annotation is None:

@@ -75,12 +75,16 @@ def test_returning_an_awaitable_wrapper_counts_as_async(tmp_path: Path) -> None:
         "    def __await__(self):\n        return self._coro.__await__()\n"
         "class _OnlyAsyncWith:\n    async def __aenter__(self):\n        return self\n"
     )
-    base = one_module(wrapper + "async def connect(url):\n    pass\nasync def request(url):\n    pass\n")
+    base = one_module(
+        wrapper
+        + "async def connect(url):\n    pass\nasync def request(url):\n    pass\nasync def serve(p):\n    pass\n"
+    )
     head = one_module(
         wrapper
         + "async def _connect(url):\n    pass\n"
         + "def connect(url):\n    return _Ctx(_connect(url))\n"
         + "def request(url):\n    return _OnlyAsyncWith()\n"
+        + "def serve(p) -> _Ctx:\n    return make(p)\n"  # websockets 13 `unix_serve(...) -> Serve`
     )
     # connect is still awaitable; request is not (only `async with`): that one is a real flip
     assert codes(diff_of(tmp_path, base, head)) == [("AG203", "pkg.mod.request")]
