@@ -14,6 +14,7 @@ import importlib.util
 import os
 import pickle
 import re
+import threading
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -197,7 +198,7 @@ def _read_summary(
     summary = summarize(text, module, rel, is_package)
     if entry is not None:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        tmp = entry.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # unique per thread too
         tmp.write_bytes(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, entry)
     return summary
