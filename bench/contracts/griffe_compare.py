@@ -145,6 +145,11 @@ def explain_missing(
         symbol = new.symbols.get(ancestor)
         if symbol is not None and symbol.deprecated and ancestor != path:
             return f"reachable through deprecated {ancestor}"
+    if kind == "CLASS_REMOVED_BASE":
+        old_bases = set(getattr(old.symbols.get(path), "bases", ()))
+        new_bases = set(getattr(new.symbols.get(path), "bases", ()))
+        if old_bases - new_bases <= {"object"}:
+            return "only `object` went: `class C(object)` and `class C` are the same class"
     if kind == "OBJECT_REMOVED" and path in new.symbols:
         return "still importable at the same path (re-exported)"
     if kind == "OBJECT_CHANGED_KIND" and getattr(old.symbols.get(path), "kind", None) == "attribute":
