@@ -429,3 +429,43 @@ def test_project_type_aliases_are_compared_by_what_they_stand_for(tmp_path: Path
     assert got == [("AG216", "cert"), ("AG234", "ext")]
     narrowed = next(c for c in diff.changes if c.code == "AG216")
     assert "(= Union[str, Tuple[str, Optional[str]]] | None)" in narrowed.message
+
+
+def test_pyproject_settings_allow_ignore_and_annotation_policy(tmp_path: Path) -> None:
+    config = (
+        '[project]\nname = "p"\nversion = "1.0.0"\n'
+        "[tool.asyncguard.contracts]\n"
+        "annotations-breaking = false\n"
+        'ignore = ["AG230"]\n'
+        'allow = [{code = "AG202", symbol = "pkg.mod.f", reason = "v2 is async-only"}]\n'
+    )
+    base = {"pyproject.toml": config, **one_module("def f():\n    pass\n\ndef g(a: int):\n    pass\n")}
+    head = {
+        "pyproject.toml": config,
+        **one_module("async def f():\n    pass\n\ndef g(a: str):\n    pass\n\ndef new():\n    pass\n"),
+    }
+    diff = diff_of(tmp_path, base, head)
+    assert sorted((c.code, c.breaking, c.allowed) for c in diff.changes) == [
+        ("AG202", True, True),
+        ("AG216", False, False),
+    ]
+    assert diff.breaking == []
+
+
+def test_bad_pyproject_settings_are_clear_errors(tmp_path: Path) -> None:
+    import pytest
+
+    from contracts.model import ContractError
+
+    write_tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[tool.asyncguard.contracts]\nannotations-breaking = 'yes'\n",
+            "pkg/__init__.py": "",
+        },
+    )
+    with pytest.raises(ContractError, match="`annotations-breaking` must be true or false"):
+        compare_trees(tmp_path, tmp_path, analyze_head=False)
+    write_tree(tmp_path, {"pyproject.toml": "[tool.asyncguard.contracts]\nfiles = 'x'\n"})
+    with pytest.raises(ContractError, match="unknown key 'files'"):
+        compare_trees(tmp_path, tmp_path, analyze_head=False)
