@@ -469,3 +469,22 @@ def test_bad_pyproject_settings_are_clear_errors(tmp_path: Path) -> None:
     write_tree(tmp_path, {"pyproject.toml": "[tool.asyncguard.contracts]\nfiles = 'x'\n"})
     with pytest.raises(ContractError, match="unknown key 'files'"):
         compare_trees(tmp_path, tmp_path, analyze_head=False)
+
+
+def test_module_renamed_with_a_warning_shim_is_deprecated_not_removed(tmp_path: Path) -> None:
+    """The websockets `auth.py` pattern: the old module star-imports the new one and warns."""
+    body = "__all__ = ['login', 'Session']\n\nasync def login(user):\n    pass\n\nclass Session:\n    def close(self):\n        pass\n"
+    base = {"pkg/__init__.py": "", "pkg/auth.py": body}
+    head = {
+        "pkg/__init__.py": "",
+        "pkg/security.py": body,
+        "pkg/auth.py": (
+            "import warnings\n\nwith warnings.catch_warnings():\n"
+            "    from pkg.security import *\n    from pkg.security import __all__\n\n"
+            "warnings.warn('pkg.auth moved to pkg.security', DeprecationWarning)\n"
+        ),
+    }
+    diff = diff_of(tmp_path, base, head)
+    assert diff.breaking == []
+    assert ("AG235", "pkg.auth") in codes(diff) and ("AG230", "pkg.security") in codes(diff)
+    assert not any(c.code == "AG201" for c in diff.changes)
