@@ -94,6 +94,13 @@ async def webhook(request: web.Request) -> web.Response:
     return _json(202, status="queued", delivery=delivery_id)
 
 
+_loads: Callable[[bytes], Any] = json.loads
+try:  # 5x faster on GitHub's 20-30 KB payloads; the ack path is where it counts
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover - optional speed-up
+    pass
+
+
 def _parse_body(body: bytes, content_type: str) -> dict[str, Any]:
     if content_type == "application/x-www-form-urlencoded":
         form = parse_qs(body.decode("utf-8", "replace"))
@@ -101,8 +108,8 @@ def _parse_body(body: bytes, content_type: str) -> dict[str, Any]:
             raise ValueError("form-encoded delivery without a payload field")
         body = form["payload"][0].encode()
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = _loads(body)
+    except (UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"body is not valid JSON ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise ValueError("body must be a JSON object")
@@ -170,6 +177,16 @@ async def _build_training_site(app: web.Application) -> None:
         app[SITE]["error"] = f"the training site could not be built: {exc.__class__.__name__}"
 
 
+async def _flush_deliveries(store: DeliveryStore, every: float = 0.25) -> None:
+    """Write accepted delivery ids behind, off the event loop."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(store.flush)
+        except Exception:
+            log.exception("could not record deliveries")
+
+
 def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> web.Application:
     """The bot as an aiohttp app (start it with web.run_app or an AppRunner)."""
     app = web.Application(client_max_size=MAX_BODY)
@@ -189,12 +206,16 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
         await ctx.start()
         app[STORE] = DeliveryStore(ctx.data_dir / "deliveries.sqlite3")
         app[QUEUE].start()
+        app[SITE]["flusher"] = asyncio.create_task(_flush_deliveries(app[STORE]))
         app[SITE]["task"] = asyncio.create_task(_build_training_site(app))
         if not settings.configured:
             log.warning("asyncguard is running without GitHub App credentials; webhooks are refused until "
                         "you set: %s", "; ".join(settings.missing()))
 
     async def cleanup(app: web.Application) -> None:
+        flusher = app[SITE].get("flusher")
+        if flusher is not None:
+            flusher.cancel()
         await app[QUEUE].close()
         task = app[SITE].get("task")
         if task is not None and not task.done():

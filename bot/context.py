@@ -6,7 +6,11 @@ Handlers are dispatched as `router.dispatch(event, gh, bot=BotContext, governanc
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import concurrent.futures.process
+import functools
 import logging
+import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,10 +28,20 @@ log = logging.getLogger("asyncguard.bot")
 RUN_TIMEOUT = 900.0
 
 
-def _default_run_pr() -> Callable[..., Any]:
+def run_pr_job(*args: Any, **kwargs: Any) -> Any:
+    """`checks.pipeline.run_pr` in an analysis worker process (module level: picklable)."""
     from checks.pipeline import run_pr
 
-    return run_pr
+    return run_pr(*args, **kwargs)
+
+
+def _analysis_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Analysis runs in worker processes so CPU-bound work never holds the web process's GIL
+    (webhook acks stay fast during runs). Forkserver workers start from a process that already
+    imported the analyzer, never from the running event loop."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["checks.pipeline", "rules.engine", "contracts.api"])
+    return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
 class BotContext:
@@ -35,7 +49,9 @@ class BotContext:
         self.settings = settings
         self.data_dir = Path(settings.data_dir)
         self.metrics = BotMetrics()
-        self.run_pr: Callable[..., Any] = run_pr or _default_run_pr()
+        # an injected run_pr (tests) runs in a thread; the default runs in worker processes
+        self.run_pr: Callable[..., Any] | None = run_pr
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.training_url = settings.training_url
         self.clean_conclusion = settings.clean_conclusion
         self.settings_run_timeout = RUN_TIMEOUT
@@ -76,8 +92,23 @@ class BotContext:
                 ),
             )
 
+    async def analyze(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the checks pipeline off the event loop (worker process, or a thread when injected)."""
+        if self.run_pr is not None:
+            return await asyncio.to_thread(self.run_pr, *args, **kwargs)
+        if self._pool is None:
+            self._pool = _analysis_pool(self.settings.max_concurrent_runs)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, functools.partial(run_pr_job, *args, **kwargs))
+        except concurrent.futures.process.BrokenProcessPool:
+            self._pool = None  # a worker died (e.g. out of memory): the next run gets a fresh pool
+            raise
+
     async def close(self) -> None:
         await self.scheduler.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
         if self.session is not None:
             await self.session.close()
         if self._store is not None:

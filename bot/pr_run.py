@@ -109,7 +109,8 @@ class PRRun:
         self.repo = req.key.repo
         self.number = req.key.number
         self.gh: GitHubClient = ctx.github_client(req.key.installation_id)
-        self.started = time.monotonic()
+        self.started = self._mark = time.monotonic()
+        self.timings: dict[str, float] = {}
         self.base_sha = ""
         self.notes: list[str] = []
 
@@ -174,20 +175,37 @@ class PRRun:
             await self._complete_quietly("neutral", "Pull request closed", "The pull request was closed before this run.")
             return "neutral"
         snaps = self.ctx.snapshots
-        head_root = await snaps.get(self.gh, self.repo, self.req.head_sha)
-        base_root = await snaps.get(self.gh, self.repo, self.base_sha)
+        self._phase("pull")
+        head_root, base_root = await asyncio.gather(
+            snaps.get(self.gh, self.repo, self.req.head_sha), snaps.get(self.gh, self.repo, self.base_sha)
+        )
+        self._phase("snapshots")
         files = [f async for f in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/files?per_page=100")]
         changed = changed_from_files(files)
         repo_config = await asyncio.to_thread(self._repo_config, base_root)
         settings = self._settings(repo_config)
         self._check_current()
-        report: Report = await asyncio.to_thread(
-            self.ctx.run_pr, base_root, head_root, changed, settings,
+        self._phase("files")
+        report: Report = await self.ctx.analyze(
+            base_root, head_root, changed, settings,
             annotate=repo_config.annotate, extra_checklist=tuple(repo_config.checklist_extra),
         )
+        self._phase("analysis")
         await asyncio.to_thread(snaps.evict, frozenset({head_root, base_root}))
         self._check_current()
-        return await self._post(pull, report, changed, head_root, settings, repo_config)
+        conclusion = await self._post(pull, report, changed, head_root, settings, repo_config)
+        self._phase("post")
+        log.info("%s#%s@%s %s in %s", self.repo, self.number, self.req.head_sha[:7], conclusion,
+                 ", ".join(f"{k} {v:.2f}s" for k, v in self.timings.items()))
+        return conclusion
+
+    def _phase(self, name: str) -> None:
+        """Record how long the phase that just ended took (logs and /metrics)."""
+        now = time.monotonic()
+        took = now - self._mark
+        self._mark = now
+        self.timings[name] = took
+        self.ctx.metrics.jobs.observe(took, kind=f"pr_run_{name}", outcome="ok")
 
     def _repo_config(self, base_root: Path) -> Any:
         from bot.governance.repo_config import load_repo_config

@@ -49,7 +49,7 @@ RunFn = Callable[[RunRequest, Callable[[], str]], Awaitable[None]]
 # supersede(request, newer_head) -> None: end a queued run's check run as neutral
 SupersedeFn = Callable[[RunRequest, str], Awaitable[None]]
 
-FORCE_REASONS = {"rerequested", "command"}
+FORCE_REASONS = {"rerequested", "command", "reopened"}  # explicit asks for a fresh run
 
 
 class Scheduler:

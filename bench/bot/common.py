@@ -1,0 +1,97 @@
+"""Bench plumbing: start the fake GitHub and the bot as separate processes, sign deliveries."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "bench-secret"
+EXAMPLE = ROOT.parent / "shared" / "github" / "webhooks" / "pull_request" / "synchronize.json"
+if not EXAMPLE.exists():
+    EXAMPLE = Path("/work/shared/github/webhooks/pull_request/synchronize.json")
+
+
+@dataclass
+class Fake:
+    proc: subprocess.Popen[str]
+    info: dict[str, Any]
+
+
+def start_fake(files: int, pulls: int) -> Fake:
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fake_server.py")), "--files", str(files),
+                             "--pulls", str(pulls)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    return Fake(proc, json.loads(line))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_bot(fake: Fake, data_dir: Path, **extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNCGUARD_")}
+    env.update({
+        "ASYNCGUARD_APP_ID": str(fake.info["app_id"]), "ASYNCGUARD_PRIVATE_KEY_PATH": fake.info["key"],
+        "ASYNCGUARD_WEBHOOK_SECRET": SECRET, "ASYNCGUARD_GITHUB_API_URL": fake.info["url"],
+        "ASYNCGUARD_PORT": str(port), "ASYNCGUARD_DATA_DIR": str(data_dir),
+        "ASYNCGUARD_WRITE_SPACING": "0", "ASYNCGUARD_DEBOUNCE_SECONDS": "0.05", **extra,
+    })
+    exe = Path(sys.executable).with_name("asyncguard")
+    proc = subprocess.Popen([str(exe), "serve", "--log-level", "WARNING"], env=env, cwd=data_dir.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1):
+                return proc, url
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def pr_delivery(fake: Fake, number: int, action: str = "synchronize") -> bytes:
+    payload = json.loads(EXAMPLE.read_text())
+    payload = copy.deepcopy(payload)
+    owner, name = fake.info["repo"].split("/")
+    payload["action"] = action
+    payload["number"] = number
+    pr = payload["pull_request"]
+    pr["number"] = number
+    pr["head"]["sha"] = fake.info["pulls"][str(number)]
+    for section in (payload["repository"], pr["head"]["repo"], pr["base"]["repo"]):
+        section["full_name"] = fake.info["repo"]
+        section["name"] = name
+        section["owner"]["login"] = owner
+    payload["installation"] = {"id": fake.info["installation"], "node_id": "x"}
+    return json.dumps(payload).encode()
+
+
+def headers(body: bytes, event: str, delivery: str) -> dict[str, str]:
+    sig = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return {"Content-Type": "application/json", "X-GitHub-Event": event, "X-GitHub-Delivery": delivery,
+            "X-Hub-Signature-256": sig, "User-Agent": "GitHub-Hookshot/bench"}
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
