@@ -418,6 +418,12 @@ def _has_ancestor(qualname: str, names: Iterable[str] | set[str]) -> bool:
     return False
 
 
+def _collapse_deprecations(changes: list[Change]) -> list[Change]:
+    """A module or class deprecated as a whole: its members are not listed one by one."""
+    deprecated = {c.symbol for c in changes if c.code == "AG235"}
+    return [c for c in changes if not (c.code == "AG235" and _has_ancestor(c.symbol, deprecated))]
+
+
 def merge_aliases(changes: list[Change]) -> list[Change]:
     """One change per definition: the same change seen through re-exports is reported once."""
     groups: dict[tuple[object, ...], list[Change]] = {}
@@ -472,7 +478,7 @@ def apply_allowlist(changes: list[Change], allow: Iterable[AllowEntry]) -> None:
 def compare(base: Contract, head: Contract, config: CompareConfig | None = None) -> ContractDiff:
     """Every interface change from `base` to `head`, the recommended bump and the version check."""
     config = config or CompareConfig()
-    changes = merge_aliases(_Comparer(base, head, config).run())
+    changes = _collapse_deprecations(merge_aliases(_Comparer(base, head, config).run()))
     changes.sort(key=lambda c: (not c.breaking, c.symbol, c.code, c.message))
     apply_allowlist(changes, [*config.allow, *base.allow, *head.allow])
     bump = recommend_bump(changes, base.version)

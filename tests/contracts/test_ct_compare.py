@@ -486,5 +486,4 @@ def test_module_renamed_with_a_warning_shim_is_deprecated_not_removed(tmp_path: 
     }
     diff = diff_of(tmp_path, base, head)
     assert diff.breaking == []
-    assert ("AG235", "pkg.auth") in codes(diff) and ("AG230", "pkg.security") in codes(diff)
-    assert not any(c.code == "AG201" for c in diff.changes)
+    assert codes(diff) == [("AG230", "pkg.security"), ("AG235", "pkg.auth")]  # members not listed one by one
