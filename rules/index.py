@@ -257,26 +257,7 @@ class ProjectIndex:
         if name in summary.classes:
             return Class(module, summary.classes[name])
         if name in summary.imports:
-            target = summary.imports[name]
-            if target[0] == "module":
-                return self._external_or_module(target[1])
-            base, attr = target[1], target[2]
-            full = f"{base}.{attr}"
-            if full in catalog.CATALOGUED:
-                return External(full)
-            if self.is_project_module(full):
-                return Module(full)
-            if self.is_project_module(base):
-                return self.resolve_global(base, attr, depth + 1)
-            if self.library_loader is not None and full not in catalog.CATALOGUED:
-                if self.is_known_module(full):
-                    return Module(full)
-                if self.is_known_module(base):
-                    found = self.resolve_global(base, attr, depth + 1)
-                    if found is not None:
-                        return found
-            base = catalog.MODULE_ALIASES.get(base, base)
-            return External(f"{base}.{attr}")
+            return self.import_value(summary.imports[name], depth)
         if name in summary.variables:
             texprs = summary.variables[name]
             if len(set(texprs)) != 1:
@@ -292,6 +273,28 @@ class ProjectIndex:
         if name in BUILTINS:
             return External(name)
         return None
+
+    def import_value(self, target: tuple[str, ...], depth: int = 0) -> Value | None:
+        """What an import binds: ("module", "a.b") or ("from", "a.b", "name")."""
+        if target[0] == "module":
+            return self._external_or_module(target[1])
+        base, attr = target[1], target[2]
+        full = f"{base}.{attr}"
+        if full in catalog.CATALOGUED:
+            return External(full)
+        if self.is_project_module(full):
+            return Module(full)
+        if self.is_project_module(base):
+            return self.resolve_global(base, attr, depth + 1)
+        if self.library_loader is not None:
+            if self.is_known_module(full):
+                return Module(full)
+            if self.is_known_module(base):
+                found = self.resolve_global(base, attr, depth + 1)
+                if found is not None:
+                    return found
+        base = catalog.MODULE_ALIASES.get(base, base)
+        return External(f"{base}.{attr}")
 
     def resolve_dotted(self, module: str, text: str, depth: int = 0) -> Value | None:
         head, *rest = text.split(".")
@@ -318,14 +321,17 @@ class ProjectIndex:
             return None
         if kind == "ann":
             return self.annotation_value(module, text, depth)
-        return None
+        return None  # "typealias:" names a type, not a value
 
     def annotation_value(self, module: str, text: str | ast.expr | None, depth: int = 0) -> Value | None:
         """An instance of the class an annotation names, if it names exactly one."""
         if text is None or text == "":
             return None
         if isinstance(text, str):
-            members = annotation_members(text)
+            expanded = self._expand_aliases(module, text)
+            members = tuple(m for _, m in expanded) if expanded is not None else None
+            if expanded is not None and len(expanded) == 1 and expanded[0][0] != module:
+                return self.annotation_value(expanded[0][0], ast.unparse(expanded[0][1]), depth + 1)
             if members is not None and len(members) == 1:
                 head = (member_head(members[0]) or "").rsplit(".", 1)[-1]
                 if head in PROTOCOL_TYPES:
@@ -348,53 +354,67 @@ class ProjectIndex:
             return ExternalInstance(target.name)
         return None
 
+    def type_alias(self, module: str, name: str, depth: int = 0) -> tuple[str, str] | None:
+        """(module, text) of a module-level type alias `Name = A | B` that `name` refers to."""
+        if depth > 6 or "." in name:
+            return None
+        summary = self.module(module)
+        if summary is None:
+            return None
+        texprs = summary.variables.get(name)
+        if texprs and len(texprs) == 1 and texprs[0].startswith("typealias:"):
+            return module, texprs[0][len("typealias:"):]
+        target = summary.imports.get(name)
+        if target is not None and target[0] == "from" and self.module(target[1]) is not None:
+            return self.type_alias(target[1], target[2], depth + 1)
+        return None
+
+    def _expand_aliases(self, module: str, text: str) -> list[tuple[str, ast.expr]] | None:
+        """Union members of an annotation as (module, node), with type aliases expanded."""
+        members = annotation_members(text)
+        if members is None:
+            return None
+        out: list[tuple[str, ast.expr]] = []
+        for m in members:
+            head = member_head(m)
+            alias = self.type_alias(module, head) if head else None
+            if alias is not None:
+                inner = self._expand_aliases(alias[0], alias[1])
+                if inner is None:
+                    return None
+                out.extend(inner)
+            else:
+                out.append((module, m))
+        return out
+
     def annotation_classes(self, module: str, text: str | None) -> list[Class] | None:
         """Every project class a (union) annotation names; None if any member is not one."""
         if not text:
             return None
-        try:
-            node: ast.expr = ast.parse(text, mode="eval").body
-        except SyntaxError:
+        members = self._expand_aliases(module, text)
+        if not members:
             return None
-        members: list[ast.expr] = []
-        pending = [node]
-        while pending:
-            n = pending.pop()
-            if isinstance(n, ast.Constant) and isinstance(n.value, str):
-                try:
-                    pending.append(ast.parse(n.value, mode="eval").body)
-                except SyntaxError:
-                    return None
-            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
-                pending.extend((n.left, n.right))
-            elif isinstance(n, ast.Subscript) and dotted(n.value) in {"Union", "typing.Union", "Optional",
-                                                                      "typing.Optional"}:
-                pending.extend(n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice])
-            elif isinstance(n, ast.Constant) and n.value is None:
-                continue
-            else:
-                members.append(n)
         out: list[Class] = []
-        for m in members:
+        for mod, m in members:
             target = annotation_target_node(m)
             name = dotted(target) if target is not None else None
-            resolved = self.resolve_dotted(module, name) if name else None
+            resolved = self.resolve_dotted(mod, name) if name else None
             if not isinstance(resolved, Class):
                 return None
             out.append(resolved)
-        return out or None
+        return out
 
     def annotation_awaitability(self, module: str, text: str | None) -> str | None:
         """"awaitable", "not" (no member can be awaited), or None when it cannot be told."""
         if not text:
             return None
-        members = annotation_members(text)
+        members = self._expand_aliases(module, text)
         if members is None:
             return None
         if not members:
             return "not"  # only None
         verdicts: set[str | None] = set()
-        for m in members:
+        for mod, m in members:
             head = member_head(m)
             if head is None:
                 return None
@@ -404,7 +424,7 @@ class ProjectIndex:
             if short in NOT_AWAITABLE_TYPES:
                 verdicts.add("not")
                 continue
-            target = self.resolve_dotted(module, head)
+            target = self.resolve_dotted(mod, head)
             if isinstance(target, Class):
                 protocols = self.class_protocols(target)
                 verdicts.add(None if protocols is None or "__await__" in protocols else "not")

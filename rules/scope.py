@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from rules import catalog
 from rules.index import Class, Coroutine, External, ExternalInstance, Func, Instance, ProjectIndex, Value
-from rules.summary import dotted
+from rules.summary import dotted, resolve_relative
 from rules.walk import ScopeInfo
 
 UNKNOWN = object()
@@ -260,6 +260,20 @@ def build_scope(
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                         scope.unknown.add(n.id)
+    summary = index.modules.get(module)
+    for imp in info.imports:
+        for alias in imp.names:
+            if alias.name == "*":
+                continue
+            local = alias.asname or alias.name.split(".")[0]
+            if isinstance(imp, ast.Import):
+                imported: tuple[str, ...] = ("module", alias.name if alias.asname else local)
+            else:
+                base = resolve_relative(module, summary.is_package if summary else False, imp.level, imp.module)
+                imported = ("from", base, alias.name)
+            value = index.import_value(imported)
+            scope.bindings.setdefault(local, []).append(
+                _Binding((imp.lineno, imp.col_offset), fixed=value if value is not None else UNKNOWN))
     for stmt in info.withs:
         for item in stmt.items:
             if isinstance(item.optional_vars, ast.Name):

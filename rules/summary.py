@@ -369,8 +369,12 @@ def summarize_function(
         calls=tuple(calls.items()),
         decorator_effect=effect,
         is_decorator_factory=factory,
-        local_names=frozenset(scope.bound | scope.stores | {p.name for p in params}),
+        local_names=frozenset(scope.bound | scope.stores | {p.name for p in params} | _imported_names(scope)),
     )
+
+
+def _imported_names(scope: ScopeInfo) -> set[str]:
+    return {(a.asname or a.name).split(".")[0] for imp in scope.imports for a in imp.names}
 
 
 def _scope_of(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ScopeInfo:
@@ -512,7 +516,12 @@ def summarize(
                             pass
                         continue
                     texpr: str | None = None
-                    if isinstance(stmt, ast.AnnAssign):
+                    is_alias_ann = isinstance(stmt, ast.AnnAssign) and (dotted(stmt.annotation) or "").endswith(
+                        "TypeAlias")
+                    if stmt.value is not None and (is_alias_ann or isinstance(stmt.value, ast.Subscript) or (
+                            isinstance(stmt.value, ast.BinOp) and isinstance(stmt.value.op, ast.BitOr))):
+                        texpr = "typealias:" + ast.unparse(stmt.value)
+                    elif isinstance(stmt, ast.AnnAssign):
                         texpr = "ann:" + (_ann(stmt.annotation) or "")
                     elif stmt.value is not None:
                         if isinstance(stmt.value, ast.Name | ast.Attribute):

@@ -29,6 +29,7 @@ class ScopeInfo:
     loads: dict[str, list[ast.Name]] = field(default_factory=dict)
     stores: set[str] = field(default_factory=set)
     children: list[ScopeInfo] = field(default_factory=list)
+    imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
     has_yield: bool = False
 
     @property
@@ -125,8 +126,7 @@ def walk_module(tree: ast.Module) -> tuple[ScopeInfo, dict[int, ast.AST]]:
             if node.name:  # type: ignore[attr-defined]
                 scope.bound.add(node.name)  # type: ignore[attr-defined]
         elif cls is ast.Import or cls is ast.ImportFrom:
-            for alias in node.names:  # type: ignore[attr-defined]
-                scope.bound.add((alias.asname or alias.name).split(".")[0])
+            scope.imports.append(node)  # type: ignore[arg-type]
         elif cls is ast.Global or cls is ast.Nonlocal:
             scope.bound.update(node.names)  # type: ignore[attr-defined]
         elif cls is ast.Delete:

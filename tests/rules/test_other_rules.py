@@ -275,3 +275,39 @@ def test_select_ignore_and_severity(project: Project) -> None:
     assert [c for c, _, _ in codes(project(files, config=RuleConfig(ignore=frozenset({"AG1"}))))] == []
     found = project(files, config=RuleConfig(severity={"AG101": Severity.WARNING}))
     assert [f.severity for f in found if f.code == "AG101"] == [Severity.WARNING]
+
+
+def test_type_aliases_and_function_level_imports(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/conn.py": """
+class Wrapper:
+    async def __aenter__(self): return self
+    async def __aexit__(self, *a): return None
+
+class PoolWrapper(Wrapper):
+    pass
+
+ConnType = Wrapper | PoolWrapper
+
+class Context:
+    pass
+
+def current() -> Context | None:
+    return None
+
+def acquire() -> ConnType:
+    return Wrapper()
+""",
+        "pkg/app.py": """
+def outer():
+    from pkg.conn import current, acquire
+
+    async def inner():
+        ctx = await current()
+        with acquire():
+            pass
+    return inner
+""",
+    })
+    assert codes(found) == [("AG102", "pkg/app.py", 6), ("AG103", "pkg/app.py", 7)]
