@@ -14,6 +14,7 @@ from typing import Any, get_args
 
 import yaml
 
+from contracts.codes import CHANGE_CODES
 from contracts.model import (
     FORMAT_VERSION,
     AllowEntry,
@@ -267,5 +268,9 @@ def parse_allow(raw: Any, source: str) -> list[AllowEntry]:
             raise ContractError(f"{source}: allow entry {item!r} needs string `code`, `symbol` and `reason`")
         if not item["reason"].strip():
             raise ContractError(f"{source}: allow entry for {item['symbol']} needs a non-empty reason")
+        if item["code"] not in CHANGE_CODES:
+            raise ContractError(
+                f"{source}: allow entry for {item['symbol']} names unknown change code {item['code']!r}"
+            )
         out.append(AllowEntry(item["code"], item["symbol"], item["reason"]))
     return out
