@@ -78,6 +78,8 @@ def test_newer_format_is_refused_with_one_clear_line(tmp_path: Path) -> None:
             "format: 1\nallow:\n  - {code: AG202, symbol: pkg.f}\n",
             "needs string `code`, `symbol` and `reason`",
         ),
+        ("format: 1\nallow:\n  - {code: AG999, symbol: pkg.f, reason: x}\n", "unknown change code 'AG999'"),
+        ("format: 1\nallow:\n  - {code: AG202, symbol: pkg.f, reason: ' '}\n", "needs a non-empty reason"),
     ],
 )
 def test_malformed_files_are_clear_errors(tmp_path: Path, text: str, expected: str) -> None:
