@@ -282,6 +282,11 @@ class ProjectIndex:
         full = f"{base}.{attr}"
         if full in catalog.CATALOGUED:
             return External(full)
+        base_summary = self.modules.get(base)
+        if base_summary is not None and (attr in base_summary.functions or attr in base_summary.classes
+                                         or attr in base_summary.imports or attr in base_summary.variables):
+            # `from pkg import name`: the package's own attribute wins over a submodule of that name
+            return self.resolve_global(base, attr, depth + 1)
         if self.is_project_module(full):
             return Module(full)
         if self.is_project_module(base):
@@ -549,6 +554,8 @@ class ProjectIndex:
                     isinstance(r, Instance) and r.cls.info is first.cls.info for r in values
                 ):
                     return first
+                if all(isinstance(r, Instance) for r in values):
+                    return UnionOf([r for r in values if isinstance(r, Instance)])  # one of several classes
                 if len(values) == 1:
                     return first
             return None

@@ -311,6 +311,13 @@ def _decorator_effect(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str |
     """How a decorator written in the project changes what it wraps (see FuncInfo)."""
     if isinstance(fn, ast.AsyncFunctionDef) or not fn.args.args:
         return None, False
+    param = fn.args.args[0].arg
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    returns = [s for s in ast.walk(fn) if isinstance(s, ast.Return)]
+    if returns and all(isinstance(r.value, ast.Name) and r.value.id == param for r in returns) and not any(
+        isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef) for s in body
+    ):
+        return "preserve", False  # registers or annotates the function and returns it unchanged
     inner_defs = {
         s.name: s for s in fn.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
     }
@@ -318,7 +325,6 @@ def _decorator_effect(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str |
     if len(returned) != 1 or returned[0] not in inner_defs:
         return None, False
     inner = inner_defs[returned[0]]
-    param = fn.args.args[0].arg
     if isinstance(inner, ast.AsyncFunctionDef):
         return "async", False
     # A factory: the returned inner function is itself a decorator.

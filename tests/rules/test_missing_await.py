@@ -316,3 +316,43 @@ def test_isinstance_narrowing_and_generator_send_types(project: Project) -> None
             reply.aread()
     """})
     assert codes(found) == [("AG101", "app.py", 21), ("AG101", "app.py", 25), ("AG101", "app.py", 30)]
+
+
+def test_registering_decorators_packages_and_attributes_of_several_classes(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/api/__init__.py": "from .migrate import migrate\n",
+        "pkg/api/migrate.py": "async def migrate():\n    pass\n",
+        "pkg/app.py": """
+from pkg.api import migrate
+
+def register(kind):
+    def decorator(func):
+        func.kind = kind
+        return func
+    return decorator
+
+class A:
+    async def close(self): ...
+
+class B:
+    async def close(self): ...
+
+class Bot:
+    def __init__(self, fast):
+        if fast:
+            self.conn = A()
+        else:
+            self.conn = B()
+
+    @register("x")
+    async def send(self):
+        pass
+
+    async def run(self):
+        migrate()
+        self.send()
+        self.conn.close()
+""",
+    })
+    assert codes(found) == [("AG101", "pkg/app.py", 28), ("AG101", "pkg/app.py", 29), ("AG101", "pkg/app.py", 30)]
