@@ -9,7 +9,7 @@ from the call's own arguments (read with `ast` from the head tree).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -214,7 +214,3 @@ class _CallReader:
             else:
                 self.trees[path] = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
         return self.trees[path]
-
-
-def sites_in(changes: Iterable[Change]) -> list[ImpactSite]:
-    return [s for c in changes for s in c.call_sites]
