@@ -25,12 +25,16 @@ class Delivery:
 
 
 class DeliveryQueue:
+    INTAKE_QUIET = 0.003  # seconds without a new webhook before background work resumes
+    MAX_YIELD = 0.25  # ...but never wait longer than this (sustained load must not starve workers)
+
     def __init__(self, router: routing.Router, ctx: Any, workers: int, maxsize: int = 10_000) -> None:
         self.router = router
         self.ctx = ctx
         self.queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=maxsize)
         self.n_workers = workers
         self._tasks: list[asyncio.Task[None]] = []
+        self.last_intake = 0.0
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._work(i), name=f"delivery-worker-{i}") for i in range(self.n_workers)]
@@ -41,6 +45,7 @@ class DeliveryQueue:
 
     def put_nowait(self, delivery: Delivery) -> None:
         """Raises asyncio.QueueFull when the backlog is full."""
+        self.last_intake = time.monotonic()
         self.queue.put_nowait(delivery)
         self.ctx.metrics.queue_depth.set(self.queue.qsize())
 
@@ -60,6 +65,7 @@ class DeliveryQueue:
     async def _work(self, n: int) -> None:
         while True:
             delivery = await self.queue.get()
+            await self._let_intake_finish()
             self.ctx.metrics.queue_depth.set(self.queue.qsize())
             started = time.monotonic()
             outcome = "ok"
@@ -73,6 +79,16 @@ class DeliveryQueue:
             finally:
                 self.ctx.metrics.jobs.observe(time.monotonic() - started, kind=delivery.event.event, outcome=outcome)
                 self.queue.task_done()
+
+    async def _let_intake_finish(self) -> None:
+        """Acks first: while a burst of webhooks is arriving, background work waits (bounded)."""
+        if self.INTAKE_QUIET <= 0:
+            return
+        for _ in range(int(self.MAX_YIELD / self.INTAKE_QUIET)):
+            quiet_for = time.monotonic() - self.last_intake
+            if quiet_for >= self.INTAKE_QUIET:
+                return
+            await asyncio.sleep(self.INTAKE_QUIET - quiet_for)
 
     async def dispatch(self, delivery: Delivery) -> None:
         gh = None

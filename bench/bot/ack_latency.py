@@ -12,6 +12,7 @@ Run: .venv/bin/python bench/bot/ack_latency.py
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import statistics
 import subprocess
@@ -24,7 +25,9 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import headers, pr_delivery, start_bot, start_fake
+from common import EXAMPLE, headers, pr_delivery, start_bot, start_fake
+
+EXAMPLES = EXAMPLE.parents[1]
 
 N = 200
 
@@ -78,6 +81,21 @@ def curl_round(url: str, bodies: list[bytes], workdir: Path) -> list[tuple[int, 
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def ping_burst(url: str, n: int) -> None:
+    body = (EXAMPLES / "ping" / "ping.json").read_bytes()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=N)) as session:
+        async def one() -> None:
+            async with session.post(f"{url}/webhook", data=body, headers=headers(body, "ping", str(uuid.uuid4()))) as r:
+                assert r.status == 202
+
+        await asyncio.gather(*(one() for _ in range(n)))
+
+
 def main() -> None:
     fake = start_fake(files=50, pulls=20)
     data = Path(tempfile.mkdtemp(prefix="asyncguard-ack-")) / "data"
@@ -89,6 +107,12 @@ def main() -> None:
         print(f"aiohttp client, {N} concurrent signed deliveries: ack p50 {statistics.median(acks) * 1000:.1f} ms, "
               f"p99 {pct(acks, 0.99):.1f} ms, max {max(acks) * 1000:.1f} ms "
               f"(same burst of GET /healthz: p50 {statistics.median(floor) * 1000:.1f} ms, p99 {pct(floor, 0.99):.1f} ms)")
+        # the server's own CPU per delivery (no background work for pings): the floor for a burst
+        before = cpu_seconds(bot.pid)
+        asyncio.run(ping_burst(url, 1000))
+        per = (cpu_seconds(bot.pid) - before) / 1000
+        print(f"server CPU per delivery: {per * 1000:.2f} ms -> a burst of {N} needs {per * N * 1000:.0f} ms "
+              f"of one core for all acks")
         if shutil.which("curl"):
             rows = curl_round(url, [pr_delivery(fake, (i % 20) + 1) for i in range(N)], data.parent)
             assert all(code == 202 for code, _, _ in rows), sorted({c for c, _, _ in rows})
