@@ -95,3 +95,21 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def descendants(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            kids = [int(k) for k in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for kid in kids:
+            out.append(kid)
+            out.extend(descendants(kid))
+    return out
+
+
+def peak_rss_tree_mb(pid: int) -> dict[int, float]:
+    """Peak RSS of the server and of each process under it (forkserver, analysis workers)."""
+    return {p: peak_rss_mb(p) for p in [pid, *descendants(pid)]}

@@ -18,7 +18,7 @@ from pathlib import Path
 import jwt
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import Fake, headers, peak_rss_mb, pr_delivery, start_bot, start_fake
+from common import Fake, headers, peak_rss_tree_mb, pr_delivery, start_bot, start_fake
 
 
 def token(fake: Fake) -> str:
@@ -66,9 +66,11 @@ def main() -> None:
         cold, c1 = timed_run(fake, url, tok, 1, "opened")
         warm, c2 = timed_run(fake, url, tok, 2, "opened")
         rerun, c3 = timed_run(fake, url, tok, 1, "reopened")
+        rss = peak_rss_tree_mb(bot.pid)
         print(f"1,000-file repo, webhook -> completed check run: cold {cold:.2f} s ({c1}), "
               f"warm (new PR, same base) {warm:.2f} s ({c2}), warm (same head again) {rerun:.2f} s ({c3}); "
-              f"bot peak RSS {peak_rss_mb(bot.pid):.0f} MB")
+              f"peak RSS: web process {rss[bot.pid]:.0f} MB, other processes under it "
+              f"{', '.join(f'{v:.0f}' for k, v in rss.items() if k != bot.pid)} MB")
     finally:
         bot.terminate()
         fake.proc.terminate()
