@@ -117,3 +117,27 @@ def test_rate_limit_wait_rules() -> None:
     assert rate_limit_wait(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1010"}, b"", now=1000) == 11
     assert rate_limit_wait(403, {"Retry-After": "7"}, b"secondary rate limit") == 7
     assert rate_limit_wait(200, {"Retry-After": "7"}, b"") is None
+
+
+async def test_slows_down_when_few_calls_remain(app: GitHubApp, fake_github: FakeGitHub) -> None:
+    app.policy = RetryPolicy(max_retries=1, backoff_base=0.01, max_rate_wait=0.6, write_spacing=0)
+    gh = client(app)
+    await gh.getitem(PULL)
+    fake_github.rate_remaining[9] = 10  # reset is an hour away: spread the last calls (bounded)
+    started = time.monotonic()
+    await gh.getitem(PULL)
+    assert time.monotonic() - started >= 0.55
+    assert app.metrics.rate_remaining.get(installation="9") == 9
+
+
+async def test_pagination_follows_link_headers(fake_github: FakeGitHub, make_git_repo: object, app: GitHubApp) -> None:
+    git: GitRepo = make_git_repo("wide")  # type: ignore[operator]
+    git.commit("base", {"README": "x\n"})
+    git.checkout("main", new_branch="feature")
+    git.commit("many", {f"pkg/m{i:03d}.py": f"x = {i}\n" for i in range(150)})
+    git.checkout("main")
+    fake_github.add_repo("octo/wide", git, installation_id=9)
+    fake_github.open_pull("octo/wide")
+    files = [f async for f in client(app).getiter("/repos/octo/wide/pulls/1/files?per_page=100")]
+    assert len(files) == 150 and files[-1]["filename"] == "pkg/m149.py"
+    assert len(fake_github.calls("pulls/list-files")) == 2
