@@ -287,7 +287,10 @@ ASYNC_ITERABLES: frozenset[str] = frozenset(
 )
 ASYNC_ITERABLE_CALLS: frozenset[str] = frozenset(
     {"watchgod.awatch", "watchfiles.awatch", "aiohttp.StreamReader.iter_chunked", "aiohttp.StreamReader.iter_any",
-     "aiohttp.StreamReader.iter_line", "aiofiles.os.scandir", "anyio.Path.iterdir", "asyncio.as_completed"}
+     "aiohttp.StreamReader.iter_line", "aiohttp.StreamReader.iter_chunks",
+     *(f"{owner}.content.{m}" for owner in ("aiohttp.ClientResponse", "aiohttp.web.Request")
+       for m in ("iter_chunked", "iter_any", "iter_chunks")),
+     "aiofiles.os.scandir", "anyio.Path.iterdir", "asyncio.as_completed"}
 )
 SYNC_ITERABLES: frozenset[str] = frozenset({"typing.Iterable"})
 

@@ -310,23 +310,37 @@ class ProjectIndex:
             value = self.attribute(value, attr, depth + 1)
         return value
 
-    def _texpr_value(self, module: str, texpr: str, depth: int) -> Value | None:
+    def _texpr_value(self, module: str, texpr: str, depth: int, owner: Class | None = None) -> Value | None:
         kind, _, text = texpr.partition(":")
         if kind == "alias":
             return self.resolve_dotted(module, text, depth)
+        if kind in {"call", "awaitcall"} and depth > 24:
+            return None
         if kind == "call":
-            callee = self.resolve_dotted(module, text, depth)
+            callee = self._dotted_in(module, text, depth, owner)
             return self.call_result(callee) if callee is not None else None
         if kind == "awaitcall":
-            callee = self.resolve_dotted(module, text, depth)
+            callee = self._dotted_in(module, text, depth, owner)
             if isinstance(callee, Func) and callee.info.is_async:
-                return self.annotation_value(callee.module, callee.info.returns)
+                return self.func_return_value(callee)
             if isinstance(callee, External) and callee.name in catalog.AWAITED_RESULTS:
                 return ExternalInstance(catalog.AWAITED_RESULTS[callee.name])
             return None
         if kind == "ann":
             return self.annotation_value(module, text, depth)
         return None  # "typealias:" names a type, not a value
+
+    def _dotted_in(self, module: str, text: str, depth: int, owner: Class | None) -> Value | None:
+        """A dotted name written in a class's methods: `self.session.get` starts at an instance."""
+        head, _, rest = text.partition(".")
+        if owner is not None and head == "self" and rest:
+            value: Value | None = Instance(owner)
+            for attr in rest.split("."):
+                if value is None:
+                    return None
+                value = self.attribute(value, attr, depth + 1)
+            return value
+        return self.resolve_dotted(module, text, depth)
 
     def annotation_value(self, module: str, text: str | ast.expr | None, depth: int = 0) -> Value | None:
         """An instance of the class an annotation names, if it names exactly one."""
@@ -545,7 +559,7 @@ class ProjectIndex:
                 if owner is None:
                     return None
                 texprs = owner.info.attrs[attr]
-                values = [self._texpr_value(owner.module, t, depth + 1) for t in texprs]
+                values = [self._texpr_value(owner.module, t, depth + 1, owner) for t in texprs]
                 kinds = {type(r) for r in values}
                 if None in values or len(kinds) != 1:
                     return None
