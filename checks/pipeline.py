@@ -252,6 +252,7 @@ def run_pr(
     scoped = [f for f in findings if in_scope(f)]
     report = Report(root=str(head_root), findings=scoped, files_checked=len(result.files), contract_diff=diff)
     report.notes.extend(getattr(result, "notes", ()))
+    report.notes.extend(getattr(diff, "notes", ()))  # e.g. modules left out of the contract, a too-small bump
     left_out = len(findings) - len(scoped)
     if left_out:
         report.notes.append(
