@@ -157,6 +157,16 @@ def test_run_pr_in_process_on_plain_folders(make_project: Callable[..., Path]) -
     assert all(not f.code.startswith("AG2") for f in ignored.findings)
 
 
+def test_run_pr_says_which_modules_the_contract_left_out(make_project: Callable[..., Path]) -> None:
+    base = make_project(BASE, name="base", pyproject=None)
+    head = make_project({**BASE, **FLIP, "pkg/broken.py": "def oops(:\n"}, name="head", pyproject=None)
+    changed = {"pkg/db.py": FileDiff(added_lines={1}, hunk_lines={1, 2}),
+               "pkg/broken.py": FileDiff(added_lines={1}, hunk_lines={1}, new_file=True)}
+    report = run_pr(base, head, changed, Settings(), use_cache=False)
+    assert ("pkg/broken.py", "AG000") in {(f.path, f.code) for f in report.findings}
+    assert any("pkg/broken.py" in note for note in report.notes)
+
+
 def test_asyncguard_yml_of_the_base_drives_rules_scope_and_checklist(
     make_git: Callable[[Path], Any], tmp_path: Path, run_cli: Callable[..., Any]
 ) -> None:
