@@ -208,6 +208,8 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
         app[QUEUE].start()
         app[SITE]["flusher"] = asyncio.create_task(_flush_deliveries(app[STORE]))
         app[SITE]["task"] = asyncio.create_task(_build_training_site(app))
+        if settings.configured and settings.prewarm:
+            ctx.prewarm()
         if not settings.configured:
             log.warning("asyncguard is running without GitHub App credentials; webhooks are refused until "
                         "you set: %s", "; ".join(settings.missing()))

@@ -35,6 +35,10 @@ def run_pr_job(*args: Any, **kwargs: Any) -> Any:
     return run_pr(*args, **kwargs)
 
 
+def _noop() -> None:
+    return None
+
+
 def _analysis_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     """Analysis runs in worker processes so CPU-bound work never holds the web process's GIL
     (webhook acks stay fast during runs). Forkserver workers start from a process that already
@@ -105,6 +109,12 @@ class BotContext:
             self._pool = None  # a worker died (e.g. out of memory): the next run gets a fresh pool
             raise
 
+    def prewarm(self) -> None:
+        """Start the analysis workers now, so the first PR run does not pay for their imports."""
+        if self.run_pr is None and self._pool is None:
+            self._pool = _analysis_pool(self.settings.max_concurrent_runs)
+            self._pool.submit(_noop)
+
     async def close(self) -> None:
         await self.scheduler.close()
         if self._pool is not None:
@@ -169,6 +179,10 @@ class BotContext:
         if req.check_run_id is None:
             # GitHub refused even the in_progress check run: try once more now, else give up
             req.check_run_id = await self.create_check(req.key, req.head_sha)
+            if req.check_run_id is None:
+                log.error("no check run for %s#%s@%s: run skipped (GitHub unavailable?)",
+                          req.key.repo, req.key.number, req.head_sha[:7])
+                return
         await PRRun(self, req, latest_head).execute()
 
     async def supersede(self, req: RunRequest, newer: str) -> None:

@@ -39,6 +39,7 @@ class BotSettings:
     snapshot_cache_bytes: int = 2 * 1024**3
     clean_conclusion: str = "success"  # conclusion without blocking findings: success | neutral
     training_url: str | None = None  # public base URL of /training (rule links in output)
+    prewarm: bool = True  # start analysis worker processes at start-up (not from the environment)
 
     @property
     def configured(self) -> bool:

@@ -71,6 +71,7 @@ def bot_settings(fake_github: FakeGitHub, tmp_path: Path, webhook_secret: str) -
             backoff_base=0.01,
             write_spacing=0.0,
             max_rate_wait=5.0,
+            prewarm=False,
         )
         values.update(overrides)
         return BotSettings(**values)
