@@ -51,10 +51,15 @@ def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def changed_from_files(files: list[dict[str, Any]]) -> dict[str, FileDiff]:
+GITHUB_FILE_LIST_CAP = 3000  # pulls/list-files lists at most this many files
+
+
+def changed_from_files(files: list[dict[str, Any]], head_root: Path | None = None) -> dict[str, FileDiff]:
     """pulls/list-files entries -> FileDiff per path (via the same diff parser as the CLI).
 
-    Files without a `patch` (binary, too large) still count as changed files, with no lines.
+    Files without a `patch` still count as changed files. When GitHub left the patch out because
+    the diff is too large, every line of the head's (text) file counts as changed; binary files
+    get no lines. No hunk lines either way: no review comments where GitHub shows no diff.
     """
     chunks: list[str] = []
     changed: dict[str, FileDiff] = {}
@@ -65,12 +70,23 @@ def changed_from_files(files: list[dict[str, Any]]) -> dict[str, FileDiff]:
         old = f.get("previous_filename") or path
         patch = f.get("patch")
         if not patch:
-            changed[path] = FileDiff(new_file=f.get("status") == "added", old_path=f.get("previous_filename"))
+            changed[path] = FileDiff(added_lines=_all_lines(head_root, path), new_file=f.get("status") == "added",
+                                     old_path=f.get("previous_filename"))
             continue
         source = "/dev/null" if f.get("status") == "added" else f"a/{old}"
         chunks.append(f"diff --git a/{old} b/{path}\n--- {source}\n+++ b/{path}\n{patch.rstrip(chr(10))}\n")
     changed.update(parse_unified_diff("".join(chunks)))
     return changed
+
+
+def _all_lines(head_root: Path | None, path: str) -> set[int]:
+    if head_root is None or not path.endswith(".py"):
+        return set()
+    try:
+        text = (head_root / path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, ValueError):
+        return set()
+    return set(range(1, text.count("\n") + 2))
 
 
 def blocking_findings(findings: list[Finding], changed: dict[str, FileDiff]) -> list[Finding]:
@@ -181,7 +197,10 @@ class PRRun:
         )
         self._phase("snapshots")
         files = [f async for f in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/files?per_page=100")]
-        changed = changed_from_files(files)
+        changed = await asyncio.to_thread(changed_from_files, files, head_root)
+        if len(files) >= GITHUB_FILE_LIST_CAP:
+            self.notes.append(f"GitHub lists at most {GITHUB_FILE_LIST_CAP} changed files; findings in files "
+                              "beyond them are not annotated by changed lines.")
         repo_config = await asyncio.to_thread(self._repo_config, base_root)
         settings = self._settings(repo_config)
         self._check_current()

@@ -81,3 +81,25 @@ async def test_tokens_refreshed_shortly_before_expiry(fake_github: FakeGitHub, m
     assert fake_github.tokens_issued == before + 1  # one token for the whole run
     assert pr.runs() and all(r.status == "completed" for r in pr.runs())
     assert REPO in fake_github.repos
+
+
+def test_changed_lines_from_github_file_entries(tmp_path: Path) -> None:
+    from bot.pr_run import changed_from_files
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "huge.py").write_text("a = 1\nb = 2\nc = 3\n")
+    (tmp_path / "pkg" / "blob.py").write_bytes(b"\xff\xfe\x00")
+    files = [
+        {"filename": "pkg/mod.py", "status": "modified", "patch": "@@ -1,2 +1,3 @@\n x = 1\n+y = 2\n z = 3"},
+        {"filename": "pkg/new.py", "status": "renamed", "previous_filename": "pkg/old.py",
+         "patch": "@@ -1 +1 @@\n-a\n+b"},
+        {"filename": "pkg/huge.py", "status": "modified"},  # diff too large: GitHub sends no patch
+        {"filename": "pkg/blob.py", "status": "added"},
+        {"filename": "pkg/gone.py", "status": "removed", "patch": "@@ -1 +0,0 @@\n-x"},
+    ]
+    changed = changed_from_files(files, tmp_path)
+    assert changed["pkg/mod.py"].added_lines == {2} and changed["pkg/mod.py"].hunk_lines == {1, 2, 3}
+    assert changed["pkg/new.py"].added_lines == {1}
+    assert changed["pkg/huge.py"].added_lines >= {1, 2, 3} and changed["pkg/huge.py"].hunk_lines == set()
+    assert changed["pkg/blob.py"].added_lines == set()
+    assert "pkg/gone.py" not in changed
