@@ -48,6 +48,15 @@ def serve(args: argparse.Namespace) -> int:
         settings = replace(settings, host=args.host)
     if args.port is not None:
         settings = replace(settings, port=args.port)
+    try:
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        probe = Path(settings.data_dir) / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        print(f"asyncguard serve: ASYNCGUARD_DATA_DIR {settings.data_dir}: not writable ({exc.strerror or exc})",
+              file=sys.stderr)
+        return 2
     if not settings.configured:
         print("asyncguard serve: no GitHub App credentials; serving /healthz and /training only. Set:", file=sys.stderr)
         for what in settings.missing():

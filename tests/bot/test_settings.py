@@ -84,6 +84,14 @@ def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def test_serve_refuses_an_unwritable_data_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    env = _clean_env(tmp_path, ASYNCGUARD_DATA_DIR=str(blocker / "data"))
+    done = subprocess.run([str(ASYNCGUARD), "serve"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "ASYNCGUARD_DATA_DIR" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_serve_exits_2_with_one_line_per_problem(tmp_path: Path) -> None:
     env = _clean_env(tmp_path, ASYNCGUARD_APP_ID="abc", ASYNCGUARD_PORT="http")
     done = subprocess.run([str(ASYNCGUARD), "serve"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
