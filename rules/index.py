@@ -209,6 +209,8 @@ class ProjectIndex:
     library_loader: Callable[[str], ModuleSummary | None] | None = None
     library: dict[str, ModuleSummary | None] = field(default_factory=dict)
     _bases: dict[int, list[Class | None]] = field(default_factory=dict)
+    _mro_memo: dict[int, list[Class | None]] = field(default_factory=dict)
+    _attr_memo: dict[tuple[int, str], Value | None] = field(default_factory=dict)
     _subclasses: dict[str, list[Class]] | None = None
 
     def add(self, summary: ModuleSummary) -> None:
@@ -216,6 +218,8 @@ class ProjectIndex:
         self._methods_by_name = None
         self._subclasses = None
         self._bases.clear()
+        self._mro_memo.clear()
+        self._attr_memo.clear()
 
     def module(self, name: str) -> ModuleSummary | None:
         summary = self.modules.get(name)
@@ -558,21 +562,35 @@ class ProjectIndex:
                 owner = self._attr_owner(value.cls, attr)
                 if owner is None:
                     return None
-                texprs = owner.info.attrs[attr]
-                values = [self._texpr_value(owner.module, t, depth + 1, owner) for t in texprs]
-                kinds = {type(r) for r in values}
-                if None in values or len(kinds) != 1:
-                    return None
-                first = values[0]
-                if isinstance(first, Instance) and all(
-                    isinstance(r, Instance) and r.cls.info is first.cls.info for r in values
-                ):
-                    return first
-                if all(isinstance(r, Instance) for r in values):
-                    return UnionOf([r for r in values if isinstance(r, Instance)])  # one of several classes
-                if len(values) == 1:
-                    return first
+                return self._attr_value(owner, attr, depth)
             return None
+        return None
+
+    def _attr_value(self, owner: Class, attr: str, depth: int) -> Value | None:
+        """The type of an instance attribute of `owner`, memoised (attributes refer to each other)."""
+        key = (id(owner.info), attr)
+        if key in self._attr_memo:
+            return self._attr_memo[key]
+        self._attr_memo[key] = None  # re-entry (a cycle) sees "unknown"
+        result = self._attr_value_uncached(owner, attr, depth)
+        self._attr_memo[key] = result
+        return result
+
+    def _attr_value_uncached(self, owner: Class, attr: str, depth: int) -> Value | None:
+        texprs = owner.info.attrs[attr]
+        values = [self._texpr_value(owner.module, t, depth + 1, owner) for t in texprs]
+        kinds = {type(r) for r in values}
+        if None in values or len(kinds) != 1:
+            return None
+        first = values[0]
+        if isinstance(first, Instance) and all(
+            isinstance(r, Instance) and r.cls.info is first.cls.info for r in values
+        ):
+            return first
+        if all(isinstance(r, Instance) for r in values):
+            return UnionOf([r for r in values if isinstance(r, Instance)])  # one of several classes
+        if len(values) == 1:
+            return first
         return None
 
     def call_result(self, callee: Value) -> Value | None:
@@ -625,8 +643,12 @@ class ProjectIndex:
 
     def mro(self, cls: Class) -> list[Class | None]:
         """Depth-first, left-to-right linearisation; None marks an unknown (external) base."""
+        cached = self._mro_memo.get(id(cls.info))
+        if cached is not None:
+            return cached
         seen: set[int] = set()
         out: list[Class | None] = []
+        self._mro_memo[id(cls.info)] = out
 
         def walk(c: Class, depth: int) -> None:
             if id(c.info) in seen or depth > 30:
