@@ -336,6 +336,19 @@ class ProjectIndex:
 
     def _dotted_in(self, module: str, text: str, depth: int, owner: Class | None) -> Value | None:
         """A dotted name written in a class's methods: `self.session.get` starts at an instance."""
+        if text.startswith("@"):  # imported inside the method: "@pkg.mod.Name" or "@pkg.mod|Name.attr"
+            if "|" in text:
+                base, _, tail = text[1:].partition("|")
+                name, _, rest_text = tail.partition(".")
+                value_at = self.import_value(("from", base, name), depth)
+            else:
+                head_module, _, rest_text = text[1:].partition(".")
+                value_at = self.import_value(("module", head_module), depth)
+            for attr in [a for a in rest_text.split(".") if a]:
+                if value_at is None:
+                    return None
+                value_at = self.attribute(value_at, attr, depth + 1)
+            return value_at
         head, _, rest = text.partition(".")
         if owner is not None and head == "self" and rest:
             value: Value | None = Instance(owner)

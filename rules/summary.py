@@ -402,7 +402,36 @@ def _value_type(value: ast.expr) -> str | None:
     return None
 
 
-def _summarize_class(node: ast.ClassDef, qualname: str, scopes: dict[int, ScopeInfo]) -> ClassInfo:
+def _local_imports(scope: ScopeInfo, module: str, is_package: bool) -> dict[str, str]:
+    """Names a function imports for itself -> an absolute reference ("@mod" or "@mod|name")."""
+    out: dict[str, str] = {}
+    for imp in scope.imports:
+        for alias in imp.names:
+            if alias.name == "*":
+                continue
+            if isinstance(imp, ast.Import):
+                local = alias.asname or alias.name.split(".")[0]
+                out[local] = "@" + (alias.name if alias.asname else local)
+            else:
+                base = resolve_relative(module, is_package, imp.level, imp.module)
+                out[alias.asname or alias.name] = f"@{base}|{alias.name}"
+    return out
+
+
+def _absolute(texpr: str | None, local_imports: dict[str, str]) -> str | None:
+    """Rewrite `call:httpcore.Pool` to `call:@httpcore.Pool` when `httpcore` was imported in the method."""
+    if texpr is None or not local_imports:
+        return texpr
+    kind, _, text = texpr.partition(":")
+    head, dot, rest = text.partition(".")
+    if kind in {"call", "awaitcall"} and head in local_imports:
+        return f"{kind}:{local_imports[head]}{dot}{rest}"
+    return texpr
+
+
+def _summarize_class(
+    node: ast.ClassDef, qualname: str, scopes: dict[int, ScopeInfo], module: str = "", is_package: bool = False
+) -> ClassInfo:
     info = ClassInfo(
         name=node.name,
         qualname=qualname,
@@ -423,7 +452,7 @@ def _summarize_class(node: ast.ClassDef, qualname: str, scopes: dict[int, ScopeI
             fi = summarize_function(stmt, f"{qualname}.{stmt.name}", scopes.get(id(stmt)))
             info.methods[stmt.name] = fi
         elif isinstance(stmt, ast.ClassDef):
-            info.nested[stmt.name] = _summarize_class(stmt, f"{qualname}.{stmt.name}", scopes)
+            info.nested[stmt.name] = _summarize_class(stmt, f"{qualname}.{stmt.name}", scopes, module, is_package)
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             add_attr(stmt.target.id, "ann:" + (_ann(stmt.annotation) or ""))
         elif isinstance(stmt, ast.Assign):
@@ -439,6 +468,7 @@ def _summarize_class(node: ast.ClassDef, qualname: str, scopes: dict[int, ScopeI
         self_name = stmt.args.args[0].arg
         param_ann = {a.arg: _ann(a.annotation) for a in stmt.args.args + stmt.args.kwonlyargs}
         method_scope = scopes.get(id(stmt)) or _scope_of(stmt)
+        local_imports = _local_imports(method_scope, module, is_package)
         for sub in method_scope.assigns:
             targets: list[ast.expr] = []
             value: ast.expr | None = None
@@ -461,7 +491,7 @@ def _summarize_class(node: ast.ClassDef, qualname: str, scopes: dict[int, ScopeI
                 elif isinstance(value, ast.Name) and param_ann.get(value.id):
                     add_attr(t.attr, "ann:" + str(param_ann[value.id]))
                 else:
-                    add_attr(t.attr, _value_type(value) or "unknown")
+                    add_attr(t.attr, _absolute(_value_type(value), local_imports) or "unknown")
     return info
 
 
@@ -494,7 +524,7 @@ def summarize(
                 if stmt.name == "__getattr__":
                     summary.has_getattr = True
             elif isinstance(stmt, ast.ClassDef):
-                summary.classes[stmt.name] = _summarize_class(stmt, stmt.name, scopes)
+                summary.classes[stmt.name] = _summarize_class(stmt, stmt.name, scopes, module, is_package)
             elif isinstance(stmt, ast.Import):
                 for alias in stmt.names:
                     if alias.asname:

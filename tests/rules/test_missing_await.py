@@ -356,3 +356,23 @@ class Bot:
 """,
     })
     assert codes(found) == [("AG101", "pkg/app.py", 28), ("AG101", "pkg/app.py", 29), ("AG101", "pkg/app.py", 30)]
+
+
+def test_attributes_built_from_modules_imported_inside_the_method(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/pool.py": "class Pool:\n    async def aclose(self):\n        pass\n",
+        "pkg/transport.py": """
+class Transport:
+    def __init__(self):
+        import pkg.pool
+        from pkg.pool import Pool
+        self._pool = pkg.pool.Pool()
+        self._other = Pool()
+
+    async def aclose(self):
+        self._pool.aclose()
+        self._other.aclose()
+""",
+    })
+    assert codes(found) == [("AG101", "pkg/transport.py", 10), ("AG101", "pkg/transport.py", 11)]
