@@ -89,14 +89,17 @@ def _all_lines(head_root: Path | None, path: str) -> set[int]:
     return set(range(1, text.count("\n") + 2))
 
 
-def blocking_findings(findings: list[Finding], changed: dict[str, FileDiff]) -> list[Finding]:
-    """Errors on lines the PR changed, and errors at call sites it broke (contract findings)."""
+def blocking_findings(
+    findings: list[Finding], changed: dict[str, FileDiff], broken_sites: set[tuple[str, int]] | None = None
+) -> list[Finding]:
+    """Errors on lines the PR changed, and errors at call sites it broke (also in files it never touched)."""
     out = []
     for f in findings:
         if f.severity is not Severity.ERROR:
             continue
         diff = changed.get(f.path)
-        if f.code.startswith("AG2") or (diff is not None and on_lines(f, diff.added_lines)):
+        if f.code.startswith("AG2") or (f.path, f.line) in (broken_sites or set()) or (
+                diff is not None and on_lines(f, diff.added_lines)):
             out.append(f)
     return out
 
@@ -202,7 +205,7 @@ class PRRun:
             self.notes.append(f"GitHub lists at most {GITHUB_FILE_LIST_CAP} changed files; findings in files "
                               "beyond them are not annotated by changed lines.")
         repo_config = await asyncio.to_thread(self._repo_config, base_root)
-        settings = self._settings(repo_config)
+        settings = self._settings(repo_config, base_root)
         self._check_current()
         self._phase("files")
         report: Report = await self.ctx.analyze(
@@ -238,20 +241,29 @@ class PRRun:
                 self.notes.append(f"`{CONFIG_FILE}` could not be read ({exc.__class__.__name__}); defaults used")
         return load_repo_config(text)
 
-    def _settings(self, repo_config: Any) -> Any:
-        from checks.config import Settings
+    def _settings(self, repo_config: Any, base_root: Path) -> Any:
+        from checks.config import ConfigError, Settings
+        from checks.config import load_settings as load_checks_settings
 
-        settings = repo_config.settings if repo_config.settings is not None else Settings()
+        settings = repo_config.settings
+        if settings is None:
+            # No `rules:` in .asyncguard.yml: the base tree's [tool.asyncguard], as `asyncguard pr` does.
+            try:
+                settings = load_checks_settings(base_root)
+            except ConfigError as exc:
+                self.notes.append(f"`pyproject.toml` [tool.asyncguard] is invalid, defaults used: {exc}")
+                settings = Settings()
         cache = self.ctx.data_dir / "index-cache" / self.repo.replace("/", "__")
         training = settings.training_url or self.ctx.training_url
-        return replace(settings, cache_dir=str(cache), training_url=training)
+        # Snapshots hold no installed libraries, and no path from the repository may steer the bot.
+        return replace(settings, cache_dir=str(cache), training_url=training, python=None, libraries=False)
 
     async def _post(
         self, pull: dict[str, Any], report: Report, changed: dict[str, FileDiff], head_root: Path, settings: Any,
         repo_config: Any,
     ) -> str:
         base_url = settings.training_url
-        blocking = blocking_findings(report.findings, changed)
+        blocking = blocking_findings(report.findings, changed, report.broken_sites)
         conclusion = "failure" if blocking else self.ctx.clean_conclusion
         title, body = output.report_summary(report, base_url, SUMMARY_ROOM)
         notes: list[str] = list(self.notes)

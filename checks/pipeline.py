@@ -247,10 +247,13 @@ def run_pr(
             return True
         if f.path not in changed:
             return False
+        if f.code == "AG000":
+            return True  # the file the PR changed cannot be read at all: say so whatever lines changed
         return annotate == "changed-files" or on_lines(f, changed[f.path].added_lines)
 
     scoped = [f for f in findings if in_scope(f)]
-    report = Report(root=str(head_root), findings=scoped, files_checked=len(result.files), contract_diff=diff)
+    report = Report(root=str(head_root), findings=scoped, files_checked=len(result.files), contract_diff=diff,
+                    broken_sites=broken)
     report.notes.extend(getattr(result, "notes", ()))
     report.notes.extend(getattr(diff, "notes", ()))  # e.g. modules left out of the contract, a too-small bump
     left_out = len(findings) - len(scoped)

@@ -30,6 +30,8 @@ class Report:
     contract_diff: Any = None
     checklist: list[ChecklistItem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. config errors, files skipped
+    # (path, line) of call sites this change broke in files it did not touch: always errors
+    broken_sites: set[tuple[str, int]] = field(default_factory=set)
 
     def counts_by_rule(self) -> Counter[str]:
         return Counter(f.code for f in self.findings)

@@ -121,9 +121,10 @@ async def test_binary_file_named_py(fake_github: FakeGitHub, make_git_repo: Make
     await bot_server.settle()
     run = pr.run()
     assert (run.status, run.conclusion) == ("completed", "failure")
-    analyzed = any(a["start_line"] == 5 for a in run.annotations)
-    # either the file is skipped and the rest analysed, or the run says exactly which file broke it
-    assert analyzed or ("shop/blob.py" in run.output["summary"] and "could not finish" in run.output["title"])
+    # the rest is analysed (the broken caller is annotated) and the binary file is reported, not fatal
+    assert any(a["path"] == "shop/orders.py" and a["start_line"] == 5 for a in run.annotations)
+    assert any(a["path"] == "shop/blob.py" and a["title"].startswith("AG000") for a in run.annotations), [
+        (a["path"], a["title"]) for a in run.annotations]
 
 
 def _tarball_with_big_file(prefix: str, files: dict[str, str], size: int) -> bytes:

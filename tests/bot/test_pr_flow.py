@@ -110,3 +110,22 @@ async def test_title_edit_is_ignored_but_base_change_runs(
     assert status == 202
     await bot_server.settle()
     assert pr.run().conclusion == "failure"
+
+
+async def test_private_helper_flip_fails_on_a_caller_the_pr_never_touched(
+    fake_github: FakeGitHub, make_git_repo: Callable[[str], object], bot_server: BotServer
+) -> None:
+    """Not in the public contract (underscore), so no AG2xx: the analyzer's AG101 at the caller gates."""
+    base = {
+        "shop/__init__.py": "",
+        "shop/mail.py": "def _render(user):\n    return f'hello {user}'\n",
+        "shop/orders.py": "from shop.mail import _render\n\n\nasync def place_order(user):\n    _render(user)\n",
+    }
+    head = {"shop/mail.py": "async def _render(user):\n    return f'hello {user}'\n"}
+    pr = open_pr(fake_github, make_git_repo("shop"), bot_server, base=base, head=head)  # type: ignore[arg-type]
+    await pr.event("opened")
+    await bot_server.settle()
+    run = pr.run()
+    at_caller = [a for a in run.annotations if a["path"] == "shop/orders.py" and a["start_line"] == 5]
+    assert [a["title"].split()[0] for a in at_caller] == ["AG101"]
+    assert (run.status, run.conclusion) == ("completed", "failure"), run.output["title"]
