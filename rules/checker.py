@@ -167,11 +167,6 @@ class ModuleChecker:
             self._check_probable(call, scope)
 
     def _call_result(self, callee: Value) -> Value | None:
-        if isinstance(callee, Instance):
-            call = self.index.lookup_member(callee.cls, "__call__")
-            if isinstance(call, Func):
-                return self.index.call_result(Func(call.module, call.info, call.owner, bound=True))
-            return None
         return self.index.call_result(callee)
 
     def _describe(self, coro: Coroutine) -> str:

@@ -607,8 +607,14 @@ class ProjectIndex:
         return None
 
     def call_result(self, callee: Value) -> Value | None:
+        """What calling `callee` gives: an instance, a coroutine, an annotated/inferred return."""
         if isinstance(callee, Class):
             return Instance(callee)
+        if isinstance(callee, Instance):  # a callable object: its __call__ decides
+            call = self.lookup_member(callee.cls, "__call__")
+            if isinstance(call, Func):
+                return self.call_result(Func(call.module, call.info, call.owner, bound=True))
+            return None
         if isinstance(callee, Func):
             kind = self.func_kind(callee)
             if kind == "coroutine":

@@ -180,11 +180,6 @@ class Scope:
             callee = self.eval(node.func, depth + 1)
             if callee is None:
                 return None
-            if isinstance(callee, Instance):
-                call = self.index.lookup_member(callee.cls, "__call__")
-                if isinstance(call, Func):
-                    return self.index.call_result(Func(call.module, call.info, call.owner, bound=True))
-                return None
             return self.index.call_result(callee)
         if isinstance(node, ast.Await):
             inner = self.eval(node.value, depth + 1)

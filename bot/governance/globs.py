@@ -1,6 +1,8 @@
 """Glob matching for `interface_paths` (`src/api/**`), with `**` crossing directories and `*` not.
 
-`fnmatch` lets `*` match `/`, which would make `src/*.py` govern `src/deep/x.py` too.
+`fnmatch` lets `*` match `/`, which would make `src/*.py` govern `src/deep/x.py` too. The glob
+syntax is the checklist's (checks.checklist.glob_regex), so a repository's globs mean the same
+thing in `interface_paths` and in `checklist` conditions.
 """
 
 from __future__ import annotations
@@ -9,32 +11,15 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from checks.checklist import glob_regex
+
 
 @lru_cache(maxsize=256)
 def _compile(pattern: str) -> re.Pattern[str]:
     pat = pattern.strip().lstrip("/")
     if pat.endswith("/"):
         pat += "**"
-    out: list[str] = []
-    i = 0
-    while i < len(pat):
-        ch = pat[i]
-        if pat.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pat.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif ch == "*":
-            out.append("[^/]*")
-            i += 1
-        elif ch == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(ch))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
+    return glob_regex(pat)
 
 
 def path_matches(path: str, patterns: Iterable[str]) -> bool:
@@ -43,4 +28,4 @@ def path_matches(path: str, patterns: Iterable[str]) -> bool:
     if not pats:
         return True
     clean = path.replace("\\", "/").removeprefix("./")
-    return any(_compile(p).match(clean) for p in pats)
+    return any(_compile(p).fullmatch(clean) for p in pats)
