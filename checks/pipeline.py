@@ -96,7 +96,7 @@ def run_check(
     """Analyse the project at `root`, reporting on the .py files under `paths`.
 
     With `changed` (from `--diff REF`), only findings on the changed lines are kept. When the scope
-    is narrower than the project (named files, `--diff`, pre-commit), `dependents` also keeps the
+    is a set of named files or a diff (pre-commit, `--diff`, an editor), `dependents` also keeps the
     findings at call sites, in other modules, of the functions defined (with `changed`: whose `def`
     line changed) in the scope: making `connect` async breaks its callers, not `connect`'s file.
     """
@@ -109,7 +109,9 @@ def run_check(
     if not files:
         return report
     scope = {relpath(root, f) for f in files}
-    narrowed = changed is not None or any(Path(p).resolve() != root for p in (paths or [root]))
+    # Files named one by one (pre-commit, an editor) or a diff: the change may have broken callers
+    # elsewhere. Folders named on purpose are the scope the user asked for.
+    narrowed = changed is not None or (bool(paths) and all(Path(p).is_file() for p in paths))
     want_dependents = dependents and narrowed
     # Warm cache: analysing every file costs little more than the scope (unchanged files come from
     # the cache), and the callers in other modules are then already analysed: one pass, not two.
