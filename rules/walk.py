@@ -65,7 +65,9 @@ def walk_module(tree: ast.Module) -> tuple[ScopeInfo, dict[int, ast.AST]]:
             else:
                 scope.stores.add(node.id)  # type: ignore[attr-defined]
             continue
-        if cls is Call:
+        if cls not in _SPECIAL:
+            pass  # most nodes: only their children matter
+        elif cls is Call:
             scope.calls.append(node)  # type: ignore[arg-type]
         elif cls is Await:
             scope.awaits.append(node)  # type: ignore[arg-type]
@@ -133,9 +135,16 @@ def walk_module(tree: ast.Module) -> tuple[ScopeInfo, dict[int, ast.AST]]:
             for t in node.targets:  # type: ignore[attr-defined]
                 _bind(t, scope.bound)
         # children, in source order (pushed reversed)
+        fields = _CHILD_FIELDS.get(cls)
+        if fields is None:
+            fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SCALAR_FIELDS)
+        if not fields:
+            continue
         children: list[ast.AST] = []
-        for name in node._fields:
+        for name in fields:
             value = getattr(node, name, None)
+            if value is None:
+                continue
             if value.__class__ is list:
                 for item in value:
                     if isinstance(item, _AST):
@@ -145,3 +154,15 @@ def walk_module(tree: ast.Module) -> tuple[ScopeInfo, dict[int, ast.AST]]:
         for child in reversed(children):
             stack.append((child, node, scope))
     return root, parents
+
+
+_SPECIAL = frozenset({
+    ast.Call, ast.Await, ast.Attribute, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.With,
+    ast.AsyncWith, ast.For, ast.AsyncFor, ast.comprehension, ast.Assign, ast.AnnAssign, ast.NamedExpr,
+    ast.AugAssign, ast.Return, ast.Yield, ast.YieldFrom, ast.ExceptHandler, ast.Import, ast.ImportFrom, ast.Global,
+    ast.Nonlocal, ast.Delete,
+})
+# Fields that never hold child nodes (names, flags, the shared Load/Store context objects).
+_SCALAR_FIELDS = frozenset({"ctx", "kind", "type_comment", "id", "attr", "arg", "name", "level", "module",
+                            "is_async", "conversion", "asname", "n", "s", "value_kind"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
