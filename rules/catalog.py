@@ -190,6 +190,17 @@ VALUE_SINKS: frozenset[str] = frozenset(
      "logging.log", "logging.Logger.debug", "logging.Logger.info", "logging.Logger.warning",
      "logging.Logger.error", "logging.Logger.exception", "logging.Logger.critical", "logging.Logger.log"}
 )
+# Standard-library callables that read a plain value: a coroutine passed to them is always a bug.
+VALUE_SINKS = VALUE_SINKS | frozenset(
+    {"bytes", "bytearray", "list", "dict", "tuple", "set", "sorted", "sum", "min", "max", "any", "all",
+     "enumerate", "zip", "io.BytesIO", "io.StringIO", "json.loads", "json.load", "json.dump", "base64.b64encode",
+     "base64.b64decode", "base64.urlsafe_b64encode", "base64.urlsafe_b64decode", "hashlib.sha256", "hashlib.sha1",
+     "hashlib.md5", "zlib.compress", "zlib.decompress", "gzip.compress", "gzip.decompress", "struct.unpack",
+     "os.path.join", "os.path.exists", "os.path.basename", "os.path.dirname", "re.match", "re.search", "re.sub",
+     "re.findall", "re.split", "urllib.parse.quote", "urllib.parse.urlencode", "urllib.parse.urlparse",
+     "shlex.quote", "shlex.split", "textwrap.dedent", "html.escape", "datetime.datetime.fromisoformat",
+     "datetime.datetime.fromtimestamp", "uuid.UUID", "pathlib.Path", "math.floor", "math.ceil"}
+)
 LOGGER_METHOD_NAMES: frozenset[str] = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical"})
 
 # Blocking calls: (qualified name, follow-through-helpers). `open()` is flagged only when called

@@ -305,6 +305,23 @@ class ProjectIndex:
         base = catalog.MODULE_ALIASES.get(base, base)
         return External(f"{base}.{attr}")
 
+    def _library_class(self, qualified: str) -> Class | None:
+        """The class `pkg.mod.Name` read from an installed library's source, past the catalog."""
+        module, _, name = qualified.rpartition(".")
+        summary = self.module(module) if module and module not in self.modules else None
+        if summary is None:
+            return None
+        if name in summary.classes:
+            return Class(module, summary.classes[name])
+        target = summary.imports.get(name)
+        if target is not None and target[0] == "from":
+            found = self.resolve_global(target[1], target[2])
+            if isinstance(found, Class):
+                return found
+            if isinstance(found, External) and found.name != qualified:
+                return self._library_class(found.name)
+        return None
+
     def resolve_dotted(self, module: str, text: str, depth: int = 0) -> Value | None:
         head, *rest = text.split(".")
         value = self.resolve_global(module, head, depth)
@@ -559,7 +576,14 @@ class ProjectIndex:
         if isinstance(value, External):
             return External(f"{value.name}.{attr}")
         if isinstance(value, ExternalInstance):
-            return External(f"{value.cls}.{attr}")
+            name = f"{value.cls}.{attr}"
+            if name not in catalog.CATALOGUED and self.library_loader is not None:
+                source_class = self._library_class(value.cls)
+                if source_class is not None:  # the catalog does not know this method: its source may
+                    from_source = self.attribute(Instance(source_class), attr, depth + 1)
+                    if from_source is not None:
+                        return from_source
+            return External(name)
         if isinstance(value, Class):
             member = self.lookup_member(value, attr)
             if isinstance(member, Func | Class):

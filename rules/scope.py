@@ -180,6 +180,13 @@ class Scope:
             callee = self.eval(node.func, depth + 1)
             if callee is None:
                 return None
+            if isinstance(callee, External) and callee.name in {"typing.cast", "typing_extensions.cast"} and \
+                    node.args:
+                # cast(T, x) is an x of type T; "T" as a string too
+                target = node.args[0]
+                if isinstance(target, ast.Constant) and isinstance(target.value, str):
+                    return self.index.annotation_value(self.module, target.value)
+                return self.index.annotation_value(self.module, target)
             return self.index.call_result(callee)
         if isinstance(node, ast.Await):
             inner = self.eval(node.value, depth + 1)

@@ -252,8 +252,11 @@ def _return_shape(value: ast.expr | None) -> str:
         return "self"
     if isinstance(value, ast.Call):
         func = value.func
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Constant | ast.JoinedStr):
-            return "literal"  # "".join(...), "{}".format(...)
+        root: ast.expr = func
+        while isinstance(root, ast.Attribute | ast.Call):
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        if isinstance(root, ast.Constant | ast.JoinedStr) and isinstance(func, ast.Attribute):
+            return "literal"  # "".join(...), "{}".format(...).strip()
         name = dotted(func)
         if name in _BUILTIN_CONVERTERS:
             return "literal"

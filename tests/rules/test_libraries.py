@@ -51,3 +51,30 @@ def test_libraries_can_be_turned_off_or_named_by_interpreter(project: Project, t
     assert codes(project({"app.py": LIB["app.py"]})) == []
     found = project({"app.py": LIB["app.py"]}, config=RuleConfig(python=str(tmp_path / "env" / "bin" / "python")))
     assert [c for c, _, _ in codes(found)] == ["AG101", "AG101", "AG107"]
+
+
+def test_catalogued_classes_fall_back_to_the_library_source_for_other_methods(project: Project) -> None:
+    found = project({
+        f"{SITE}/redis/__init__.py": "",
+        f"{SITE}/redis/asyncio/__init__.py": "from .client import Redis\n",
+        f"{SITE}/redis/asyncio/client.py": "class Redis:\n    async def execute_command(self, *a):\n        pass\n",
+        ".venv/bin/python": "",
+        "app.py": """
+            import io
+            from typing import cast
+            from redis.asyncio import Redis
+
+            class Store:
+                async def read(self) -> bytes:
+                    return b""
+
+            async def main(obj):
+                client = Redis()
+                client.execute_command("PING")   # not in the catalog: read from the library
+                client.get("k")                  # in the catalog
+                store = cast("Store", obj)
+                data = store.read()
+                io.BytesIO(data)
+        """,
+    })
+    assert codes(found) == [("AG101", "app.py", 12), ("AG101", "app.py", 13), ("AG101", "app.py", 15)]
