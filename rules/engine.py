@@ -186,6 +186,7 @@ def _analyze(
     root = root.resolve()
     all_files = [p if p.is_absolute() else (root / p) for p in (index_files or discover_python_files(root))]
     report_paths = [p.resolve() if not p.is_absolute() else p for p in files] if files is not None else None
+    report_set = set(report_paths) if report_paths is not None else None
     if report_paths is not None:
         known = set(all_files)
         all_files.extend(p for p in report_paths if p not in known)
@@ -213,7 +214,8 @@ def _analyze(
         if cached is not None and cached.mtime_ns == st.st_mtime_ns and cached.size == st.st_size:
             entry = cached
         else:
-            fresh = _read_and_summarize(root, path, rel, st, cached, texts, trees, notes)
+            checked = report_set is None or path in report_set
+            fresh = _read_and_summarize(root, path, rel, st, cached, texts, trees, notes, checked)
             if fresh is None:
                 continue
             entry = fresh
@@ -309,6 +311,7 @@ def _read_and_summarize(
     texts: dict[str, str],
     trees: dict[str, tuple[ast.Module, tuple[ScopeInfo, dict[int, ast.AST]]]],
     notes: list[str],
+    checked: bool = True,
 ) -> _FileEntry | None:
     module, is_package = module_name_for(root, path)
     if not stat.S_ISREG(st.st_mode):
@@ -341,8 +344,9 @@ def _read_and_summarize(
                           (line, col, f"syntax error: {exc.msg}"))
     except (ValueError, RecursionError, MemoryError) as exc:
         return _FileEntry(st.st_mtime_ns, st.st_size, sha, module, None, (1, 1, f"cannot parse: {exc}"))
-    walked = walk_module(tree)
+    walked = walk_module(tree, full=checked)
     summary = summarize(tree, module, rel, is_package, walked[0])
-    texts[rel] = text
-    trees[rel] = (tree, walked)
+    if checked:  # kept for the rules; files only indexed are let go at once
+        texts[rel] = text
+        trees[rel] = (tree, walked)
     return _FileEntry(st.st_mtime_ns, st.st_size, sha, module, summary, None)

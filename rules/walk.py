@@ -47,8 +47,12 @@ def _bind(target: ast.AST, names: set[str]) -> None:
         _bind(target.value, names)
 
 
-def walk_module(tree: ast.Module) -> tuple[ScopeInfo, dict[int, ast.AST]]:
-    """The scope tree of a module and a parent map (by node id)."""
+def walk_module(tree: ast.Module, full: bool = True) -> tuple[ScopeInfo, dict[int, ast.AST]]:
+    """The scope tree of a module and a parent map (by node id).
+
+    `full=False` is the cheaper walk for files only indexed, never checked: no parent map and no
+    name loads (what the summary does not need).
+    """
     parents: dict[int, ast.AST] = {}
     root = ScopeInfo(tree, None)
     # (node, parent node, scope it belongs to)
@@ -56,14 +60,14 @@ def walk_module(tree: ast.Module) -> tuple[ScopeInfo, dict[int, ast.AST]]:
     Name, Call, Await, Attribute = ast.Name, ast.Call, ast.Await, ast.Attribute
     while stack:
         node, parent, scope = stack.pop()
-        if parent is not None:
+        if full and parent is not None:
             parents[id(node)] = parent
         cls = node.__class__
         if cls is Name:
-            if node.ctx.__class__ is ast.Load:  # type: ignore[attr-defined]
-                scope.loads.setdefault(node.id, []).append(node)  # type: ignore[attr-defined,arg-type]
-            else:
+            if node.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
                 scope.stores.add(node.id)  # type: ignore[attr-defined]
+            elif full:
+                scope.loads.setdefault(node.id, []).append(node)  # type: ignore[attr-defined,arg-type]
             continue
         if cls not in _SPECIAL:
             pass  # most nodes: only their children matter
