@@ -117,6 +117,9 @@ def find_call_sites(index: ProjectIndex, qualnames: Iterable[str]) -> dict[str, 
     out: dict[str, list[CallSite]] = {name: [] for name in targets}
     if not targets or index.root is None:
         return out
+    if index.load_rest is not None:
+        index.load_rest()  # callers live anywhere, not only in what the checked files import
+        index.load_rest = None
     short_names = {t.rsplit(".", 1)[-1] for t in targets}
     root: Path = index.root
     for module, summary in sorted(index.modules.items()):

@@ -22,14 +22,14 @@ from pathlib import Path
 
 from rules.blocking import BlockingAnalysis
 from rules.checker import ModuleChecker
-from rules.index import ProjectIndex, module_name_for
+from rules.index import GLOBAL_CLASSES, ProjectIndex, module_name_for
 from rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
 from rules.model import Finding, Severity
 from rules.registry import RULES
 from rules.summary import ModuleSummary, summarize
 from rules.walk import ScopeInfo, walk_module
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 MAX_FILE_BYTES = 2 * 1024 * 1024  # larger .py files are generated code: reported (AG000) and skipped
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
                        "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".asyncguard_cache",
@@ -201,15 +201,27 @@ def _analyze(
     entries: dict[str, _FileEntry] = {}
     texts: dict[str, str] = {}
     trees: dict[str, tuple[ast.Module, tuple[ScopeInfo, dict[int, ast.AST]]]] = {}
-    seen_modules: set[str] = set()
 
-    for path in all_files:
+    # Module names for every project file, in a stable order (a duplicate name gets "@path").
+    name_of: dict[Path, str] = {}
+    path_of: dict[str, Path] = {}
+    for path in sorted(set(all_files)):
+        name, _ = module_name_for(root, path)
+        if name in path_of:
+            name = f"{name}@{_rel(root, path)}"
+        name_of[path] = name
+        path_of[name] = path
+
+    def load(path: Path) -> None:
+        """Read (or take from the cache) one file's summary and add it to the index."""
         rel = _rel(root, path)
+        if rel in entries:
+            return
         try:
             st = path.stat()
         except OSError as exc:
             notes.append(f"{rel}: cannot read ({exc.strerror or exc})")
-            continue
+            return
         cached = cache.files.get(rel)
         if cached is not None and cached.mtime_ns == st.st_mtime_ns and cached.size == st.st_size:
             entry = cached
@@ -217,19 +229,42 @@ def _analyze(
             checked = report_set is None or path in report_set
             fresh = _read_and_summarize(root, path, rel, st, cached, texts, trees, notes, checked)
             if fresh is None:
-                continue
+                return
             entry = fresh
             cache.files[rel] = entry
             cache.dirty = True
-        if entry.module in seen_modules:
-            entry = replace(entry, module=f"{entry.module}@{rel}")
-        seen_modules.add(entry.module)
+        if entry.module != name_of[path]:
+            entry = replace(entry, module=name_of[path])
         entries[rel] = entry
         if entry.summary is not None:
             summary = entry.summary
             if summary.name != entry.module:
                 summary = replace(summary, name=entry.module)
             index.add(summary)
+
+    if report_paths is None:
+        for path in all_files:
+            load(path)
+    else:
+        # The files reported on, then what they import, transitively: a check of `pkg/` never
+        # reads `tests/`. The rest is read only when asked for (callers of a changed function).
+        for path in report_paths:
+            load(path)
+        pending = [m for e in list(entries.values()) if e.summary for m in e.summary.references]
+        while pending:
+            wanted = path_of.get(pending.pop())
+            if wanted is None or _rel(root, wanted) in entries:
+                continue
+            load(wanted)
+            found = entries.get(_rel(root, wanted))
+            if found is not None and found.summary is not None:
+                pending.extend(found.summary.references)
+
+        def load_rest() -> None:
+            for path in all_files:
+                load(path)
+
+        index.load_rest = load_rest
     for gone in set(cache.files) - set(entries):
         if not (root / gone).exists():
             del cache.files[gone]
@@ -239,6 +274,8 @@ def _analyze(
     fingerprints: dict[str, str] = {e.module: _summary_fingerprint(e) for e in entries.values()}
 
     def fingerprint(module: str) -> str | None:
+        if module == GLOBAL_CLASSES:
+            return index.class_table_fingerprint()
         if module in fingerprints or not library_paths:
             return fingerprints.get(module)
         found = module_file(library_paths, module)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from rules.summary import (
     member_head,
 )
 
+GLOBAL_CLASSES = "@classes"  # pseudo-module: "depends on the class table of the whole index"
 BUILTINS = frozenset({"open", "print", "input", "range", "len", "str", "repr", "int", "float", "bool", "list",
                       "dict", "set", "tuple", "sorted", "enumerate", "zip", "reversed", "iter", "map", "filter",
                       "isinstance", "getattr", "setattr", "format"})
@@ -209,6 +211,9 @@ class ProjectIndex:
     library_loader: Callable[[str], ModuleSummary | None] | None = None
     library: dict[str, ModuleSummary | None] = field(default_factory=dict)
     _bases: dict[int, list[Class | None]] = field(default_factory=dict)
+    _class_fp: str | None = None
+    # Reads the project files not indexed yet (set by the engine when it indexed only a closure).
+    load_rest: Callable[[], None] | None = None
     _mro_memo: dict[int, list[Class | None]] = field(default_factory=dict)
     _attr_memo: dict[tuple[int, str], Value | None] = field(default_factory=dict)
     _subclasses: dict[str, list[Class]] | None = None
@@ -218,6 +223,7 @@ class ProjectIndex:
         self._methods_by_name = None
         self._subclasses = None
         self._bases.clear()
+        self._class_fp = None
         self._mro_memo.clear()
         self._attr_memo.clear()
 
@@ -748,7 +754,20 @@ class ProjectIndex:
             names.update(n for n in c.info.methods if n.startswith("__"))
         return names
 
+    def class_table_fingerprint(self) -> str:
+        """Changes when any class, base or method (or its async-ness) of the indexed modules does."""
+        if self._class_fp is None:
+            parts = sorted(
+                f"{c.qualname}({','.join(c.info.bases)}):"
+                + ",".join(f"{m}{'~' if f.is_async else ''}" for m, f in sorted(c.info.methods.items()))
+                for c in self.all_classes()
+            )
+            self._class_fp = hashlib.sha1("\n".join(parts).encode()).hexdigest()
+        return self._class_fp
+
     def all_classes(self) -> list[Class]:
+        """Every class of the indexed modules (a finding that depends on this depends on all of them)."""
+        self.touched.add(GLOBAL_CLASSES)
         out: list[Class] = []
 
         def add(module: str, info: ClassInfo) -> None:
@@ -762,6 +781,7 @@ class ProjectIndex:
         return out
 
     def subclasses(self, cls: Class) -> list[Class]:
+        self.touched.add(GLOBAL_CLASSES)
         if self._subclasses is None:
             table: dict[str, list[Class]] = {}
             for c in self.all_classes():
@@ -789,6 +809,7 @@ class ProjectIndex:
         return out
 
     def methods_named(self, name: str) -> list[Func]:
+        self.touched.add(GLOBAL_CLASSES)
         if self._methods_by_name is None:
             table: dict[str, list[Func]] = {}
             for c in self.all_classes():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rules.walk import ScopeInfo, walk_module
@@ -163,6 +164,9 @@ class ModuleSummary:
     star_imports: list[str] = field(default_factory=list)
     all_names: list[str] | None = None
     has_getattr: bool = False
+    # Every module an import anywhere in this file names (and its parent packages): what the
+    # analysis of a file needs to read, transitively.
+    references: tuple[str, ...] = ()
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -581,4 +585,31 @@ def summarize(
                     visit_block(stmt.orelse)
 
     visit_block(tree.body)
+    summary.references = _references(scopes.values(), module, is_package)
     return summary
+
+
+def _references(scopes: Iterable[ScopeInfo], module: str, is_package: bool) -> tuple[str, ...]:
+    names: set[str] = set()
+
+    def add(name: str) -> None:
+        parts = name.split(".")
+        for i in range(1, len(parts) + 1):
+            names.add(".".join(parts[:i]))
+
+    for sc in scopes:
+        for imp in sc.imports:
+            if isinstance(imp, ast.Import):
+                for alias in imp.names:
+                    add(alias.name)
+            else:
+                base = resolve_relative(module, is_package, imp.level, imp.module)
+                if base:
+                    add(base)
+                    for alias in imp.names:
+                        if alias.name != "*":
+                            names.add(f"{base}.{alias.name}")
+    if "." in module:
+        add(module.rsplit(".", 1)[0])  # a module's own packages run first (and re-export for it)
+    names.discard(module)
+    return tuple(sorted(names))

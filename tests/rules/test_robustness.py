@@ -51,3 +51,33 @@ def test_undecodable_binary_and_syntax_errors_are_ag000_and_the_rest_is_analyzed
     assert "cannot decode" in found[("pkg/latin.py", "AG000")]
     assert "NUL" in found[("pkg/blob.py", "AG000")]
     assert found[("pkg/broken.py", "AG000")].startswith("syntax error")
+
+
+def test_checking_a_folder_reads_only_what_it_imports_until_callers_are_asked_for(tmp_path: Path) -> None:
+    from rules.callsites import find_call_sites
+
+    root = _project(tmp_path)
+    (root / "tests").mkdir()
+    (root / "tests" / "test_app.py").write_text("from pkg.db import connect\n\ndef test():\n    connect()\n")
+    (root / "tools.py").write_text("import os\n")
+    result = analyze(root, files=sorted((root / "pkg").glob("*.py")))
+    assert sorted(result.index.modules) == ["pkg", "pkg.app", "pkg.db"]
+    sites = find_call_sites(result.index, {"pkg.db.connect"})["pkg.db.connect"]
+    assert [(s.path, s.line) for s in sites] == [("pkg/app.py", 4), ("tests/test_app.py", 4)]
+
+
+def test_a_subclass_added_elsewhere_invalidates_the_base_classes_cached_findings(tmp_path: Path) -> None:
+    root = tmp_path
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "base.py").write_text("class Base:\n    async def run(self):\n        pass\n")
+    (root / "pkg" / "impl.py").write_text(
+        "from pkg.base import Base\n\nclass Impl(Base):\n    async def run(self):\n        pass\n")
+    cache = tmp_path / ".cache"
+    assert analyze(root, cache_dir=cache).findings == []
+    (root / "pkg" / "other.py").write_text(  # a new module: base.py never consulted it before
+        "from pkg.base import Base\n\nclass Other(Base):\n    def run(self):\n        return None\n")
+    found = analyze(root, cache_dir=cache)
+    assert found.reused == 1  # __init__.py: no class, no dependency on the class table
+    assert sorted((f.code, f.path, f.line) for f in found.findings) == [
+        ("AG108", "pkg/base.py", 2), ("AG108", "pkg/other.py", 4)]
