@@ -55,6 +55,25 @@ PROTOCOL_TYPES = {
     "AbstractAsyncContextManager": "typing.AsyncContextManager", "ContextManager": "typing.ContextManager",
     "AbstractContextManager": "typing.ContextManager",
 }
+# Standard ABCs as bases: the protocol methods each one provides (others provide none we care about).
+ABC_PROTOCOLS: dict[str, tuple[str, ...]] = {
+    **{n: ("__iter__",) for n in ("Iterable", "Iterator", "Generator", "Reversible", "Collection", "Sequence",
+                                  "MutableSequence", "Set", "MutableSet", "Mapping", "MutableMapping",
+                                  "KeysView", "ValuesView", "ItemsView")},
+    **{n: ("__aiter__",) for n in ("AsyncIterable", "AsyncIterator", "AsyncGenerator")},
+    "Awaitable": ("__await__",), "Coroutine": ("__await__",),
+    "AbstractContextManager": ("__enter__",), "ContextManager": ("__enter__",),
+    "AbstractAsyncContextManager": ("__aenter__",), "AsyncContextManager": ("__aenter__",),
+    "Hashable": (), "Sized": (), "Container": (), "Callable": (), "Buffer": (),
+}
+
+
+def _abc_name(qualified: str) -> str:
+    """`collections.abc.Coroutine` -> "Coroutine"; anything outside typing/abc modules -> ""."""
+    module, _, name = qualified.rpartition(".")
+    return name if module in {"collections.abc", "typing", "typing_extensions", "contextlib", "abc"} else ""
+
+
 PROPERTY_DECORATORS = frozenset({"property", "cached_property", "functools.cached_property", "abc.abstractproperty"})
 
 
@@ -64,6 +83,8 @@ class Func:
     info: FuncInfo
     owner: Class | None = None  # the class for a method
     bound: bool = False  # reached through an instance (self.m, obj.m)
+    # Type variables of a generic owner bound by the instance: name -> (module, annotation text)
+    subst: dict[str, tuple[str, str]] | None = None
 
     @property
     def qualname(self) -> str:
@@ -83,6 +104,7 @@ class Class:
 @dataclass(eq=False)
 class Instance:
     cls: Class
+    args: tuple[tuple[str, str], ...] = ()  # type arguments of a generic class: (module, text)
 
 
 @dataclass(eq=False)
@@ -395,9 +417,15 @@ class ProjectIndex:
                 head = (member_head(members[0]) or "").rsplit(".", 1)[-1]
                 if head in PROTOCOL_TYPES:
                     return ExternalInstance(PROTOCOL_TYPES[head])
-            elif members is not None and len(members) > 1:
-                classes = self.annotation_classes(module, text)
-                return UnionOf([Instance(c) for c in classes]) if classes else None
+                if isinstance(members[0], ast.Subscript):
+                    generic = self._instance_of(module, members[0])
+                    if generic is not None:
+                        return generic
+            elif expanded is not None and len(expanded) > 1:
+                instances = [self._instance_of(mod, m) for mod, m in expanded]
+                if all(i is not None for i in instances):
+                    return UnionOf([i for i in instances if i is not None])
+                return None
         node = _annotation_target(text) if isinstance(text, str) else annotation_target_node(text)
         if node is None:
             if not isinstance(text, str):
@@ -412,6 +440,41 @@ class ProjectIndex:
         if isinstance(target, External) and target.name in catalog.KNOWN_CLASSES:
             return ExternalInstance(target.name)
         return None
+
+    def _instance_of(self, module: str, node: ast.expr) -> Instance | None:
+        """`Wrapper[Conn]` -> an instance of Wrapper whose type variable stands for Conn."""
+        head = node.value if isinstance(node, ast.Subscript) else node
+        name = dotted(head)
+        target = self.resolve_dotted(module, name) if name else None
+        if not isinstance(target, Class):
+            return None
+        args: tuple[tuple[str, str], ...] = ()
+        if isinstance(node, ast.Subscript):
+            elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+            args = tuple((module, ast.unparse(e)) for e in elts)
+        return Instance(target, args)
+
+    def type_params(self, cls: Class) -> list[str]:
+        """The type variables a class declares through `Generic[...]` / `Protocol[...]`."""
+        for base in cls.info.bases:
+            try:
+                node = ast.parse(base, mode="eval").body
+            except SyntaxError:
+                continue
+            if isinstance(node, ast.Subscript) and (dotted(node.value) or "").rsplit(".", 1)[-1] in {
+                    "Generic", "Protocol"}:
+                elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                return [dotted(e) or "?" for e in elts]
+        return []
+
+    def bind_method(self, instance: Instance, func: Func) -> Func:
+        """`func` reached through `instance`: bound, with the instance's type arguments."""
+        subst = None
+        if instance.args and func.owner is not None:
+            params = self.type_params(func.owner)
+            if params and len(params) == len(instance.args):
+                subst = dict(zip(params, instance.args, strict=True))
+        return Func(func.module, func.info, func.owner, bound=True, subst=subst)
 
     def type_alias(self, module: str, name: str, depth: int = 0) -> tuple[str, str] | None:
         """(module, text) of a module-level type alias `Name = A | B` that `name` refers to."""
@@ -510,6 +573,10 @@ class ProjectIndex:
     def func_return_value(self, func: Func) -> Value | None:
         """What calling a sync function (or awaiting a coroutine function) gives, when it is one class."""
         info = func.info
+        if info.returns and func.subst:
+            bound = func.subst.get(info.returns.strip("'\" "))
+            if bound is not None:  # `-> T` of a generic class, T bound by the instance
+                return self.annotation_value(bound[0], bound[1])
         if info.returns:
             return self.annotation_value(func.module, info.returns)
         shapes = [s for s in info.return_shapes if s != "none"]
@@ -600,7 +667,7 @@ class ProjectIndex:
             if isinstance(found, Func):
                 if self.func_kind(found) == "property":
                     return self.annotation_value(found.module, found.info.returns, depth + 1)
-                return Func(found.module, found.info, found.owner, bound=True)
+                return self.bind_method(value, found)
             if isinstance(found, str):
                 owner = self._attr_owner(value.cls, attr)
                 if owner is None:
@@ -684,6 +751,8 @@ class ProjectIndex:
             resolved = self.resolve_dotted(cls.module, text)
             if isinstance(resolved, Class):
                 out.append(resolved)
+            elif isinstance(resolved, External) and _abc_name(resolved.name) in ABC_PROTOCOLS:
+                continue  # a standard ABC: what it provides is known (class_protocols)
             elif isinstance(resolved, External) and resolved.name in {"abc.ABC", "typing.Generic", "typing.Protocol"}:
                 continue
             else:
@@ -752,6 +821,13 @@ class ProjectIndex:
             if c is None:
                 return None
             names.update(n for n in c.info.methods if n.startswith("__"))
+            for base in c.info.bases:
+                if "[" in base or base.rsplit(".", 1)[-1] in ABC_PROTOCOLS:
+                    node = _annotation_target(base)
+                    text = ast.unparse(node) if node is not None else base
+                    resolved = self.resolve_dotted(c.module, text)
+                    if isinstance(resolved, External):
+                        names.update(ABC_PROTOCOLS.get(_abc_name(resolved.name), ()))
         return names
 
     def class_table_fingerprint(self) -> str:

@@ -11,7 +11,17 @@ import ast
 from dataclasses import dataclass, field
 
 from rules import catalog
-from rules.index import Class, Coroutine, External, ExternalInstance, Func, Instance, ProjectIndex, Value
+from rules.index import (
+    Class,
+    Coroutine,
+    External,
+    ExternalInstance,
+    Func,
+    Instance,
+    ProjectIndex,
+    UnionOf,
+    Value,
+)
 from rules.summary import dotted, resolve_relative
 from rules.walk import ScopeInfo
 
@@ -108,18 +118,28 @@ class Scope:
         value = self.eval(expr)
         if isinstance(value, ExternalInstance):
             return value  # the catalogued context managers return themselves
+        if isinstance(value, UnionOf):
+            entered = [self._entered_instance(m, is_async) for m in value.members]
+            first = entered[0] if entered else None
+            if isinstance(first, Instance | ExternalInstance) and all(_same_value(first, e) for e in entered):
+                return first
+            return None
         if isinstance(value, Instance):
-            enter = self.index.lookup_member(value.cls, "__aenter__" if is_async else "__enter__")
-            if isinstance(enter, Func):
-                if enter.info.returns is None and enter.info.return_shapes and all(
-                    s == "self" for s in enter.info.return_shapes
-                ):
-                    return value
-                if enter.info.returns and enter.info.returns.strip("'\"") in {"Self", "typing.Self",
-                                                                              "typing_extensions.Self"}:
-                    return value
-                return self.index.func_return_value(enter)
+            return self._entered_instance(value, is_async)
         return None
+
+    def _entered_instance(self, value: Instance, is_async: bool) -> Value | None:
+        found = self.index.lookup_member(value.cls, "__aenter__" if is_async else "__enter__")
+        if not isinstance(found, Func):
+            return None
+        enter = self.index.bind_method(value, found)
+        if enter.info.returns is None and enter.info.return_shapes and all(
+            s == "self" for s in enter.info.return_shapes
+        ):
+            return value
+        if enter.info.returns and enter.info.returns.strip("'\"") in {"Self", "typing.Self", "typing_extensions.Self"}:
+            return value
+        return self.index.func_return_value(enter)
 
     def _enclosing_loops(self, node: ast.AST) -> list[ast.AST]:
         loops: list[ast.AST] = []

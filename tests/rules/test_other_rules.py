@@ -311,3 +311,41 @@ def outer():
 """,
     })
     assert codes(found) == [("AG102", "pkg/app.py", 6), ("AG103", "pkg/app.py", 7)]
+
+
+def test_generic_context_managers_bind_their_type_argument_and_abc_bases_count(project: Project) -> None:
+    found = project({"app.py": """
+        from collections.abc import Coroutine
+        from typing import Generic, TypeVar
+
+        T = TypeVar("T")
+
+        class CursorCM(Coroutine):
+            def __init__(self, coro): self._coro = coro
+            def send(self, value): return self._coro.send(value)
+            def throw(self, *a): return self._coro.throw(*a)
+            def __await__(self): return self._coro.__await__()
+            async def __aenter__(self): return self
+            async def __aexit__(self, *a): return None
+
+        class Connection:
+            def cursor(self) -> CursorCM:
+                return CursorCM(None)
+
+        class Wrapper(Generic[T]):
+            def __init__(self, conn: T) -> None:
+                self.conn = conn
+            async def __aenter__(self) -> T:
+                return self.conn
+            async def __aexit__(self, *a) -> None:
+                return None
+
+        def acquire() -> Wrapper[Connection]:
+            return Wrapper(Connection())
+
+        async def main():
+            async with acquire() as connection:
+                with connection.cursor() as cursor:
+                    pass
+    """})
+    assert codes(found) == [("AG103", "app.py", 32)]
