@@ -208,6 +208,12 @@ class Scope:
                     return self.index.annotation_value(self.module, target.value)
                 return self.index.annotation_value(self.module, target)
             return self.index.call_result(callee)
+        if isinstance(node, ast.IfExp):  # `X() if cond else None`: an X where it is used
+            if isinstance(node.orelse, ast.Constant) and node.orelse.value is None:
+                return self.eval(node.body, depth + 1)
+            if isinstance(node.body, ast.Constant) and node.body.value is None:
+                return self.eval(node.orelse, depth + 1)
+            return None
         if isinstance(node, ast.Await):
             inner = self.eval(node.value, depth + 1)
             if isinstance(inner, Coroutine) and isinstance(inner.origin, Func):

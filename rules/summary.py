@@ -396,7 +396,14 @@ def _scope_of(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ScopeInfo:
     return root.children[0]
 
 
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def _value_type(value: ast.expr) -> str | None:
+    if isinstance(value, ast.IfExp) and (_is_none(value.body) or _is_none(value.orelse)):
+        # `X(...) if cond else None`: an X or nothing, i.e. an X wherever it is used
+        return _value_type(value.orelse if _is_none(value.body) else value.body)
     if isinstance(value, ast.Call):
         name = dotted(value.func)
         if name is not None:

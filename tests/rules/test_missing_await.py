@@ -376,3 +376,20 @@ class Transport:
 """,
     })
     assert codes(found) == [("AG101", "pkg/transport.py", 10), ("AG101", "pkg/transport.py", 11)]
+
+
+def test_attributes_and_locals_set_to_an_instance_or_none(project: Project) -> None:
+    found = project({"app.py": """
+        class Client:
+            async def disconnect(self): ...
+
+        class Bot:
+            def __init__(self, token):
+                self.client = Client() if token else None
+
+            async def stop(self, flag):
+                self.client.disconnect()
+                other = None if flag else Client()
+                other.disconnect()
+    """})
+    assert codes(found) == [("AG101", "app.py", 10), ("AG101", "app.py", 12)]
