@@ -149,7 +149,7 @@ class ModuleChecker:
     def _check_call(self, call: ast.Call, scope: Scope) -> None:
         callee = scope.eval(call.func)
         if callee is not None:
-            result = self._call_result(callee)
+            result = self.index.call_result(callee)
             if isinstance(result, Coroutine):
                 self._check_coroutine_use(call, result, scope)
             self._check_task(call, callee, scope)
@@ -165,9 +165,6 @@ class ModuleChecker:
                         "running; `await` the coroutine instead")
         if callee is None and "AG113" in self.enabled:
             self._check_probable(call, scope)
-
-    def _call_result(self, callee: Value) -> Value | None:
-        return self.index.call_result(callee)
 
     def _describe(self, coro: Coroutine) -> str:
         origin = coro.origin
@@ -247,10 +244,7 @@ class ModuleChecker:
             if all(isinstance(op, ast.Is | ast.IsNot) for op in parent.ops):
                 return Use("ok")
             return Use("condition", "a comparison operand")
-        if isinstance(parent, ast.BoolOp):
-            grand = self._parent(parent)
-            if isinstance(grand, ast.If | ast.While | ast.IfExp | ast.Assert) or isinstance(grand, ast.UnaryOp):
-                return Use("condition", "a truth value")
+        if isinstance(parent, ast.BoolOp):  # `coro() and x`: its truth is what `and`/`or` looks at
             return Use("condition", "a truth value")
         if isinstance(parent, ast.If | ast.While | ast.Assert) and parent.test is node:
             return Use("condition", "a condition")
@@ -546,9 +540,7 @@ class ModuleChecker:
 
     def _check_with_item(self, stmt: ast.With | ast.AsyncWith, item: ast.withitem, scope: Scope) -> None:
         kind = self._cm_kind(item.context_expr, scope)
-        name = ast.unparse(item.context_expr)
-        if len(name) > 60:
-            name = name[:57] + "..."
+        name = _short(item.context_expr)
         if isinstance(stmt, ast.With) and kind == "async":
             fix = None
             if scope.is_async and len(stmt.items) == 1:
@@ -611,9 +603,7 @@ class ModuleChecker:
     def _check_for(self, node: ast.For | ast.AsyncFor | ast.comprehension, iter_expr: ast.expr, is_async: bool,
                    scope: Scope) -> None:
         kind = self._iter_kind(iter_expr, scope)
-        text = ast.unparse(iter_expr)
-        if len(text) > 60:
-            text = text[:57] + "..."
+        text = _short(iter_expr)
         if not is_async and kind == "async":
             fix = None
             if isinstance(node, ast.For) and scope.is_async:
@@ -727,6 +717,12 @@ class ModuleChecker:
         if all(self.index.func_kind(d) == "coroutine" for d in defs):
             self.report("AG113", call, f"`.{name}()` is defined in this project only as `async def`; this "
                         "discarded call is probably missing `await`")
+
+
+def _short(expr: ast.expr) -> str:
+    """An expression's source, cut to fit a one-line message."""
+    text = ast.unparse(expr)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _name_node(stmt: ast.FunctionDef | ast.AsyncFunctionDef, checker: ModuleChecker) -> ast.AST:

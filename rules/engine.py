@@ -205,8 +205,10 @@ def _analyze(
     # Module names for every project file, in a stable order (a duplicate name gets "@path").
     name_of: dict[Path, str] = {}
     path_of: dict[str, Path] = {}
+    plain_of: dict[Path, tuple[str, bool]] = {}  # the name as the file's own imports see it
     for path in sorted(set(all_files)):
-        name, _ = module_name_for(root, path)
+        plain_of[path] = module_name_for(root, path)
+        name = plain_of[path][0]
         if name in path_of:
             name = f"{name}@{_rel(root, path)}"
         name_of[path] = name
@@ -227,7 +229,7 @@ def _analyze(
             entry = cached
         else:
             checked = report_set is None or path in report_set
-            fresh = _read_and_summarize(root, path, rel, st, cached, texts, trees, notes, checked)
+            fresh = _read_and_summarize(path, rel, plain_of[path], st, cached, texts, trees, notes, checked)
             if fresh is None:
                 return
             entry = fresh
@@ -340,9 +342,9 @@ def _analyze(
 
 
 def _read_and_summarize(
-    root: Path,
     path: Path,
     rel: str,
+    name: tuple[str, bool],
     st: os.stat_result,
     cached: _FileEntry | None,
     texts: dict[str, str],
@@ -350,7 +352,7 @@ def _read_and_summarize(
     notes: list[str],
     checked: bool = True,
 ) -> _FileEntry | None:
-    module, is_package = module_name_for(root, path)
+    module, is_package = name
     if not stat.S_ISREG(st.st_mode):
         notes.append(f"{rel}: skipped, not a regular file")
         return None

@@ -23,6 +23,7 @@ from rules.summary import (
     annotation_members,
     dotted,
     member_head,
+    node_members,
 )
 
 GLOBAL_CLASSES = "@classes"  # pseudo-module: "depends on the class table of the whole index"
@@ -141,52 +142,25 @@ class Coroutine:
 Value = Func | Class | Instance | UnionOf | Module | External | ExternalInstance | Coroutine
 
 
-@functools.lru_cache(maxsize=4096)
-def _annotation_target(text: str) -> ast.expr | None:
-    """The single class an annotation names: `Optional[X]`, `X | None`, `"X"` -> X."""
-    try:
-        node: ast.expr = ast.parse(text, mode="eval").body
-    except SyntaxError:
-        return None
-    return annotation_target_node(node)
+def class_node(member: ast.expr) -> ast.expr | None:
+    """The class one annotation member names: `Generic[T]` -> `Generic`; `type[X]` -> None."""
+    if isinstance(member, ast.Subscript):
+        if (dotted(member.value) or "").rsplit(".", 1)[-1] in {"Type", "type"}:
+            return None
+        member = member.value
+    return member if isinstance(member, ast.Name | ast.Attribute) else None
 
 
 def annotation_target_node(node: ast.expr) -> ast.expr | None:
-    for _ in range(4):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                node = ast.parse(node.value, mode="eval").body
-            except SyntaxError:
-                return None
-            continue
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            sides = [s for s in (node.left, node.right) if not (isinstance(s, ast.Constant) and s.value is None)]
-            if len(sides) != 1:
-                return None
-            node = sides[0]
-            continue
-        if isinstance(node, ast.Subscript):
-            head = ast.unparse(node.value).rsplit(".", 1)[-1]
-            if head in {"Optional", "Final", "ClassVar", "Annotated"}:
-                inner = node.slice
-                if isinstance(inner, ast.Tuple):
-                    inner = inner.elts[0]
-                node = inner
-                continue
-            if head == "Union" and isinstance(node.slice, ast.Tuple):
-                elts = [e for e in node.slice.elts if not (isinstance(e, ast.Constant) and e.value is None)]
-                if len(elts) != 1:
-                    return None
-                node = elts[0]
-                continue
-            if head in {"Type", "type"}:
-                return None
-            node = node.value  # Generic[T] -> the class
-            continue
-        break
-    if isinstance(node, ast.Name | ast.Attribute):
-        return node
-    return None
+    """The single class an annotation names: `Optional[X]`, `X | None`, `"X"` -> X."""
+    members = node_members(node)
+    return class_node(members[0]) if members is not None and len(members) == 1 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _annotation_target(text: str) -> ast.expr | None:
+    members = annotation_members(text)
+    return class_node(members[0]) if members is not None and len(members) == 1 else None
 
 
 def module_name_for(root: Path, path: Path) -> tuple[str, bool]:
@@ -518,7 +492,7 @@ class ProjectIndex:
             return None
         out: list[Class] = []
         for mod, m in members:
-            target = annotation_target_node(m)
+            target = class_node(m)
             name = dotted(target) if target is not None else None
             resolved = self.resolve_dotted(mod, name) if name else None
             if not isinstance(resolved, Class):

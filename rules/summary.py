@@ -40,6 +40,11 @@ def annotation_members(text: str) -> tuple[ast.expr, ...] | None:
         node: ast.expr = ast.parse(text, mode="eval").body
     except SyntaxError:
         return None
+    return node_members(node)
+
+
+def node_members(node: ast.expr) -> tuple[ast.expr, ...] | None:
+    """annotation_members for an annotation already parsed."""
     out: list[ast.expr] = []
     pending = [node]
     while pending:
