@@ -353,6 +353,18 @@ SYNC_CALLABLES: frozenset[str] = frozenset(
 )
 
 
+# Classes whose instances are never awaitable (what `await factory()` cannot be given).
+NOT_AWAITABLE_CLASSES: frozenset[str] = frozenset(
+    {f"asyncio.{n}" for n in ("Event", "Lock", "Semaphore", "BoundedSemaphore", "Condition", "Queue", "LifoQueue",
+                              "PriorityQueue", "Barrier", "AbstractEventLoop", "StreamReader", "StreamWriter")}
+    | {f"threading.{n}" for n in ("Event", "Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Thread",
+                                  "Barrier", "Timer")}
+    | {f"trio.{n}" for n in ("Event", "Lock", "Semaphore", "Condition", "CapacityLimiter")}
+    | {f"anyio.{n}" for n in ("Event", "Lock", "Semaphore", "Condition", "CapacityLimiter")}
+    | {"queue.Queue", "logging.Logger", "re.Pattern", "re.Match", "pathlib.Path", "email.message.Message"}
+)
+
+
 # Every name the catalog speaks for: these resolve to the catalog even when a library's source is
 # readable (the source of `aiohttp.ClientSession.get` says less than "awaitable context manager").
 CATALOGUED: frozenset[str] = (

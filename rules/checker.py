@@ -451,7 +451,7 @@ class ModuleChecker:
             return None
         if self.index.func_kind(callee) != "sync" or (callee.info.is_stub and callee.owner is not None):
             return None
-        if not self._returns_not_awaitable(callee, 0):
+        if not self._may_return_not_awaitable(callee):
             return None
         if callee.owner is not None:
             if callee.owner.info.is_protocol:
@@ -459,30 +459,61 @@ class ModuleChecker:
             for override in self.index.overrides_of(callee):
                 if self.index.func_kind(override) != "sync":
                     return None
-        return f"`{callee.qualname}`, a plain `def` whose result is not awaitable"
+        if self._returns_not_awaitable(callee, 0):
+            return f"`{callee.qualname}`, a plain `def` whose result is not awaitable"
+        return f"`{callee.qualname}`, a plain `def` that can return a non-awaitable value (such as `None`)"
 
     def _returns_not_awaitable(self, func: Func, depth: int) -> bool:
+        """Whether no way out of `func` gives an awaitable (and every way is known)."""
+        return self._return_kinds(func, depth) == {"not"}
+
+    def _may_return_not_awaitable(self, func: Func) -> bool:
+        """Whether some way out of `func` surely gives a non-awaitable and none surely an awaitable.
+
+        `await f()` fails on that path (awaiting `None` or a `str` raises `TypeError`).
+        """
+        kinds = self._return_kinds(func, 0)
+        return "not" in kinds and "awaitable" not in kinds
+
+    def _return_kinds(self, func: Func, depth: int) -> set[str]:
+        """What `func`'s results can be: "not" (surely not awaitable), "awaitable", "unknown"."""
         info = func.info
         if info.returns is not None:
-            return self.index.annotation_awaitability(func.module, info.returns) == "not"
+            verdict = self.index.annotation_awaitability(func.module, info.returns)
+            return {"not"} if verdict == "not" else {"awaitable"} if verdict == "awaitable" else {"unknown"}
         if depth > 3 or not info.return_shapes:
-            return False
+            return {"unknown"}
+        kinds: set[str] = set()
         for shape in info.return_shapes:
             if shape in {"none", "literal"}:
-                continue
-            if shape.startswith("call:"):
-                target = self.index.resolve_in_function(func, shape[5:])
-                if isinstance(target, Func) and self.index.func_kind(target) == "sync" and \
-                        self._returns_not_awaitable(target, depth + 1):
-                    continue
-                if isinstance(target, External) and target.name in catalog.SYNC_CALLABLES:
-                    continue
-                if isinstance(target, Class):
-                    protocols = self.index.class_protocols(target)
-                    if protocols is not None and "__await__" not in protocols:
-                        continue
-            return False
-        return True
+                kinds.add("not")
+            elif shape.startswith("call:"):
+                kinds |= self._call_kinds(func, shape[5:], depth)
+            else:
+                kinds.add("unknown")
+        return kinds
+
+    def _call_kinds(self, func: Func, text: str, depth: int) -> set[str]:
+        target = self.index.resolve_in_function(func, text)
+        if isinstance(target, Func):
+            kind = self.index.func_kind(target)
+            if kind == "sync":
+                return self._return_kinds(target, depth + 1)
+            if kind == "coroutine":
+                return {"awaitable"}
+            return {"not"} if kind in {"asyncgen", "generator", "synccm", "asynccm"} else {"unknown"}
+        if isinstance(target, External):
+            if target.name in catalog.SYNC_CALLABLES or target.name in catalog.NOT_AWAITABLE_CLASSES:
+                return {"not"}
+            if target.name in catalog.ASYNC_CALLABLES or target.name in catalog.TASK_FACTORIES:
+                return {"awaitable"}
+            return {"unknown"}
+        if isinstance(target, Class):
+            protocols = self.index.class_protocols(target)
+            if protocols is None or "__new__" in protocols:
+                return {"unknown"}
+            return {"awaitable"} if "__await__" in protocols else {"not"}
+        return {"unknown"}
 
     # -- AG103-AG106: with / for mix-ups -------------------------------------------------------------
 

@@ -29,7 +29,7 @@ from rules.registry import RULES
 from rules.summary import ModuleSummary, summarize
 from rules.walk import ScopeInfo, walk_module
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 MAX_FILE_BYTES = 2 * 1024 * 1024  # larger .py files are generated code: reported (AG000) and skipped
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
                        "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".asyncguard_cache",

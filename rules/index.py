@@ -524,7 +524,9 @@ class ProjectIndex:
             if isinstance(target, Class):
                 protocols = self.class_protocols(target)
                 verdicts.add(None if protocols is None or "__await__" in protocols else "not")
-            elif isinstance(target, Module):
+            elif isinstance(target, Module) or (
+                isinstance(target, External) and target.name in catalog.NOT_AWAITABLE_CLASSES
+            ):
                 verdicts.add("not")
             else:
                 verdicts.add(None)

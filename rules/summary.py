@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rules.walk import ScopeInfo, walk_module
+from rules.walk import ScopeInfo, _bind, walk_module
 
 # Return annotations that say "this plain def hands back something awaitable / async".
 AWAITABLE_ANNOTATION_WORDS = (
@@ -107,8 +107,9 @@ class FuncInfo:
     returns: str | None
     params: tuple[Param, ...]
     is_stub: bool  # body is only docstring / pass / ... / raise NotImplementedError
-    # What the function returns, one entry per return statement (and "none" for falling off the end):
-    # "none", "literal", "call:<dotted>", "await", "unknown"
+    # What the function returns, one entry per return statement (a returned local: one per value it
+    # was assigned), and "none"/"end" for surely/maybe falling off the end:
+    # "none", "literal", "call:<dotted>", "await", "self", "end", "unknown"
     return_shapes: tuple[str, ...] = ()
     # Calls in the function's own body (not nested defs): (dotted callee text, line)
     calls: tuple[tuple[str, int], ...] = ()
@@ -271,27 +272,146 @@ def _return_shape(value: ast.expr | None) -> str:
             return "literal"
         if name is not None:
             return f"call:{name}"
-    if isinstance(value, ast.BinOp) and (isinstance(value.left, _LITERALS) or isinstance(value.right, _LITERALS)):
+    if isinstance(value, ast.BinOp | ast.UnaryOp) and _is_arithmetic(value):
         return "literal"
     return "unknown"
 
 
-def _falls_off_end(body: list[ast.stmt]) -> bool:
-    """Whether control can reach the end of `body` (conservative: True unless obviously not)."""
+def _is_arithmetic(value: ast.expr) -> bool:
+    """An operation with a literal operand somewhere: a number or a string, never an awaitable."""
+    if isinstance(value, _LITERALS) and not isinstance(value, ast.BoolOp):
+        return True
+    if isinstance(value, ast.BinOp):
+        return _is_arithmetic(value.left) or _is_arithmetic(value.right)
+    if isinstance(value, ast.UnaryOp):
+        return _is_arithmetic(value.operand)
+    return False
+
+
+def _function_return_shapes(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: ScopeInfo) -> list[str]:
+    """One shape per way the function can return (a returned local stands for what it was assigned)."""
+    locals_: dict[str, list[ast.expr]] | None = None
+    shapes: list[str] = []
+    for ret in scope.returns:
+        value = ret.value
+        if isinstance(value, ast.Name) and value.id != "self" or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+        ):
+            if locals_ is None:
+                locals_ = _local_values(node, scope)
+            name = value.id if isinstance(value, ast.Name) else value.func.id  # type: ignore[union-attr]
+            assigned = locals_.get(name)
+            if assigned is not None:
+                if isinstance(value, ast.Name):
+                    shapes.extend(_return_shape(v) for v in assigned)
+                else:
+                    shapes.extend(f"call:{d}" if (d := dotted(v)) is not None and not isinstance(v, ast.Call)
+                                  else "unknown" for v in assigned)
+                continue
+        shapes.append(_return_shape(value))
+    end = _end_reachable(node.body)
+    if end is not False:
+        shapes.append("none" if end else "end")
+    return shapes
+
+
+def _local_values(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: ScopeInfo) -> dict[str, list[ast.expr]]:
+    """Locals bound only by plain `name = value` statements, with every value they can hold.
+
+    A value assigned at the top of the body is dropped when a later top-level statement surely
+    assigns the name again (`x = None` then `if ...: x = a` `else: x = b`).
+    """
+    other = set(scope.bound)
+    for w in scope.withs:
+        other.update(i.optional_vars.id for i in w.items if isinstance(i.optional_vars, ast.Name))
+    values: dict[str, list[ast.expr]] = {}
+    for a in scope.assigns:
+        if isinstance(a, ast.Assign) and len(a.targets) == 1 and isinstance(a.targets[0], ast.Name):
+            values.setdefault(a.targets[0].id, []).append(a.value)
+        elif isinstance(a, ast.AnnAssign) and isinstance(a.target, ast.Name) and a.value is not None:
+            values.setdefault(a.target.id, []).append(a.value)
+        else:
+            targets = a.targets if isinstance(a, ast.Assign) else [a.target]
+            for t in targets:
+                _bind(t, other)
+    out = {k: v for k, v in values.items() if k not in other}
+    body = node.body
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            name = stmt.targets[0].id
+            if name in out and any(_surely_assigns(later, name) for later in body[i + 1:]):
+                out[name] = [v for v in out[name] if v is not stmt.value]
+    return out
+
+
+def _surely_assigns(stmt: ast.stmt, name: str) -> bool:
+    if isinstance(stmt, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+    if isinstance(stmt, ast.If):
+        return bool(stmt.orelse) and _block_assigns(stmt.body, name) and _block_assigns(stmt.orelse, name)
+    if isinstance(stmt, ast.With | ast.AsyncWith):
+        return _block_assigns(stmt.body, name)
+    return False
+
+
+def _block_assigns(body: list[ast.stmt], name: str) -> bool:
+    for stmt in body:
+        if _surely_assigns(stmt, name):
+            return True
+        if isinstance(stmt, ast.Return | ast.Raise):
+            return True  # this path never reaches past the block
+    return False
+
+
+_NO_RETURN_WORDS = ("exit", "fail", "abort", "raise", "throw", "error", "panic", "skip", "die")
+
+
+def _end_reachable(body: list[ast.stmt]) -> bool | None:
+    """Whether control reaches the end of `body`: True surely, False surely not, None maybe."""
     if not body:
         return True
     last = body[-1]
     if isinstance(last, ast.Return | ast.Raise):
         return False
     if isinstance(last, ast.If):
-        return _falls_off_end(last.body) or _falls_off_end(last.orelse)
+        return _either(_end_reachable(last.body), _end_reachable(last.orelse))
     if isinstance(last, ast.Try):
-        return _falls_off_end(last.body + last.orelse) or any(_falls_off_end(h.body) for h in last.handlers)
+        handlers = [_end_reachable(h.body) for h in last.handlers]
+        ends = [_end_reachable(last.body + last.orelse), *handlers]
+        if last.finalbody and _end_reachable(last.finalbody) is False:
+            return False
+        verdict: bool | None = ends[0]
+        for e in ends[1:]:
+            verdict = _either(verdict, e)
+        return verdict
     if isinstance(last, ast.With | ast.AsyncWith):
-        return _falls_off_end(last.body)
-    if isinstance(last, ast.While) and isinstance(last.test, ast.Constant) and last.test.value is True:
+        return _end_reachable(last.body)
+    if isinstance(last, ast.While):
+        if isinstance(last.test, ast.Constant) and last.test.value is True:
+            return False
+        return None
+    if isinstance(last, ast.For | ast.AsyncFor):
+        return None if last.orelse else True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        name = (dotted(last.value.func) or "").rsplit(".", 1)[-1].lower()
+        return None if any(w in name for w in _NO_RETURN_WORDS) else True
+    if isinstance(last, ast.Assert) and isinstance(last.test, ast.Constant) and not last.test.value:
         return False
-    return True
+    if isinstance(last, ast.Match):
+        return None
+    if isinstance(last, ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Pass | ast.Expr | ast.Delete | ast.Import
+                  | ast.ImportFrom | ast.Global | ast.Nonlocal | ast.Assert):
+        return True
+    return None
+
+
+def _either(a: bool | None, b: bool | None) -> bool | None:
+    """Reachability of the end of one of two branches."""
+    if a is True or b is True:
+        return True
+    if a is False and b is False:
+        return False
+    return None
 
 
 def _params(args: ast.arguments) -> tuple[Param, ...]:
@@ -361,9 +481,7 @@ def summarize_function(
 ) -> FuncInfo:
     if scope is None:
         scope = _scope_of(node)
-    shapes = [_return_shape(r.value) for r in scope.returns]
-    if _falls_off_end(node.body):
-        shapes.append("none")
+    shapes = _function_return_shapes(node, scope)
     effect, factory = _decorator_effect(node) if scope.children else (None, False)
     calls: dict[str, int] = {}
     for call in scope.calls:

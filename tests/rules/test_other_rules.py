@@ -55,6 +55,92 @@ def test_ag102_must_not_flag_awaitable_returning_defs(project: Project) -> None:
     assert [c for c in codes(found) if c[0] == "AG102"] == []
 
 
+def test_ag102_some_path_returns_a_non_awaitable(project: Project) -> None:
+    """A plain def with an unannotated path that gives None, a literal or a number: `await` fails there."""
+    found = project({"app.py": """
+        import asyncio
+
+        def find(name, items):
+            for item in items:
+                if item.name == name:
+                    return item
+            return None
+
+        def score(expression, factor):
+            return (1 - (1 / (len(expression) + 1) ** 2)) * factor
+
+        def pick(event):
+            result = None
+            if event.kind == "a":
+                result = event.a()
+            if event.kind == "b":
+                result = event.b()
+            return result
+
+        def trimmed(text):
+            if not text:
+                return text
+            return "\\n".join(text.split()).strip()
+
+        def make_event() -> "asyncio.Event":
+            return asyncio.Event()
+
+        async def main(items, event):
+            await find("x", items)
+            await score("ab", 2)
+            await pick(event)
+            await trimmed("a b")
+            await make_event()
+    """})
+    assert codes(found) == [("AG102", "app.py", n) for n in (30, 31, 32, 33, 34)]
+    assert "can return a non-awaitable value" in found[0].message
+
+
+def test_ag102_must_not_flag_paths_that_may_give_an_awaitable(project: Project) -> None:
+    found = project({"app.py": """
+        import sys
+
+        async def work():
+            return 1
+
+        def maybe_work(flag):
+            if flag:
+                return work()
+            return None
+
+        def chosen(flag, a, b):
+            coro = None
+            if flag:
+                coro = a()
+            else:
+                coro = b()
+            return coro
+
+        def ends_in_exit(obj):
+            if obj:
+                return obj.run()
+            sys.exit(1)
+
+        def loop_forever(queue):
+            while True:
+                item = queue.get()
+                if item:
+                    return item.run()
+
+        def via_local(obj):
+            runner = obj.runner
+            return runner()
+
+        async def main(flag, a, b, obj, queue):
+            await maybe_work(flag)
+            await chosen(flag, a, b)
+            await ends_in_exit(obj)
+            await loop_forever(queue)
+            await via_local(obj)
+    """})
+    assert [c for c in codes(found) if c[0] == "AG102"] == []
+
+
 def test_ag103_ag104_context_manager_mixups(project: Project) -> None:
     found = project({"app.py": """
         import asyncio
