@@ -294,7 +294,7 @@ def _function_return_shapes(node: ast.FunctionDef | ast.AsyncFunctionDef, scope:
     shapes: list[str] = []
     for ret in scope.returns:
         value = ret.value
-        if isinstance(value, ast.Name) and value.id != "self" or (
+        if (isinstance(value, ast.Name) and value.id != "self") or (
             isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
         ):
             if locals_ is None:
