@@ -294,13 +294,11 @@ def _function_return_shapes(node: ast.FunctionDef | ast.AsyncFunctionDef, scope:
     shapes: list[str] = []
     for ret in scope.returns:
         value = ret.value
-        if (isinstance(value, ast.Name) and value.id != "self") or (
-            isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
-        ):
+        returned = value.func if isinstance(value, ast.Call) else value
+        if isinstance(returned, ast.Name) and returned.id != "self":
             if locals_ is None:
                 locals_ = _local_values(node, scope)
-            name = value.id if isinstance(value, ast.Name) else value.func.id  # type: ignore[union-attr]
-            assigned = locals_.get(name)
+            assigned = locals_.get(returned.id)
             if assigned is not None:
                 if isinstance(value, ast.Name):
                     shapes.extend(_return_shape(v) for v in assigned)
