@@ -217,6 +217,8 @@ class ModuleChecker:
             return Use("ok")
         if isinstance(parent, ast.Expr):
             return Use("discard")
+        if isinstance(parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node in parent.decorator_list:
+            return Use("misuse", "a decorator")
         if isinstance(parent, ast.Starred):
             return self._use_of(parent, scope)
         if isinstance(parent, ast.keyword):
@@ -624,11 +626,16 @@ class ModuleChecker:
         if protocols is None:
             return None
         has_async = "__aiter__" in protocols
-        has_sync = "__iter__" in protocols or "__getitem__" in protocols
+        awaitable = "__await__" in protocols
+        # `__getitem__` alone makes a class iterable (the old protocol), unless the class says it is
+        # meant for `async for` or `await` (a query set that can also be sliced).
+        has_sync = "__iter__" in protocols or ("__getitem__" in protocols and not has_async and not awaitable)
         if has_async and not has_sync:
             return "async"
         if has_sync and not has_async:
             return "sync"
+        if awaitable and not has_sync:
+            return "awaitable"
         return None
 
     def _check_for(self, node: ast.For | ast.AsyncFor | ast.comprehension, iter_expr: ast.expr, is_async: bool,
@@ -641,6 +648,9 @@ class ModuleChecker:
                 line, col, _, _ = self._span(node)
                 fix = Fix("Use `async for`", (TextEdit(line, col, line, col, "async "),))
             self.report("AG105", iter_expr, f"`for` over `{text}`, an async iterable: use `async for`", fix)
+        elif not is_async and kind == "awaitable":
+            self.report("AG101", iter_expr, f"`for` over `{text}`, an awaitable that is not iterable: "
+                        "`await` it first")
         elif is_async and kind == "sync":
             self.report("AG106", iter_expr, f"`async for` over `{text}`, a plain iterable: use `for`")
 

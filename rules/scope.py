@@ -38,6 +38,7 @@ class _Binding:
     fixed: object = UNKNOWN  # a parameter's value
     lazy: bool = False
     enter: str | None = None  # "sync" / "async": the value is what `with node as x` binds
+    element: tuple[int, int] | None = None  # (i, n): the value is item i of the n-tuple `node` gives
     _value: object = None
     _busy: bool = False
 
@@ -100,6 +101,9 @@ class Scope:
                 v: Value | None = None
                 if b.enter is not None and b.node is not None:
                     v = self._entered(b.node, b.enter == "async")
+                elif b.element is not None and b.node is not None:
+                    item = self._tuple_item_annotation(b.node, *b.element)
+                    v = self.index.annotation_value(item[0], item[1]) if item is not None else None
                 elif b.annotation is not None:
                     v = self.index.annotation_value(self.module, b.annotation)
                 elif b.node is not None and not isinstance(b.node, ast.Yield):
@@ -140,6 +144,35 @@ class Scope:
         if enter.info.returns and enter.info.returns.strip("'\"") in {"Self", "typing.Self", "typing_extensions.Self"}:
             return value
         return self.index.func_return_value(enter)
+
+    def _tuple_item_annotation(self, node: ast.expr, i: int, n: int) -> tuple[str, ast.expr] | None:
+        """(module, annotation) of item i of `node` when it is typed as an n-tuple (`a, b = pair`)."""
+        annotation: ast.expr | None = None
+        module = self.module
+        if isinstance(node, ast.Await):
+            node = node.value
+        if isinstance(node, ast.Name) and self.func_node is not None:
+            args = self.func_node.args
+            for a in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+                if a.arg == node.id:
+                    annotation = a.annotation
+        elif isinstance(node, ast.Call):
+            callee = self.eval(node.func)
+            if isinstance(callee, Func) and callee.info.returns:
+                try:
+                    annotation = ast.parse(callee.info.returns.strip("'\""), mode="eval").body
+                except SyntaxError:
+                    return None
+                module = callee.module  # its names resolve in its own module
+        if not (isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple)):
+            return None
+        head = (dotted(annotation.value) or "").rsplit(".", 1)[-1]
+        items = annotation.slice.elts
+        if head not in {"tuple", "Tuple"} or len(items) != n or any(
+            isinstance(e, ast.Constant) and e.value is Ellipsis for e in items
+        ):
+            return None
+        return module, items[i]
 
     def _enclosing_loops(self, node: ast.AST) -> list[ast.AST]:
         loops: list[ast.AST] = []
@@ -283,6 +316,15 @@ def build_scope(
                     continue  # `x = None` then assigned later: Optional, not a conflict
                 binding = _Binding((target.lineno, target.col_offset), node=assign.value, lazy=True)
             scope.bindings.setdefault(target.id, []).append(binding)
+        elif (
+            len(targets) == 1 and isinstance(targets[0], ast.Tuple) and assign.value is not None
+            and all(isinstance(e, ast.Name) for e in targets[0].elts)
+        ):
+            elts = targets[0].elts
+            for i, elt in enumerate(elts):
+                assert isinstance(elt, ast.Name)
+                scope.bindings.setdefault(elt.id, []).append(_Binding(
+                    (elt.lineno, elt.col_offset), node=assign.value, lazy=True, element=(i, len(elts))))
         else:
             for t in targets:
                 for n in ast.walk(t):

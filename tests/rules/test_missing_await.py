@@ -393,3 +393,87 @@ def test_attributes_and_locals_set_to_an_instance_or_none(project: Project) -> N
                 other.disconnect()
     """})
     assert codes(found) == [("AG101", "app.py", 10), ("AG101", "app.py", 12)]
+
+
+def test_coroutine_used_as_a_decorator(project: Project) -> None:
+    """A decorator factory made `async def`: its coroutine is then applied to the function."""
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/events.py": "async def register(kind):\n    def deco(f):\n        return f\n    return deco\n",
+        "pkg/app.py": """
+            from pkg.events import register
+
+            @register("message")
+            def handler():
+                pass
+
+            class Connector:
+                @register("reply")
+                async def send(self):
+                    pass
+        """,
+    })
+    assert codes(found) == [("AG101", "pkg/app.py", 4), ("AG101", "pkg/app.py", 9)]
+    assert "(a decorator)" in found[0].message
+
+
+def test_awaitable_query_iterated_without_await(project: Project) -> None:
+    """An awaitable that can be sliced but not iterated (an ORM query set) in a plain `for`."""
+    found = project({"app.py": """
+        from __future__ import annotations
+        from typing import Any, Generator
+
+        class Query:
+            def filter(self, **kw: Any) -> Query:
+                return self
+
+            def __getitem__(self, key: slice) -> Query:
+                return self
+
+            def __await__(self) -> Generator[Any, None, list]:
+                yield
+
+        class Rows:
+            def __getitem__(self, i: int) -> int:
+                return i
+
+        async def ids(query: Query, pair: tuple[str, Query], rows: Rows):
+            objs = query.filter(x=1)
+            _name, related = pair
+            out = [o for o in objs]
+            for r in related.filter(y=2):
+                out.append(r)
+            for row in rows:  # an old-style sequence: fine
+                out.append(row)
+            for o in await query.filter(x=2):  # awaited: fine
+                out.append(o)
+            return out
+    """})
+    assert codes(found) == [("AG101", "app.py", 22), ("AG101", "app.py", 23)]
+    assert "awaitable that is not iterable" in found[0].message
+
+
+def test_tuple_unpacking_of_annotated_pairs(project: Project) -> None:
+    found = project({
+        "pkg/__init__.py": "",
+        "pkg/conn.py": """
+            class Conn:
+                async def close(self):
+                    pass
+
+            def open_pair() -> tuple[str, Conn]:
+                return "a", Conn()
+        """,
+        "pkg/app.py": """
+            from pkg.conn import Conn, open_pair
+
+            async def main(pair: tuple[Conn, int], triple: tuple[int, ...]):
+                conn, _n = pair
+                conn.close()
+                name, other = open_pair()
+                other.close()
+                a, b = triple
+                a.close()
+        """,
+    })
+    assert codes(found) == [("AG101", "pkg/app.py", 6), ("AG101", "pkg/app.py", 8)]
