@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rules.blocking import BlockingAnalysis
 from rules.checker import ModuleChecker
-from rules.index import GLOBAL_CLASSES, ProjectIndex, module_name_for
+from rules.index import GLOBAL_CALLS, GLOBAL_CLASSES, ProjectIndex, module_name_for
 from rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
 from rules.model import Finding, Severity
 from rules.registry import RULES
@@ -278,6 +278,8 @@ def _analyze(
     def fingerprint(module: str) -> str | None:
         if module == GLOBAL_CLASSES:
             return index.class_table_fingerprint()
+        if module == GLOBAL_CALLS:
+            return index.calls_fingerprint()
         if module in fingerprints or not library_paths:
             return fingerprints.get(module)
         found = module_file(library_paths, module)

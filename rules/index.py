@@ -17,6 +17,7 @@ from pathlib import Path
 from rules import catalog
 from rules.summary import (
     AWAITABLE_ANNOTATION_WORDS,
+    ArgCall,
     ClassInfo,
     FuncInfo,
     ModuleSummary,
@@ -27,6 +28,7 @@ from rules.summary import (
 )
 
 GLOBAL_CLASSES = "@classes"  # pseudo-module: "depends on the class table of the whole index"
+GLOBAL_CALLS = "@calls"  # pseudo-module: "depends on the arguments of every call in the project"
 BUILTINS = frozenset({"open", "print", "input", "range", "len", "str", "repr", "int", "float", "bool", "list",
                       "dict", "set", "tuple", "sorted", "enumerate", "zip", "reversed", "iter", "map", "filter",
                       "isinstance", "getattr", "setattr", "format"})
@@ -46,7 +48,9 @@ NOT_AWAITABLE_TYPES = frozenset({"None", "str", "int", "float", "bool", "bytes",
                                  "MutableMapping", "Sequence", "MutableSequence", "Iterator", "Iterable",
                                  "Collection", "Path", "NoReturn", "Never", "Literal", "type", "Type", "Callable",
                                  "datetime", "date", "timedelta", "Decimal", "UUID", "Pattern", "Match",
-                                 "OrderedDict", "defaultdict", "deque", "Counter", "complex", "range"})
+                                 "OrderedDict", "defaultdict", "deque", "Counter", "complex", "range", "memoryview",
+                                 "IO", "BinaryIO", "TextIO", "slice", "AbstractSet", "KeysView", "ValuesView",
+                                 "ItemsView"})
 # Typing protocols an annotation can name: instances stand for "some object with this protocol".
 PROTOCOL_TYPES = {
     "AsyncIterable": "typing.AsyncIterable", "AsyncIterator": "typing.AsyncIterable",
@@ -194,6 +198,33 @@ def module_name_for(root: Path, path: Path) -> tuple[str, bool]:
     return ".".join(rel_parts) or path.stem, is_package
 
 
+def _functions_of(summary: ModuleSummary) -> list[tuple[FuncInfo, ClassInfo | None]]:
+    """Every module-level function and method (nested classes too) with its class."""
+    out: list[tuple[FuncInfo, ClassInfo | None]] = [(f, None) for f in summary.functions.values()]
+    pending = list(summary.classes.values())
+    while pending:
+        c = pending.pop()
+        out.extend((m, c) for m in c.methods.values())
+        pending.extend(c.nested.values())
+    return out
+
+
+def _is_test_module(module: str) -> bool:
+    return any(part in {"tests", "test", "testing", "conftest"} or part.startswith("test_") or part.endswith("_test")
+               for part in module.split("."))
+
+
+def _one_class(values: list[Value | None]) -> Value | None:
+    """The single class all values are instances of, if they agree."""
+    if not values or any(not isinstance(v, Instance) for v in values):
+        return None
+    first = values[0]
+    assert isinstance(first, Instance)
+    if all(isinstance(v, Instance) and v.cls.info is first.cls.info for v in values):
+        return Instance(first.cls)
+    return None
+
+
 @dataclass
 class ProjectIndex:
     modules: dict[str, ModuleSummary] = field(default_factory=dict)
@@ -213,9 +244,16 @@ class ProjectIndex:
     _mro_memo: dict[int, list[Class | None]] = field(default_factory=dict)
     _attr_memo: dict[tuple[int, str], Value | None] = field(default_factory=dict)
     _subclasses: dict[str, list[Class]] | None = None
+    # short callee name -> call sites with arguments (module, enclosing function, its class, call)
+    _sites: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] | None = None
+    _calls_fp: str | None = None
+    _param_memo: dict[tuple[int, int, str], Value | None] = field(default_factory=dict)
 
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.name] = summary
+        self._sites = None
+        self._calls_fp = None
+        self._param_memo.clear()
         self._methods_by_name = None
         self._subclasses = None
         self._bases.clear()
@@ -648,9 +686,20 @@ class ProjectIndex:
                 owner = self._attr_owner(value.cls, attr)
                 if owner is None:
                     return None
+                texprs = owner.info.attrs[attr]
+                if len(texprs) == 1 and texprs[0].startswith("param:"):
+                    return self._param_attr(value.cls, owner, texprs[0], depth)
                 return self._attr_value(owner, attr, depth)
             return None
         return None
+
+    def _param_attr(self, instance: Class, owner: Class, texpr: str, depth: int) -> Value | None:
+        """`self.x = x` with `x` an unannotated parameter: what callers pass, for this instance's class."""
+        _, method, param = texpr.split(":", 2)
+        info = owner.info.methods.get(method)
+        if info is None:
+            return None
+        return self.param_value(Func(owner.module, info, owner), param, instance, depth)
 
     def _attr_value(self, owner: Class, attr: str, depth: int) -> Value | None:
         """The type of an instance attribute of `owner`, memoised (attributes refer to each other)."""
@@ -816,6 +865,177 @@ class ProjectIndex:
             )
             self._class_fp = hashlib.sha1("\n".join(parts).encode()).hexdigest()
         return self._class_fp
+
+    # -- parameters typed by their callers -------------------------------------------------------
+
+    def calls_fingerprint(self) -> str:
+        """Changes when the arguments of any call in the project do."""
+        if self._calls_fp is None:
+            h = hashlib.sha1()
+            for name in sorted(self.modules):
+                summary = self.modules[name]
+                h.update(repr((name, summary.arg_calls)).encode())
+                for info, _owner in _functions_of(summary):
+                    h.update(repr(info.arg_calls).encode())
+            self._calls_fp = h.hexdigest()
+        return self._calls_fp
+
+    def _call_sites(self, short: str) -> list[tuple[str, FuncInfo | None, Class | None, ArgCall]]:
+        self.touched.add(GLOBAL_CALLS)
+        if self.load_rest is not None:
+            load_rest, self.load_rest = self.load_rest, None
+            load_rest()  # callers live anywhere
+        if self._sites is None:
+            table: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] = {}
+            for mod, summary in self.modules.items():
+                for call in summary.arg_calls:
+                    table.setdefault(call[0].rsplit(".", 1)[-1], []).append((mod, None, None, call))
+                for info, owner_info in _functions_of(summary):
+                    owner = Class(mod, owner_info) if owner_info is not None else None
+                    for call in info.arg_calls:
+                        table.setdefault(call[0].rsplit(".", 1)[-1], []).append((mod, info, owner, call))
+            self._sites = table
+        return self._sites.get(short, [])
+
+    def param_value(self, func: Func, param: str, instance: Class | None = None, depth: int = 0) -> Value | None:
+        """The one class every project caller passes as `param` of `func` (an unannotated parameter).
+
+        Callers pass `self` (or forward a parameter of their own, followed the same way); when
+        they disagree, pass anything else, or none is found, the parameter stays unknown. For an
+        `__init__` reached from an instance of a subclass, only the constructor calls and
+        `super().__init__` forwarding that built that subclass count.
+        """
+        if depth > 6:
+            return None
+        key = (id(func.info), id(instance.info) if instance is not None else 0, param)
+        if key in self._param_memo:
+            return self._param_memo[key]
+        self._param_memo[key] = None  # re-entry (recursion through callers) sees "unknown"
+        result = self._param_value(func, param, instance, depth)
+        self._param_memo[key] = result
+        return result
+
+    def _param_value(self, func: Func, param: str, instance: Class | None, depth: int) -> Value | None:
+        params = [p for p in func.info.params if p.kind in {"posonly", "normal"}]
+        names = [p.name for p in params]
+        kw_ok = any(p.name == param and p.kind in {"normal", "kwonly"} for p in func.info.params)
+        if param not in names and not kw_ok:
+            return None
+        position = names.index(param) if param in names else None
+        is_init = func.info.name == "__init__" and func.owner is not None
+        if is_init and instance is not None and instance.info is not func.owner.info:  # type: ignore[union-attr]
+            # Built as a subclass: its own __init__ (the nearest one below) decides what arrives here.
+            nearer = self._nearest_init_below(instance, func.owner)  # type: ignore[arg-type]
+            if nearer is not None:
+                return self._forwarded(nearer, func, position, param, instance, depth)
+        values: list[Value | None] = []
+        short = func.owner.info.name if is_init else func.info.name  # type: ignore[union-attr]
+        sites = self._call_sites(short)
+        if is_init:
+            sites = sites + self._call_sites("__init__")
+        for mod, caller, owner, (text, pos, kws) in sites:
+            if _is_test_module(mod):
+                continue  # tests pass mocks and fixtures: production callers say what the type is
+            offset = self._site_offset(func, mod, caller, owner, text, instance)
+            if offset is None:
+                continue
+            token = self._token_at(pos, kws, position, param, offset)
+            if token is None:
+                continue  # not passed: the default applies
+            values.append(self._token_value(token, mod, caller, owner, depth))
+        return _one_class(values)
+
+    def _site_offset(self, func: Func, mod: str, caller: FuncInfo | None, owner: Class | None, text: str,
+                     instance: Class | None) -> int | None:
+        """How many leading parameters of `func` the call at this site fills implicitly; None: not `func`."""
+        if text == "super().__init__":
+            if owner is None or func.owner is None:
+                return None
+            found = self.lookup_member(owner, "__init__", skip_self=True)
+            if not (isinstance(found, Func) and found.info is func.info):
+                return None
+            if instance is not None and not self._is_subclass(instance, owner):
+                return None
+            return 1
+        if caller is not None:
+            target = self.resolve_in_function(Func(mod, caller, owner), text)
+        else:
+            target = self.resolve_dotted(mod, text)
+        if isinstance(target, Class):
+            if func.info.name != "__init__" or func.owner is None:
+                return None
+            if instance is not None and target.info is not instance.info:
+                return None
+            init = self.lookup_member(target, "__init__")
+            return 1 if isinstance(init, Func) and init.info is func.info else None
+        if not isinstance(target, Func) or target.info is not func.info:
+            return None
+        if target.owner is None or any(d.endswith("staticmethod") for d in target.info.decorators):
+            return 0
+        head = text.rsplit(".", 1)[0] if "." in text else ""
+        if head in {"self", "cls"} or any(d.endswith("classmethod") for d in target.info.decorators):
+            return 1
+        through = self.resolve_in_function(Func(mod, caller, owner), head) if caller is not None and head else (
+            self.resolve_dotted(mod, head) if head else None)
+        return 0 if isinstance(through, Class) else 1
+
+    @staticmethod
+    def _token_at(pos: tuple[str, ...], kws: tuple[tuple[str, str], ...], position: int | None, param: str,
+                  offset: int) -> str | None:
+        for name, token in kws:
+            if name == param:
+                return token
+            if name == "**":
+                return ""  # may be passed inside the mapping
+        if position is not None:
+            i = position - offset
+            if "*" in pos[: max(i + 1, 0)]:
+                return ""
+            if 0 <= i < len(pos):
+                return pos[i]
+        return None
+
+    def _token_value(self, token: str, mod: str, caller: FuncInfo | None, owner: Class | None,
+                     depth: int) -> Value | None:
+        if token == "self":
+            if owner is None or caller is None or not caller.params or caller.params[0].name != "self":
+                return None
+            return Instance(owner)
+        if token.startswith("param:") and caller is not None:
+            return self.param_value(Func(mod, caller, owner), token[6:], None, depth + 1)
+        return None
+
+    def _nearest_init_below(self, instance: Class, defining: Class) -> Func | None:
+        """The `__init__` that runs first for `instance` when it is not `defining`'s own."""
+        for c in self.mro(instance):
+            if c is None:
+                return None
+            if c.info is defining.info:
+                return None
+            if "__init__" in c.info.methods:
+                return Func(c.module, c.info.methods["__init__"], c)
+        return None
+
+    def _forwarded(self, nearer: Func, target: Func, position: int | None, param: str, instance: Class,
+                   depth: int) -> Value | None:
+        """What `nearer` (a subclass `__init__`) passes on to `target` through `super().__init__(...)`."""
+        for text, pos, kws in nearer.info.arg_calls:
+            if text != "super().__init__":
+                continue
+            found = self.lookup_member(nearer.owner, "__init__", skip_self=True)  # type: ignore[arg-type]
+            if not isinstance(found, Func):
+                return None
+            if found.info is not target.info:
+                # forwarded to an intermediate __init__ first
+                return None
+            token = self._token_at(pos, kws, position, param, 1)
+            if token is None or not token.startswith("param:"):
+                return self._token_value(token, nearer.module, nearer.info, nearer.owner, depth) if token else None
+            return self.param_value(nearer, token[6:], instance, depth + 1)
+        return None
+
+    def _is_subclass(self, cls: Class, base: Class) -> bool:
+        return any(c is not None and c.info is base.info for c in self.mro(cls))
 
     def all_classes(self) -> list[Class]:
         """Every class of the indexed modules (a finding that depends on this depends on all of them)."""

@@ -39,6 +39,7 @@ class _Binding:
     lazy: bool = False
     enter: str | None = None  # "sync" / "async": the value is what `with node as x` binds
     element: tuple[int, int] | None = None  # (i, n): the value is item i of the n-tuple `node` gives
+    from_callers: tuple[Func, str] | None = None  # an unannotated parameter: what its callers pass
     _value: object = None
     _busy: bool = False
 
@@ -101,6 +102,8 @@ class Scope:
                 v: Value | None = None
                 if b.enter is not None and b.node is not None:
                     v = self._entered(b.node, b.enter == "async")
+                elif b.from_callers is not None:
+                    v = self.index.param_value(*b.from_callers)
                 elif b.element is not None and b.node is not None:
                     item = self._tuple_item_annotation(b.node, *b.element)
                     v = self.index.annotation_value(item[0], item[1]) if item is not None else None
@@ -288,6 +291,16 @@ def build_scope(
     is_static = any(d.endswith("staticmethod") for d in decorators)
     is_classmethod = any(d.endswith("classmethod") for d in decorators)
     params: set[str] = set()
+    this: Func | None = None
+    summary_of_module = index.modules.get(module)
+    if cls is not None:
+        method = cls.info.methods.get(node.name)
+        if method is not None and method.line == node.lineno:
+            this = Func(module, method, cls)
+    elif parent is not None and parent.func_node is None and summary_of_module is not None:
+        function = summary_of_module.functions.get(node.name)
+        if function is not None and function.line == node.lineno:
+            this = Func(module, function)
     for i, a in enumerate(positional + args.kwonlyargs):
         params.add(a.arg)
         value: object = UNKNOWN
@@ -296,6 +309,9 @@ def build_scope(
         elif a.annotation is not None:
             resolved = index.annotation_value(module, a.annotation)
             value = resolved if resolved is not None else UNKNOWN
+        elif this is not None:
+            scope.bindings[a.arg] = [_Binding((0, 0), lazy=True, from_callers=(this, a.arg))]
+            continue
         scope.bindings[a.arg] = [_Binding((0, 0), fixed=value)]
     for extra in (args.vararg, args.kwarg):
         if extra is not None:

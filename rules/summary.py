@@ -94,6 +94,9 @@ class Param:
     has_default: bool
 
 
+ArgCall = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]
+
+
 @dataclass
 class FuncInfo:
     name: str
@@ -119,6 +122,10 @@ class FuncInfo:
     decorator_effect: str | None = None
     is_decorator_factory: bool = False
     local_names: frozenset[str] = frozenset()  # params and names bound in the body
+    # Calls with arguments, for typing unannotated parameters from their callers: (callee text,
+    # positional tokens, keyword tokens); a token is "self", "param:<name>" (one of this function's
+    # unannotated parameters), "*" (unpacked) or "" (anything else).
+    arg_calls: tuple[ArgCall, ...] = ()
 
     @property
     def is_coroutine_function(self) -> bool:
@@ -173,6 +180,7 @@ class ModuleSummary:
     # Every module an import anywhere in this file names (and its parent packages): what the
     # analysis of a file needs to read, transitively.
     references: tuple[str, ...] = ()
+    arg_calls: tuple[ArgCall, ...] = ()  # calls at module level and in class bodies (see FuncInfo)
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -487,6 +495,7 @@ def summarize_function(
         if name is not None and name not in calls:
             calls[name] = call.lineno
     params = _params(node.args)
+    untyped = {p.name for p in params if p.annotation is None}
     return FuncInfo(
         name=node.name,
         qualname=qualname,
@@ -504,7 +513,32 @@ def summarize_function(
         decorator_effect=effect,
         is_decorator_factory=factory,
         local_names=frozenset(scope.bound | scope.stores | {p.name for p in params} | _imported_names(scope)),
+        arg_calls=_arg_calls(scope.calls, untyped),
     )
+
+
+def _arg_calls(calls: list[ast.Call], untyped: set[str]) -> tuple[ArgCall, ...]:
+    out: list[ArgCall] = []
+    for call in calls:
+        if not call.args and not call.keywords:
+            continue
+        name = dotted(call.func)
+        if name is None:
+            continue
+        out.append((name, tuple(_arg_token(a, untyped) for a in call.args),
+                    tuple((k.arg or "**", _arg_token(k.value, untyped)) for k in call.keywords)))
+    return tuple(out)
+
+
+def _arg_token(arg: ast.expr, untyped: set[str]) -> str:
+    if isinstance(arg, ast.Starred):
+        return "*"
+    if isinstance(arg, ast.Name):
+        if arg.id == "self":
+            return "self"
+        if arg.id in untyped:
+            return f"param:{arg.id}"
+    return ""
 
 
 def _imported_names(scope: ScopeInfo) -> set[str]:
@@ -625,6 +659,8 @@ def _summarize_class(
                     continue  # `self.x = None` then set later: Optional, not a conflict
                 elif isinstance(value, ast.Name) and param_ann.get(value.id):
                     add_attr(t.attr, "ann:" + str(param_ann[value.id]))
+                elif isinstance(value, ast.Name) and value.id in param_ann and value.id != self_name:
+                    add_attr(t.attr, f"param:{stmt.name}:{value.id}")  # typed by the method's callers
                 else:
                     add_attr(t.attr, _absolute(_value_type(value), local_imports) or "unknown")
     return info
@@ -714,6 +750,13 @@ def summarize(
 
     visit_block(tree.body)
     summary.references = _references(scopes.values(), module, is_package)
+    outer_calls: list[ast.Call] = []
+    outer = [walked]
+    while outer:
+        sc = outer.pop()
+        outer_calls.extend(sc.calls)
+        outer.extend(c for c in sc.children if isinstance(c.node, ast.ClassDef))
+    summary.arg_calls = _arg_calls(outer_calls, set())
     return summary
 
 

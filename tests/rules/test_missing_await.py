@@ -477,3 +477,104 @@ def test_tuple_unpacking_of_annotated_pairs(project: Project) -> None:
         """,
     })
     assert codes(found) == [("AG101", "pkg/app.py", 6), ("AG101", "pkg/app.py", 8)]
+
+
+def test_unannotated_parameters_typed_by_their_callers(project: Project) -> None:
+    """Every project caller passes `self` of one class: the parameter is that class (tests ignored)."""
+    found = project({
+        "bot/__init__.py": "",
+        "bot/core.py": """
+            from bot.parsers import parse_always
+            from bot.creator import SlackCreator, MatrixCreator
+
+            class Core:
+                async def run_skill(self, skill):
+                    pass
+
+                async def parse(self, event):
+                    await parse_always(self, event)
+
+            class Slack:
+                def __init__(self):
+                    self.creator = SlackCreator(self)
+
+                async def lookup(self, name):
+                    return name
+
+            class Matrix:
+                def __init__(self):
+                    self.creator = MatrixCreator(connector=self)
+
+                async def nick(self, name):
+                    return name
+        """,
+        "bot/parsers.py": """
+            async def parse_always(core, event):
+                core.run_skill(event)
+        """,
+        "bot/creator.py": """
+            class Creator:
+                def __init__(self, connector):
+                    self.connector = connector
+
+            class SlackCreator(Creator):
+                def __init__(self, connector, *args):
+                    super().__init__(connector)
+                    self.connector = connector
+
+                async def create(self, event):
+                    info = self.connector.lookup(event)
+                    return info["name"]
+
+            class MatrixCreator(Creator):
+                def __init__(self, connector):
+                    super().__init__(connector)
+
+                async def create(self, event):
+                    self.connector.nick(event)
+        """,
+        "bot/tests/__init__.py": "",
+        "bot/tests/test_parsers.py": """
+            from bot.parsers import parse_always
+            from bot.creator import SlackCreator
+
+            async def test_parse(mock_core, mock_connector):
+                await parse_always(mock_core, {})
+                SlackCreator(mock_connector)
+        """,
+    })
+    assert codes(found) == [("AG101", "bot/creator.py", 12), ("AG101", "bot/creator.py", 20),
+                            ("AG101", "bot/parsers.py", 3)]
+
+
+def test_parameters_whose_callers_disagree_stay_unknown(project: Project) -> None:
+    found = project({"app.py": """
+        class A:
+            async def close(self):
+                pass
+
+            def start(self):
+                shutdown(self)
+
+        class B:
+            def close(self):
+                pass
+
+            def start(self):
+                shutdown(self)
+
+        class C:
+            async def close(self):
+                pass
+
+            def start(self, other):
+                stop(self)
+                stop(other)
+
+        def shutdown(thing):
+            thing.close()
+
+        def stop(thing):
+            thing.close()
+    """})
+    assert codes(found) == []

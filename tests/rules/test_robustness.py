@@ -81,3 +81,19 @@ def test_a_subclass_added_elsewhere_invalidates_the_base_classes_cached_findings
     assert found.reused == 1  # __init__.py: no class, no dependency on the class table
     assert sorted((f.code, f.path, f.line) for f in found.findings) == [
         ("AG108", "pkg/base.py", 2), ("AG108", "pkg/other.py", 4)]
+
+
+def test_a_caller_changed_elsewhere_invalidates_findings_that_typed_a_parameter_from_callers(tmp_path: Path) -> None:
+    root = tmp_path
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "work.py").write_text("def shutdown(thing):\n    thing.close()\n")
+    (root / "pkg" / "a.py").write_text(
+        "from pkg.work import shutdown\n\nclass A:\n    async def close(self):\n        pass\n\n"
+        "    def stop(self):\n        shutdown(self)\n")
+    cache = tmp_path / ".cache"
+    assert [(f.code, f.path) for f in analyze(root, cache_dir=cache).findings] == [("AG101", "pkg/work.py")]
+    (root / "pkg" / "b.py").write_text(  # a second caller passing a class whose close() is sync
+        "from pkg.work import shutdown\n\nclass B:\n    def close(self):\n        pass\n\n"
+        "    def stop(self):\n        shutdown(self)\n")
+    assert analyze(root, cache_dir=cache).findings == []
