@@ -530,7 +530,8 @@ class ModuleChecker:
                 if kind == "synccm":
                     return "sync"
                 if kind == "sync":
-                    return self._all_same(self._class_cm_kind, self.index.func_return_classes(callee))
+                    return self._all_same(self._class_cm_kind, self.index.func_return_classes(callee)) or \
+                        self._returned_catalog_cm(callee, 0)
                 return None
             if isinstance(callee, Class):
                 return self._class_cm_kind(callee)
@@ -551,6 +552,22 @@ class ModuleChecker:
             if value.cls in catalog.SYNC_ONLY_CMS:
                 return "sync"
         return None
+
+    def _returned_catalog_cm(self, func: Func, depth: int) -> str | None:
+        """"async" when every return of an unannotated sync `func` hands back a catalogued async
+        context manager (`return self.session.get(url)`), through sync helpers too."""
+        shapes = func.info.return_shapes
+        if func.info.returns or depth > 3 or not shapes or any(not s.startswith("call:") for s in shapes):
+            return None
+        for shape in shapes:
+            target = self.index.resolve_in_function(func, shape[5:])
+            if isinstance(target, External) and (target.name in catalog.ASYNC_ONLY_CMS):
+                continue
+            if isinstance(target, Func) and self.index.func_kind(target) == "sync" and \
+                    self._returned_catalog_cm(target, depth + 1) == "async":
+                continue
+            return None
+        return "async"
 
     @staticmethod
     def _all_same(kind_of: Callable[[Class], str | None], classes: list[Class] | None) -> str | None:

@@ -294,8 +294,10 @@ class ProjectIndex:
         if summary is None:
             return None
         in_library = module not in self.modules
-        if in_library and f"{module}.{name}" in catalog.CATALOGUED:
-            return External(f"{module}.{name}")  # the catalog knows this API better than its source
+        if in_library:
+            public = f"{catalog.MODULE_ALIASES.get(module, module)}.{name}"
+            if public in catalog.CATALOGUED:
+                return External(public)  # the catalog knows this API better than its source
         if name in summary.functions:
             return Func(module, summary.functions[name])
         if name in summary.classes:
@@ -324,8 +326,9 @@ class ProjectIndex:
             return self._external_or_module(target[1])
         base, attr = target[1], target[2]
         full = f"{base}.{attr}"
-        if full in catalog.CATALOGUED:
-            return External(full)
+        public = f"{catalog.MODULE_ALIASES.get(base, base)}.{attr}"
+        if public in catalog.CATALOGUED:
+            return External(public)
         base_summary = self.modules.get(base)
         if base_summary is not None and (attr in base_summary.functions or attr in base_summary.classes
                                          or attr in base_summary.imports or attr in base_summary.variables):
@@ -355,6 +358,9 @@ class ProjectIndex:
             return Class(module, summary.classes[name])
         target = summary.imports.get(name)
         if target is not None and target[0] == "from":
+            source = self.module(target[1]) if target[1] not in self.modules else None
+            if source is not None and target[2] in source.classes:
+                return Class(target[1], source.classes[target[2]])
             found = self.resolve_global(target[1], target[2])
             if isinstance(found, Class):
                 return found
@@ -389,6 +395,8 @@ class ProjectIndex:
             return None
         if kind == "ann":
             return self.annotation_value(module, text, depth)
+        if kind == "enter" and depth <= 24:
+            return self._entered_chain(module, text, depth, owner)
         return None  # "typealias:" names a type, not a value
 
     def _dotted_in(self, module: str, text: str, depth: int, owner: Class | None) -> Value | None:
@@ -613,6 +621,60 @@ class ProjectIndex:
             return first
         return None
 
+    def entered_value(self, value: Value, is_async: bool) -> Value | None:
+        """What `with value as x` (or `async with`) binds to x."""
+        if isinstance(value, ExternalInstance):
+            return value  # the catalogued context managers return themselves
+        if isinstance(value, Coroutine) and isinstance(value.origin, External) and \
+                value.origin.name in catalog.AWAITABLE_CMS:
+            result = catalog.AWAITED_RESULTS.get(value.origin.name)  # `async with session.get(url) as r`
+            return ExternalInstance(result) if is_async and result else None
+        if isinstance(value, UnionOf):
+            entered = [self._entered_instance(m, is_async) for m in value.members]
+            first = entered[0] if entered else None
+            if isinstance(first, Instance) and all(
+                isinstance(e, Instance) and e.cls.info is first.cls.info for e in entered
+            ):
+                return first
+            if isinstance(first, ExternalInstance) and all(
+                isinstance(e, ExternalInstance) and e.cls == first.cls for e in entered
+            ):
+                return first
+            return None
+        if isinstance(value, Instance):
+            return self._entered_instance(value, is_async)
+        return None
+
+    def _entered_instance(self, value: Instance, is_async: bool) -> Value | None:
+        found = self.lookup_member(value.cls, "__aenter__" if is_async else "__enter__")
+        if not isinstance(found, Func):
+            return None
+        enter = self.bind_method(value, found)
+        if enter.info.returns is None and enter.info.return_shapes and all(
+            s == "self" for s in enter.info.return_shapes
+        ):
+            return value
+        if enter.info.returns and enter.info.returns.strip("'\"") in {"Self", "typing.Self", "typing_extensions.Self"}:
+            return value
+        return self.func_return_value(enter)
+
+    def _entered_chain(self, module: str, chain: str, depth: int, owner: Class | None) -> Value | None:
+        """A value a method bound with `with`/`async with` and stored on `self` (see the summary)."""
+        value: Value | None = None
+        for i, step in enumerate(chain.split(" > ")):
+            kind, _, target = step.partition(" ")
+            if i == 0:
+                callee = self._dotted_in(module, target, depth, owner)
+            else:
+                callee = value
+                for attr in target.lstrip(".").split("."):
+                    callee = self.attribute(callee, attr, depth + 1) if callee is not None else None
+            result = self.call_result(callee) if callee is not None else None
+            value = self.entered_value(result, kind == "async") if result is not None else None
+            if value is None:
+                return None
+        return value
+
     def yield_value(self, func: Func) -> Value | None:
         """What a @contextmanager/@asynccontextmanager function yields, from its return annotation."""
         members = annotation_members(func.info.returns) if func.info.returns else None
@@ -680,6 +742,8 @@ class ProjectIndex:
             found = self.lookup_member(value.cls, attr)
             if isinstance(found, Func):
                 if self.func_kind(found) == "property":
+                    if found.info.returns is None:  # unannotated: what its body returns
+                        return self.func_return_value(self.bind_method(value, found))
                     return self.annotation_value(found.module, found.info.returns, depth + 1)
                 return self.bind_method(value, found)
             if isinstance(found, str):

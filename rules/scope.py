@@ -19,7 +19,6 @@ from rules.index import (
     Func,
     Instance,
     ProjectIndex,
-    UnionOf,
     Value,
 )
 from rules.summary import dotted, resolve_relative
@@ -40,6 +39,7 @@ class _Binding:
     enter: str | None = None  # "sync" / "async": the value is what `with node as x` binds
     element: tuple[int, int] | None = None  # (i, n): the value is item i of the n-tuple `node` gives
     from_callers: tuple[Func, str] | None = None  # an unannotated parameter: what its callers pass
+    declared: bool = False  # `x: T` without a value: x is a T whatever is assigned later
     _value: object = None
     _busy: bool = False
 
@@ -83,6 +83,9 @@ class Scope:
             pos = (getattr(use, "lineno", 0), getattr(use, "col_offset", 0))
             loops = self._enclosing_loops(use)
             binds = [b for b in binds if b.pos < pos or any(_within(b.pos, loop) for loop in loops)]
+        declared = [b for b in binds if b.declared]
+        if declared:
+            binds = declared[-1:]
         values = [self._value(b) for b in binds]
         if not values or any(v is None for v in values):
             return None
@@ -123,30 +126,7 @@ class Scope:
             if isinstance(callee, Func) and self.index.func_kind(callee) in {"asynccm", "synccm"}:
                 return self.index.yield_value(callee)
         value = self.eval(expr)
-        if isinstance(value, ExternalInstance):
-            return value  # the catalogued context managers return themselves
-        if isinstance(value, UnionOf):
-            entered = [self._entered_instance(m, is_async) for m in value.members]
-            first = entered[0] if entered else None
-            if isinstance(first, Instance | ExternalInstance) and all(_same_value(first, e) for e in entered):
-                return first
-            return None
-        if isinstance(value, Instance):
-            return self._entered_instance(value, is_async)
-        return None
-
-    def _entered_instance(self, value: Instance, is_async: bool) -> Value | None:
-        found = self.index.lookup_member(value.cls, "__aenter__" if is_async else "__enter__")
-        if not isinstance(found, Func):
-            return None
-        enter = self.index.bind_method(value, found)
-        if enter.info.returns is None and enter.info.return_shapes and all(
-            s == "self" for s in enter.info.return_shapes
-        ):
-            return value
-        if enter.info.returns and enter.info.returns.strip("'\"") in {"Self", "typing.Self", "typing_extensions.Self"}:
-            return value
-        return self.index.func_return_value(enter)
+        return self.index.entered_value(value, is_async) if value is not None else None
 
     def _tuple_item_annotation(self, node: ast.expr, i: int, n: int) -> tuple[str, ast.expr] | None:
         """(module, annotation) of item i of `node` when it is typed as an n-tuple (`a, b = pair`)."""
@@ -323,7 +303,7 @@ def build_scope(
             target = targets[0]
             if isinstance(assign, ast.AnnAssign):
                 binding = _Binding((target.lineno, target.col_offset), node=assign.value,
-                                   annotation=assign.annotation, lazy=True)
+                                   annotation=assign.annotation, lazy=True, declared=assign.value is None)
             elif isinstance(assign.value, ast.Yield):
                 # `x = yield y` in a function annotated Generator[Y, S, R] / AsyncGenerator[Y, S]: x is an S.
                 binding = _Binding((target.lineno, target.col_offset), annotation=_send_type(node), lazy=True)

@@ -571,6 +571,38 @@ def _value_type(value: ast.expr) -> str | None:
     return None
 
 
+def _with_chain(name: str, scope: ScopeInfo, local_imports: dict[str, str], depth: int = 0) -> str | None:
+    """How a method bound `name` by `with`: "async aiohttp.ClientSession > async .ws_connect" for
+    `async with aiohttp.ClientSession() as s: async with s.ws_connect(url) as name`."""
+    if depth > 3 or name in scope.bound or any(
+        isinstance(t, ast.Name) and t.id == name
+        for a in scope.assigns for t in (a.targets if isinstance(a, ast.Assign) else [a.target])
+    ):
+        return None  # also bound some other way
+    for w in scope.withs:
+        for item in w.items:
+            if not (isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == name):
+                continue
+            expr = item.context_expr
+            callee = dotted(expr.func) if isinstance(expr, ast.Call) else None
+            if callee is None:
+                return None
+            kind = "async" if isinstance(w, ast.AsyncWith) else "sync"
+            head, dot, rest = callee.partition(".")
+            if dot and head != name:
+                outer = _with_chain(head, scope, local_imports, depth + 1)
+                if outer is not None:
+                    return f"{outer} > {kind} .{rest}"
+            if head in scope.bound or any(
+                isinstance(t, ast.Name) and t.id == head
+                for a in scope.assigns for t in (a.targets if isinstance(a, ast.Assign) else [a.target])
+            ):
+                return None  # some other local
+            absolute = _absolute(f"call:{callee}", local_imports) or ""
+            return f"{kind} {absolute[5:]}"
+    return None
+
+
 def _local_imports(scope: ScopeInfo, module: str, is_package: bool) -> dict[str, str]:
     """Names a function imports for itself -> an absolute reference ("@mod" or "@mod|name")."""
     out: dict[str, str] = {}
@@ -661,6 +693,8 @@ def _summarize_class(
                     add_attr(t.attr, "ann:" + str(param_ann[value.id]))
                 elif isinstance(value, ast.Name) and value.id in param_ann and value.id != self_name:
                     add_attr(t.attr, f"param:{stmt.name}:{value.id}")  # typed by the method's callers
+                elif isinstance(value, ast.Name) and (chain := _with_chain(value.id, method_scope, local_imports)):
+                    add_attr(t.attr, f"enter:{chain}")  # `async with connect() as ws: self.ws = ws`
                 else:
                     add_attr(t.attr, _absolute(_value_type(value), local_imports) or "unknown")
     return info
