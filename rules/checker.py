@@ -152,6 +152,10 @@ class ModuleChecker:
             result = self.index.call_result(callee)
             if isinstance(result, Coroutine):
                 self._check_coroutine_use(call, result, scope)
+            elif isinstance(call.func, ast.Attribute) and call.func.attr in ASYNC_PROTOCOL_METHODS and \
+                    result is None:
+                self._check_coroutine_use(call, Coroutine(External(f"{_short(call.func.value)}.{call.func.attr}")),
+                                          scope)
             self._check_task(call, callee, scope)
             if scope.is_async and scope.func_node is not None:
                 self._check_blocking(call, callee, scope)

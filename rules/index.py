@@ -143,7 +143,17 @@ class Coroutine:
     origin: Func | External
 
 
-Value = Func | Class | Instance | UnionOf | Module | External | ExternalInstance | Coroutine
+@dataclass(eq=False)
+class AsyncCallable:
+    """A callable annotated to return an awaitable (`Callable[..., Awaitable[T]]`): calling it gives one."""
+
+    annotation: str
+
+
+Value = Func | Class | Instance | UnionOf | Module | External | ExternalInstance | Coroutine | AsyncCallable
+
+_CALLABLE_HEADS = frozenset({"Callable", "typing.Callable", "collections.abc.Callable", "t.Callable"})
+_AWAITABLE_RESULT_HEADS = frozenset({"Awaitable", "Coroutine", "Future", "Task"})
 
 
 def class_node(member: ast.expr) -> ast.expr | None:
@@ -207,6 +217,18 @@ def _functions_of(summary: ModuleSummary) -> list[tuple[FuncInfo, ClassInfo | No
         out.extend((m, c) for m in c.methods.values())
         pending.extend(c.nested.values())
     return out
+
+
+def _returns_awaitable_callable(member: ast.expr) -> bool:
+    """`Callable[[...], Awaitable[T]]` (or Coroutine/Future/Task)."""
+    if not (isinstance(member, ast.Subscript) and dotted(member.value) in _CALLABLE_HEADS):
+        return False
+    spec = member.slice
+    if not (isinstance(spec, ast.Tuple) and len(spec.elts) == 2):
+        return False
+    result = spec.elts[1]
+    head = result.value if isinstance(result, ast.Subscript) else result
+    return (dotted(head) or "").rsplit(".", 1)[-1] in _AWAITABLE_RESULT_HEADS
 
 
 def _is_test_module(module: str) -> bool:
@@ -392,7 +414,8 @@ class ProjectIndex:
                 return self.func_return_value(callee)
             if isinstance(callee, External) and callee.name in catalog.AWAITED_RESULTS:
                 return ExternalInstance(catalog.AWAITED_RESULTS[callee.name])
-            return None
+            result = self.call_result(callee) if callee is not None else None
+            return self.awaited_value(result) if isinstance(result, Instance) else None
         if kind == "ann":
             return self.annotation_value(module, text, depth)
         if kind == "enter" and depth <= 24:
@@ -437,6 +460,8 @@ class ProjectIndex:
                 head = (member_head(members[0]) or "").rsplit(".", 1)[-1]
                 if head in PROTOCOL_TYPES:
                     return ExternalInstance(PROTOCOL_TYPES[head])
+                if _returns_awaitable_callable(members[0]):
+                    return AsyncCallable(text.strip("'\" "))
                 if isinstance(members[0], ast.Subscript):
                     generic = self._instance_of(module, members[0])
                     if generic is not None:
@@ -621,6 +646,34 @@ class ProjectIndex:
             return first
         return None
 
+    def awaited_value(self, value: Value) -> Value | None:
+        """What `await value` gives."""
+        if isinstance(value, Coroutine):
+            if isinstance(value.origin, Func):
+                return self.func_return_value(value.origin)
+            if value.origin.name in catalog.AWAITED_RESULTS:
+                return ExternalInstance(catalog.AWAITED_RESULTS[value.origin.name])
+            return None
+        if isinstance(value, Instance):  # a class with `__await__ -> Generator[Any, None, T]`: a T
+            found = self.lookup_member(value.cls, "__await__")
+            if not isinstance(found, Func) or not found.info.returns:
+                return None
+            members = annotation_members(found.info.returns)
+            if not members or len(members) != 1 or not isinstance(members[0], ast.Subscript):
+                return None
+            node = members[0]
+            if (dotted(node.value) or "").rsplit(".", 1)[-1] != "Generator" or not isinstance(node.slice, ast.Tuple) \
+                    or len(node.slice.elts) != 3:
+                return None
+            result = ast.unparse(node.slice.elts[2]).strip("'\" ")
+            bound = self.bind_method(value, found).subst
+            if bound and result in bound:
+                return self.annotation_value(bound[result][0], bound[result][1])
+            if result in {"Self", "typing.Self", "typing_extensions.Self"}:
+                return value
+            return self.annotation_value(found.module, result)
+        return None
+
     def entered_value(self, value: Value, is_async: bool) -> Value | None:
         """What `with value as x` (or `async with`) binds to x."""
         if isinstance(value, ExternalInstance):
@@ -796,6 +849,8 @@ class ProjectIndex:
         """What calling `callee` gives: an instance, a coroutine, an annotated/inferred return."""
         if isinstance(callee, Class):
             return Instance(callee)
+        if isinstance(callee, AsyncCallable):
+            return Coroutine(External(callee.annotation))
         if isinstance(callee, Instance):  # a callable object: its __call__ decides
             call = self.lookup_member(callee.cls, "__call__")
             if isinstance(call, Func):

@@ -10,12 +10,10 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from rules import catalog
 from rules.index import (
     Class,
     Coroutine,
     External,
-    ExternalInstance,
     Func,
     Instance,
     ProjectIndex,
@@ -232,11 +230,16 @@ class Scope:
             return None
         if isinstance(node, ast.Await):
             inner = self.eval(node.value, depth + 1)
-            if isinstance(inner, Coroutine) and isinstance(inner.origin, Func):
-                return self.index.func_return_value(inner.origin)
-            if isinstance(inner, Coroutine) and isinstance(inner.origin, External) and \
-                    inner.origin.name in catalog.AWAITED_RESULTS:
-                return ExternalInstance(catalog.AWAITED_RESULTS[inner.origin.name])
+            return self.index.awaited_value(inner) if inner is not None else None
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            # `db = using_db or default_db()`: a value when every alternative agrees
+            values = [self.eval(v, depth + 1) for v in node.values
+                      if not (isinstance(v, ast.Constant) and v.value is None)]
+            first = values[0] if values else None
+            if isinstance(first, Instance) and all(
+                isinstance(v, Instance) and v.cls.info is first.cls.info for v in values
+            ):
+                return first
             return None
         return None
 
