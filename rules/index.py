@@ -462,6 +462,9 @@ class ProjectIndex:
                     return ExternalInstance(PROTOCOL_TYPES[head])
                 if _returns_awaitable_callable(members[0]):
                     return AsyncCallable(text.strip("'\" "))
+                if isinstance(members[0], ast.Subscript) and head in {"type", "Type"}:
+                    inner = self.annotation_value(module, ast.unparse(members[0].slice), depth + 1)
+                    return inner.cls if isinstance(inner, Instance) else None  # the class object itself
                 if isinstance(members[0], ast.Subscript):
                     generic = self._instance_of(module, members[0])
                     if generic is not None:
@@ -471,7 +474,10 @@ class ProjectIndex:
                 if all(i is not None for i in instances):
                     return UnionOf([i for i in instances if i is not None])
                 return None
-        node = _annotation_target(text) if isinstance(text, str) else annotation_target_node(text)
+        if isinstance(text, str) and members is not None and len(members) == 1:
+            node = class_node(members[0])  # the alias already expanded (a TypeVar's bound, too)
+        else:
+            node = _annotation_target(text) if isinstance(text, str) else annotation_target_node(text)
         if node is None:
             if not isinstance(text, str):
                 return self.annotation_value(module, ast.unparse(text), depth)
@@ -790,6 +796,9 @@ class ProjectIndex:
             member = self.lookup_member(value, attr)
             if isinstance(member, Func | Class):
                 return member
+            if isinstance(member, str):  # a declared attribute read from the class (`Model._meta`)
+                owner = self._attr_owner(value, attr)
+                return self._attr_value(owner, attr, depth) if owner is not None else None
             return None
         if isinstance(value, Instance):
             found = self.lookup_member(value.cls, attr)

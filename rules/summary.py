@@ -759,7 +759,10 @@ def summarize(
                     texpr: str | None = None
                     is_alias_ann = isinstance(stmt, ast.AnnAssign) and (dotted(stmt.annotation) or "").endswith(
                         "TypeAlias")
-                    if stmt.value is not None and (is_alias_ann or isinstance(stmt.value, ast.Subscript) or (
+                    bound = _typevar_bound(stmt.value) if stmt.value is not None else None
+                    if bound is not None:
+                        texpr = "typealias:" + bound  # an unsolved type variable stands for its bound
+                    elif stmt.value is not None and (is_alias_ann or isinstance(stmt.value, ast.Subscript) or (
                             isinstance(stmt.value, ast.BinOp) and isinstance(stmt.value.op, ast.BitOr))):
                         texpr = "typealias:" + ast.unparse(stmt.value)
                     elif isinstance(stmt, ast.AnnAssign):
@@ -792,6 +795,22 @@ def summarize(
         outer.extend(c for c in sc.children if isinstance(c.node, ast.ClassDef))
     summary.arg_calls = _arg_calls(outer_calls, set())
     return summary
+
+
+def _typevar_bound(value: ast.expr) -> str | None:
+    """`TypeVar("T", bound="Model")` -> "Model"; `TypeVar("T", A, B)` -> "A | B"."""
+    if not (isinstance(value, ast.Call) and (dotted(value.func) or "").rsplit(".", 1)[-1] == "TypeVar"):
+        return None
+    for k in value.keywords:
+        if k.arg == "bound":
+            if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str):
+                return k.value.value
+            return ast.unparse(k.value)
+    constraints = value.args[1:]
+    if constraints:
+        return " | ".join(c.value if isinstance(c, ast.Constant) and isinstance(c.value, str) else ast.unparse(c)
+                          for c in constraints)
+    return None
 
 
 def _references(scopes: Iterable[ScopeInfo], module: str, is_package: bool) -> tuple[str, ...]:

@@ -578,3 +578,48 @@ def test_parameters_whose_callers_disagree_stay_unknown(project: Project) -> Non
             thing.close()
     """})
     assert codes(found) == []
+
+
+def test_type_variables_class_objects_awaitables_and_callable_annotations(project: Project) -> None:
+    """`type[MODEL]` with MODEL bound to Model; `Model._meta.db`; `a or b`; awaiting an object with
+    `__await__`; an attribute typed `Callable[..., Awaitable[None]]`."""
+    found = project({"orm.py": """
+        from __future__ import annotations
+        from typing import Any, Awaitable, Callable, Generator, Optional, TypeVar
+
+        MODEL = TypeVar("MODEL", bound="Model")
+        Handler = Callable[[dict], Awaitable[None]]
+
+        class Client:
+            async def execute(self, sql: str) -> None:
+                pass
+
+            async def cursor(self) -> Client:
+                return self
+
+        class Meta:
+            db: Client
+
+        class Model:
+            _meta: Meta
+
+        class Connecting:
+            def __await__(self) -> Generator[Any, None, Client]:
+                yield
+
+        def connect() -> Connecting:
+            return Connecting()
+
+        class Relation:
+            def __init__(self, model: type[MODEL], handler: Handler) -> None:
+                self.model = model
+                self.handler = handler
+
+            async def add(self, using_db: Optional[Client] = None) -> None:
+                db = using_db or self.model._meta.db
+                db.execute("insert")
+                conn = await connect()
+                conn.execute("select")
+                self.handler({})
+    """})
+    assert codes(found) == [("AG101", "orm.py", 35), ("AG101", "orm.py", 37), ("AG101", "orm.py", 38)]
