@@ -219,6 +219,20 @@ def _functions_of(summary: ModuleSummary) -> list[tuple[FuncInfo, ClassInfo | No
     return out
 
 
+def _callable_result(text: str) -> ast.expr | None:
+    """R of an annotation `Callable[..., R]`."""
+    members = annotation_members(text) if text else None
+    if not members or len(members) != 1:
+        return None
+    member = members[0]
+    if not (isinstance(member, ast.Subscript) and dotted(member.value) in _CALLABLE_HEADS):
+        return None
+    spec = member.slice
+    if not (isinstance(spec, ast.Tuple) and len(spec.elts) == 2):
+        return None
+    return spec.elts[1]
+
+
 def _returns_awaitable_callable(member: ast.expr) -> bool:
     """`Callable[[...], Awaitable[T]]` (or Coroutine/Future/Task)."""
     if not (isinstance(member, ast.Subscript) and dotted(member.value) in _CALLABLE_HEADS):
@@ -516,7 +530,20 @@ class ProjectIndex:
                     "Generic", "Protocol"}:
                 elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
                 return [dotted(e) or "?" for e in elts]
-        return []
+        # No Generic[...] base: the type variables of the bases, in order of first appearance.
+        summary = self.module(cls.module)
+        found: list[str] = []
+        for base in cls.info.bases:
+            try:
+                node = ast.parse(base, mode="eval").body
+            except SyntaxError:
+                continue
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name) and sub.id not in found and summary is not None and any(
+                    t == "call:TypeVar" or t.startswith("typevar:") for t in summary.variables.get(sub.id, [])
+                ):
+                    found.append(sub.id)
+        return found
 
     def bind_method(self, instance: Instance, func: Func) -> Func:
         """`func` reached through `instance`: bound, with the instance's type arguments."""
@@ -535,8 +562,8 @@ class ProjectIndex:
         if summary is None:
             return None
         texprs = summary.variables.get(name)
-        if texprs and len(texprs) == 1 and texprs[0].startswith("typealias:"):
-            return module, texprs[0][len("typealias:"):]
+        if texprs and len(texprs) == 1 and texprs[0].startswith(("typealias:", "typevar:")):
+            return module, texprs[0].partition(":")[2]
         target = summary.imports.get(name)
         if target is not None and target[0] == "from" and self.module(target[1]) is not None:
             return self.type_alias(target[1], target[2], depth + 1)
@@ -651,6 +678,43 @@ class ProjectIndex:
                                                for v in values):
             return first
         return None
+
+    def decorated_call_result(self, func: Func) -> Instance | None:
+        """Calling `@deco def f` where the decorator is annotated to return `Callable[..., R[T]]`
+        (aiosqlite's `contextmanager`: `(Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Result[T]]`)."""
+        decorators = [d for d in func.info.decorators
+                      if d.rsplit(".", 1)[-1] not in {"staticmethod", "classmethod", "abstractmethod", "override"}]
+        if len(decorators) != 1 or decorators[0].endswith("()"):
+            return None
+        deco = self.resolve_dotted(func.module, decorators[0])
+        if not isinstance(deco, Func) or not deco.info.returns or not deco.info.params:
+            return None
+        returned = _callable_result(deco.info.returns)
+        if returned is None:
+            return None
+        bind: dict[str, tuple[str, str]] = {}
+        produced = _callable_result(deco.info.params[0].annotation or "")
+        if produced is not None:  # what the decorated function's own result is called in the decorator
+            inner = produced
+            if isinstance(produced, ast.Subscript):
+                head = (dotted(produced.value) or "").rsplit(".", 1)[-1]
+                elts = produced.slice.elts if isinstance(produced.slice, ast.Tuple) else [produced.slice]
+                if head == "Coroutine" and len(elts) == 3:
+                    inner = elts[2]
+                elif head in {"Awaitable", "Future"} and len(elts) == 1:
+                    inner = elts[0]
+            name = dotted(inner)
+            if name is not None and func.info.returns:
+                bind[name] = (func.module, func.info.returns)
+        head_node = returned.value if isinstance(returned, ast.Subscript) else returned
+        cls = self.resolve_dotted(deco.module, dotted(head_node) or "")
+        if not isinstance(cls, Class):
+            return None
+        args: tuple[tuple[str, str], ...] = ()
+        if isinstance(returned, ast.Subscript):
+            elts = returned.slice.elts if isinstance(returned.slice, ast.Tuple) else [returned.slice]
+            args = tuple(bind.get(ast.unparse(e), (deco.module, ast.unparse(e))) for e in elts)
+        return Instance(cls, args)
 
     def awaited_value(self, value: Value) -> Value | None:
         """What `await value` gives."""
@@ -871,6 +935,8 @@ class ProjectIndex:
                 return Coroutine(callee)
             if kind == "sync":
                 return self.func_return_value(callee)
+            if kind == "unknown":
+                return self.decorated_call_result(callee)
             return None
         if isinstance(callee, External):
             name = callee.name

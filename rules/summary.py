@@ -761,7 +761,7 @@ def summarize(
                         "TypeAlias")
                     bound = _typevar_bound(stmt.value) if stmt.value is not None else None
                     if bound is not None:
-                        texpr = "typealias:" + bound  # an unsolved type variable stands for its bound
+                        texpr = "typevar:" + bound  # an unsolved type variable stands for its bound
                     elif stmt.value is not None and (is_alias_ann or isinstance(stmt.value, ast.Subscript) or (
                             isinstance(stmt.value, ast.BinOp) and isinstance(stmt.value.op, ast.BitOr))):
                         texpr = "typealias:" + ast.unparse(stmt.value)
