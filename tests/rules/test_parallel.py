@@ -173,3 +173,27 @@ def test_mutually_recursive_blocking_helpers_do_not_depend_on_the_order_files_ar
     first_b = analyze(tmp_path, files=[b, a], jobs=1).findings
     assert [(f.code, f.path) for f in first_a] == [("AG107", "p/a.py"), ("AG107", "p/b.py")]
     assert repr(first_b) == repr(first_a)
+
+
+def test_the_command_line_with_a_helper_reports_what_one_process_reports(tmp_path: Path) -> None:
+    """The real `asyncguard check`, above the size threshold: broken files are AG000, the rest analyzed."""
+    import json
+    import subprocess
+    import sys
+
+    _write(tmp_path, n=60)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\n')
+    padding = "# " + "x" * 98 + "\n"
+    for path in sorted((tmp_path / "pkg").glob("m*.py")):
+        path.write_text(path.read_text() + padding * 60)  # ~6 KB each: over PARALLEL_MIN_BYTES in all
+    assert sum(p.stat().st_size for p in tmp_path.rglob("*.py")) > rules.engine.PARALLEL_MIN_BYTES
+
+    def run(jobs: str) -> tuple[int, list[object], str]:
+        proc = subprocess.run([sys.executable, "-m", "checks", "check", "pkg", "--format", "json", "--no-cache"],
+                              cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "ASYNCGUARD_JOBS": jobs})
+        return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+    one, two = run("1"), run("2")
+    assert one[0] == 1 and two == one
+    paths = {f["path"] for f in one[1] if isinstance(f, dict) and f.get("code") == "AG000"}  # type: ignore[union-attr]
+    assert paths == {"pkg/latin.py", "pkg/blob.py", "pkg/broken.py"}
