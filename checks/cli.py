@@ -15,9 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from checks.config import ConfigError, Settings, find_project_root, load_settings
+from checks.diffparse import FileDiff
 from checks.discover import DiscoveryError
-from checks.fixer import apply_fixes
-from checks.gitdiff import GitError, changed_lines, git
 from checks.pipeline import ANNOTATE_SCOPES, run_check
 from checks.render import FORMATS, render
 from checks.render.github import render_github
@@ -26,7 +25,16 @@ from checks.report import Report
 
 ENTRY_POINT_GROUP = "asyncguard.commands"
 BUILTIN_COMMANDS = frozenset({"check", "pr"})
-USER_ERRORS = (ConfigError, DiscoveryError, GitError, ValueError, OSError)
+# Modules only some runs need are imported when needed: `check` starts in a few tens of ms, and
+# on a small project start-up is a good part of the run (git and subprocess: `--diff`, `github`;
+# the fixer: `--fix`).
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message is for the user as it is (GitError only if git was ever run)."""
+    gitdiff = sys.modules.get("checks.gitdiff")
+    git_error: tuple[type[BaseException], ...] = (gitdiff.GitError,) if gitdiff is not None else ()
+    return (ConfigError, DiscoveryError, *git_error, ValueError, OSError)
 
 
 def _codes(values: list[str] | None) -> list[str] | None:
@@ -119,19 +127,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         code = func(args)
+        if argv is None and first in BUILTIN_COMMANDS:
+            # The command line is about to exit: the objects of the run (the index, the trees) are
+            # still referenced from reference cycles, and the interpreter's final collection would
+            # walk all of them (a fifth of a cold run on a large tree). Frozen, they are left as
+            # they are. Only for the real command: an in-process caller keeps its collector.
+            gc.freeze()
         return code if isinstance(code, int) else 0
     except BrokenPipeError:  # `asyncguard check | head`: the reader left; say nothing more
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except USER_ERRORS as exc:
-        print(f"asyncguard: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("asyncguard: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        print(f"asyncguard: internal error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
+        if isinstance(exc, _user_errors()):
+            print(f"asyncguard: error: {_one_line(exc)}", file=sys.stderr)
+        else:
+            print(f"asyncguard: internal error: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
         return 2
 
 
@@ -166,6 +180,8 @@ def _emit(text: str, output: str | None) -> None:
 
 def _repo_prefix(root: Path) -> str:
     """The project's folder inside its git work tree (`""` at the top), for paths GitHub resolves."""
+    from checks.gitdiff import GitError, git
+
     try:
         top = Path(git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
         rel = root.resolve().relative_to(top).as_posix()
@@ -182,6 +198,14 @@ def _render(report: Report, fmt: str, settings: Settings, statistics: bool = Fal
     return render(report, fmt, settings.training_url)
 
 
+def _changed_lines(root: Path, ref: str | None) -> dict[str, FileDiff] | None:
+    if not ref:
+        return None
+    from checks.gitdiff import changed_lines
+
+    return changed_lines(root, ref)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["."])]
     for p in paths:
@@ -189,13 +213,15 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise DiscoveryError(f"{p}: no such file or directory")
     root = find_project_root(paths)
     settings = _settings(root, args)
-    changed = changed_lines(root, args.diff) if args.diff else None
+    changed = _changed_lines(root, args.diff)
     use_cache = not args.no_cache
     report = run_check(root, paths, settings, changed, use_cache=use_cache)
     if args.fix and report.findings:
+        from checks.fixer import apply_fixes
+
         result = apply_fixes(root, report.findings)
         if result.fixed:
-            changed = changed_lines(root, args.diff) if args.diff else None
+            changed = _changed_lines(root, args.diff)
             report = run_check(root, paths, settings, changed, use_cache=use_cache)
         report.notes.extend(result.skipped)
         if result.fixed or result.skipped:

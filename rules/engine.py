@@ -15,8 +15,7 @@ import importlib.util
 import os
 import pickle
 import stat
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,11 +24,16 @@ from rules.checker import ModuleChecker
 from rules.index import GLOBAL_CALLS, GLOBAL_CLASSES, ProjectIndex, module_name_for
 from rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
 from rules.model import Finding, Severity
+from rules.parallel import Worker, WorkerLost, available_jobs
 from rules.registry import RULES
 from rules.summary import ModuleSummary, summarize
 from rules.walk import ScopeInfo, walk_module
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
+# The cache keeps the files' entries as pickles of up to this many files each: a run that changed
+# one file pickles its chunk again, not the whole project, and a cold run shared with a helper
+# process writes the pickles the two processes already made to swap their summaries.
+CHUNK_FILES = 128
 MAX_FILE_BYTES = 2 * 1024 * 1024  # larger .py files are generated code: reported (AG000) and skipped
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
                        "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".asyncguard_cache",
@@ -71,6 +75,7 @@ class AnalysisResult:
     files: list[str]  # relative POSIX paths of the files reported on
     notes: list[str] = field(default_factory=list)  # problems that are not findings (unreadable files)
     reused: int = 0  # files whose findings came from the cache
+    processes: int = 1  # 2 when a forked helper parsed and checked part of the files
 
 
 @dataclass
@@ -84,18 +89,48 @@ class _FileEntry:
 
 
 def discover_python_files(root: Path) -> list[Path]:
-    """Every .py file under root, skipping virtualenvs, VCS and build folders; symlink-loop safe."""
+    """Every .py file under root, skipping virtualenvs, VCS and build folders; symlink-loop safe.
+
+    The order of os.walk (a folder's files, then its sub-folders, each sorted by name), from
+    os.scandir: a regular file is known from its directory entry, without a stat of its own.
+    """
     out: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                path = Path(dirpath) / name
-                try:
-                    if stat.S_ISREG(path.stat().st_mode):  # not a FIFO or device named *.py
+
+    def visit(directory: str) -> None:
+        try:
+            with os.scandir(directory) as it:
+                found = list(it)
+        except OSError:
+            return
+        subdirs: list[str] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in found:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                    subdirs.append(entry.name)
+            elif entry.name.endswith(".py"):
+                files.append(entry)
+        base = Path(directory)
+        for entry in sorted(files, key=lambda e: e.name):
+            path = base / entry.name
+            try:
+                if entry.is_symlink():
+                    if stat.S_ISREG(path.stat().st_mode):
                         out.append(path)
-                except OSError:
-                    out.append(path)  # dangling link, loop: reported when read
+                elif entry.is_file(follow_symlinks=False):  # not a FIFO or device named *.py
+                    out.append(path)
+            except OSError:
+                out.append(path)  # dangling link, loop: reported when read
+        for name in sorted(subdirs):
+            child = os.path.join(directory, name)
+            if not os.path.islink(child):  # followlinks=False
+                visit(child)
+
+    visit(str(root))
     return out
 
 
@@ -117,6 +152,7 @@ class _Cache:
     def __init__(self, directory: Path | None, config_key: str) -> None:
         self.path = directory / f"index-v{CACHE_VERSION}.pickle" if directory else None
         self.files: dict[str, _FileEntry] = {}
+        self.chunks: list[tuple[bytes, dict[str, _FileEntry]]] = []  # a pickle, and what it holds
         self.findings: dict[str, tuple[str, dict[str, str], list[Finding]]] = {}
         self.libs: LibraryCache = {}
         self.config_key = config_key
@@ -127,12 +163,18 @@ class _Cache:
             with self.path.open("rb") as fh:
                 data = pickle.load(fh)
             if data.get("version") == CACHE_VERSION:
-                self.files = data["files"]
+                for blob in data["chunks"]:
+                    self.add_chunk(blob, pickle.loads(blob))
                 self.libs = data.get("libs", {})
                 if data.get("config_key") == config_key:
                     self.findings = data["findings"]
         except Exception:  # a corrupt or foreign cache is simply rebuilt
-            self.files, self.findings = {}, {}
+            self.files, self.findings, self.chunks = {}, {}, []
+
+    def add_chunk(self, blob: bytes, part: dict[str, _FileEntry]) -> None:
+        """A pickle of `part` (made with _pickle_chunks), whose entries are or will be in self.files."""
+        self.files.update(part)
+        self.chunks.append((blob, part))
 
     def save(self) -> str | None:
         if self.path is None or not self.dirty:
@@ -142,14 +184,74 @@ class _Cache:
             ignore = self.path.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# created by asyncguard\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".index-")
+            # (not tempfile.mkstemp: importing tempfile costs more than this whole save on a warm run)
+            tmp = self.path.parent / f".index-{os.getpid()}-{os.urandom(4).hex()}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # A chunk whose entries are all still current is written as it was pickled.
+            kept = [(blob, part) for blob, part in self.chunks
+                    if all(self.files.get(rel) is entry for rel, entry in part.items())]
+            covered = {rel for _, part in kept for rel in part}
+            rest = _pickle_chunks({rel: e for rel, e in self.files.items() if rel not in covered})
+            self.chunks = kept + rest
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"version": CACHE_VERSION, "config_key": self.config_key, "files": self.files,
-                             "findings": self.findings, "libs": self.libs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump({"version": CACHE_VERSION, "config_key": self.config_key,
+                             "chunks": [blob for blob, _ in self.chunks], "findings": self.findings,
+                             "libs": self.libs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
         except OSError as exc:
             return f"cache not written ({exc.strerror or exc})"
         return None
+
+
+def _pickle_chunks(entries: dict[str, _FileEntry]) -> list[tuple[bytes, dict[str, _FileEntry]]]:
+    items = list(entries.items())
+    out = []
+    for start in range(0, len(items), CHUNK_FILES):
+        part = dict(items[start:start + CHUNK_FILES])
+        out.append((pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL), part))
+    return out
+
+
+_Read = tuple["_FileEntry | None", bool, list[str]]  # entry, read afresh, notes
+_Checked = tuple[list[Finding], list[str], "tuple[str, dict[str, str], list[Finding]] | None", bool]
+_HELPER, _PARENT, _CACHED = "helper", "parent", "cache"  # where the helper finds an entry not sent with the order
+# A cold run forks a helper when this many bytes of source are to be parsed (below it, the fork,
+# the pickles and the second index cost more than half the parsing and checking saves).
+PARALLEL_MIN_BYTES = 256 * 1024
+
+
+def _split(
+    paths: Sequence[Path], rel_of: Callable[[Path], str], cache: _Cache, jobs: int | None
+) -> tuple[list[Path], list[Path]] | None:
+    """The parent's and the helper's shares of the files to parse, or None for a one-process run.
+
+    Only files the cache cannot answer are shared, balanced by size; one process when they are
+    too few to pay for the fork.
+    """
+    if available_jobs(jobs) < 2:
+        return None
+    todo: list[tuple[int, Path]] = []
+    total = 0
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        cached = cache.files.get(rel_of(path))
+        if cached is not None and cached.mtime_ns == st.st_mtime_ns and cached.size == st.st_size:
+            continue
+        todo.append((st.st_size, path))
+        total += st.st_size
+    if total < PARALLEL_MIN_BYTES or len(todo) < 2:
+        return None
+    mine: list[Path] = []
+    theirs: list[Path] = []
+    weight = [0, 0]
+    for size, path in sorted(todo, key=lambda t: -t[0]):
+        side = 0 if weight[0] <= weight[1] else 1
+        (mine, theirs)[side].append(path)
+        weight[side] += size
+    return mine, theirs
 
 
 def _summary_fingerprint(entry: _FileEntry) -> str:
@@ -162,15 +264,23 @@ def analyze(
     config: RuleConfig | None = None,
     cache_dir: Path | None = None,
     index_files: Iterable[Path] | None = None,
+    jobs: int | None = None,
 ) -> AnalysisResult:
-    """Index every module under `root`, then report on `files` (default: all of them)."""
+    """Index every module under `root`, then report on `files` (default: all of them).
+
+    `jobs`: processes to use (1 or 2); default: 2 on a multi-core machine when a large tree is
+    to be parsed (`ASYNCGUARD_JOBS` overrides). The findings are the same either way.
+    """
     # Millions of short-lived AST nodes and no reference cycles worth collecting: the cyclic GC
     # would re-scan them over and over (3x slower on large trees), so it pauses for the run.
     was_enabled = gc.isenabled()
     gc.disable()
+    helpers: list[Worker] = []
     try:
-        return _analyze(root, files, config, cache_dir, index_files)
+        return _analyze(root, files, config, cache_dir, index_files, jobs, helpers)
     finally:
+        for helper in helpers:  # only if the run failed half-way: stop a helper still waiting
+            helper.close(kill=True)
         if was_enabled:
             gc.enable()
 
@@ -181,6 +291,8 @@ def _analyze(
     config: RuleConfig | None,
     cache_dir: Path | None,
     index_files: Iterable[Path] | None,
+    jobs: int | None,
+    helpers: list[Worker],
 ) -> AnalysisResult:
     config = config or RuleConfig()
     root = root.resolve()
@@ -194,8 +306,8 @@ def _analyze(
     index = ProjectIndex(extra_async=frozenset(config.async_callables))
     index.root = root
     library_paths = find_library_paths(root, config.python) if config.libraries else []
+    libs_before = len(cache.libs)
     if library_paths:
-        libs_before = len(cache.libs)
         index.library_loader = make_loader(library_paths, cache.libs)
     notes: list[str] = []
     entries: dict[str, _FileEntry] = {}
@@ -214,29 +326,33 @@ def _analyze(
         name_of[path] = name
         path_of[name] = path
 
-    def load(path: Path) -> None:
-        """Read (or take from the cache) one file's summary and add it to the index."""
-        rel = _rel(root, path)
-        if rel in entries:
-            return
+    rels: dict[Path, str] = {}
+
+    def rel_of(path: Path) -> str:
+        """_rel, memoised: the pending-imports loop asks again for the same files."""
+        found = rels.get(path)
+        if found is None:
+            found = rels[path] = _rel(root, path)
+        return found
+
+    def read(path: Path, rel: str) -> _Read:
+        """One file's entry (from the cache when its stat is unchanged), whether it is new, notes."""
+        file_notes: list[str] = []
         try:
             st = path.stat()
         except OSError as exc:
-            notes.append(f"{rel}: cannot read ({exc.strerror or exc})")
-            return
+            file_notes.append(f"{rel}: cannot read ({exc.strerror or exc})")
+            return None, False, file_notes
         cached = cache.files.get(rel)
         if cached is not None and cached.mtime_ns == st.st_mtime_ns and cached.size == st.st_size:
-            entry = cached
-        else:
-            checked = report_set is None or path in report_set
-            fresh = _read_and_summarize(path, rel, plain_of[path], st, cached, texts, trees, notes, checked)
-            if fresh is None:
-                return
-            entry = fresh
-            cache.files[rel] = entry
-            cache.dirty = True
-        if entry.module != name_of[path]:
-            entry = replace(entry, module=name_of[path])
+            return cached, False, file_notes
+        checked = report_set is None or path in report_set
+        fresh = _read_and_summarize(path, rel, plain_of[path], st, cached, texts, trees, file_notes, checked)
+        return fresh, fresh is not None, file_notes
+
+    def admit(rel: str, entry: _FileEntry, module: str) -> None:
+        if entry.module != module:
+            entry = replace(entry, module=module)
         entries[rel] = entry
         if entry.summary is not None:
             summary = entry.summary
@@ -244,36 +360,29 @@ def _analyze(
                 summary = replace(summary, name=entry.module)
             index.add(summary)
 
-    if report_paths is None:
-        for path in all_files:
-            load(path)
-    else:
-        # The files reported on, then what they import, transitively: a check of `pkg/` never
-        # reads `tests/`. The rest is read only when asked for (callers of a changed function).
-        for path in report_paths:
-            load(path)
-        pending = [m for e in list(entries.values()) if e.summary for m in e.summary.references]
-        while pending:
-            wanted = path_of.get(pending.pop())
-            if wanted is None or _rel(root, wanted) in entries:
-                continue
-            load(wanted)
-            found = entries.get(_rel(root, wanted))
-            if found is not None and found.summary is not None:
-                pending.extend(found.summary.references)
+    # Files read by the helper process (their entries, waiting for their turn in `load`).
+    prepared: dict[str, _Read] = {}
+    new_here: set[str] = set()  # files read afresh here or by the helper
+    sources: dict[str, tuple[str, _FileEntry]] = {}  # rel -> (module name, entry as read), in index order
 
-        def load_rest() -> None:
-            for path in all_files:
-                load(path)
-
-        index.load_rest = load_rest
-    for gone in set(cache.files) - set(entries):
-        if not (root / gone).exists():
-            del cache.files[gone]
-            cache.findings.pop(gone, None)
+    def load(path: Path) -> None:
+        """Read (or take from the cache or the helper) one file's summary and add it to the index."""
+        rel = rel_of(path)
+        if rel in entries:
+            return
+        got = prepared.pop(rel, None)
+        entry, fresh, file_notes = got if got is not None else read(path, rel)
+        notes.extend(file_notes)
+        if entry is None:
+            return
+        if fresh:
+            cache.files[rel] = entry
             cache.dirty = True
+            new_here.add(rel)
+        sources[rel] = (name_of[path], entry)
+        admit(rel, entry, name_of[path])
 
-    fingerprints: dict[str, str] = {e.module: _summary_fingerprint(e) for e in entries.values()}
+    fingerprints: dict[str, str] = {}
 
     def fingerprint(module: str) -> str | None:
         if module == GLOBAL_CLASSES:
@@ -292,28 +401,27 @@ def _analyze(
         fingerprints[module] = f"{found[0]}:{st.st_mtime_ns}:{st.st_size}"
         return fingerprints[module]
 
-    blocking = BlockingAnalysis(index, config.blocking_calls)
     enabled = config.enabled_codes()
-    findings: list[Finding] = []
-    reported: list[str] = []
-    reused = 0
-    targets = [_rel(root, p) for p in report_paths] if report_paths is not None else list(entries)
-    for rel in targets:
-        if rel not in entries:
-            continue
-        entry = entries[rel]
-        reported.append(rel)
-        if entry.error is not None:
-            if "AG000" in enabled:
-                line, col, msg = entry.error
-                rule = RULES["AG000"]
-                findings.append(Finding("AG000", rule.name, msg, rel, line, col, line, col, rule.severity))
-            continue
+    blocking: list[BlockingAnalysis] = []
+
+    def cached_findings(rel: str, entry: _FileEntry) -> list[Finding] | None:
         hit = cache.findings.get(rel)
         if hit is not None and hit[0] == entry.sha and all(fingerprint(m) == fp for m, fp in hit[1].items()):
-            findings.extend(hit[2])
-            reused += 1
-            continue
+            return hit[2]
+        return None
+
+    def check(rel: str) -> _Checked:
+        """One reported file's findings, notes, the cache record to keep, whether reused."""
+        entry = entries[rel]
+        if entry.error is not None:
+            if "AG000" not in enabled:
+                return [], [], None, False
+            line, col, msg = entry.error
+            rule = RULES["AG000"]
+            return [Finding("AG000", rule.name, msg, rel, line, col, line, col, rule.severity)], [], None, False
+        reuse = cached_findings(rel, entry)
+        if reuse is not None:
+            return reuse, [], None, True
         parsed = trees.get(rel)
         text = texts.get(rel)
         if parsed is None or text is None:
@@ -321,26 +429,163 @@ def _analyze(
                 text = _decode((root / rel).read_bytes())
                 tree = ast.parse(text, filename=rel)
             except (OSError, SyntaxError, ValueError, UnicodeDecodeError) as exc:
-                notes.append(f"{rel}: changed or vanished during the run ({exc})")
-                continue
+                return [], [f"{rel}: changed or vanished during the run ({exc})"], None, False
             parsed = (tree, walk_module(tree))
+        if not blocking:
+            blocking.append(BlockingAnalysis(index, config.blocking_calls))
         index.touched = {entry.module}
-        checker = ModuleChecker(index, blocking, entry.module, rel, parsed[0], text.splitlines(), enabled,
+        checker = ModuleChecker(index, blocking[0], entry.module, rel, parsed[0], text.splitlines(), enabled,
                                 parsed[1])
         file_findings = checker.run()
         deps = {m: fp for m in index.touched if (fp := fingerprint(m)) is not None}
-        cache.findings[rel] = (entry.sha, deps, file_findings)
-        cache.dirty = True
+        return file_findings, [], (entry.sha, deps, file_findings), False
+
+    # A cold run of a large tree shares the work with a forked helper: each process parses, walks
+    # and summarizes one share of the files, they swap summaries so both hold the whole index, and
+    # each checks the files whose trees it holds.
+    first = report_paths if report_paths is not None else all_files
+    shares = _split(first, rel_of, cache, jobs)
+    worker: Worker | None = None
+    helper_share: set[str] = set()
+    helper_trees: set[str] = set()
+    sent_early: dict[str, _FileEntry] = {}
+    run_chunks: list[tuple[bytes, dict[str, _FileEntry]]] = []
+    processes = 1
+    if shares is not None:
+        mine, theirs = shares
+
+        def helper(w: Worker) -> None:
+            done = {}
+            for path in theirs:
+                rel = rel_of(path)
+                done[rel] = read(path, rel)
+            # The new entries go as the cache's chunks: the parent writes these very pickles.
+            fresh = {rel: got[0] for rel, got in done.items() if got[1] and got[0] is not None}
+            blobs = [blob for blob, _ in _pickle_chunks(fresh)]
+            rest = {rel: (None if rel in fresh else got[0], got[1], got[2]) for rel, got in done.items()}
+            w.send((blobs, rest, [rel for rel in done if rel in trees]))
+            theirs_read: dict[str, _FileEntry] = {}
+            for blob in w.recv():
+                theirs_read.update(pickle.loads(blob))
+            order, assigned = w.recv()
+            index.load_rest = None
+            for rel, module, sent in order:
+                entry = (done[rel][0] if sent == _HELPER else theirs_read[rel] if sent == _PARENT
+                         else cache.files[rel] if sent == _CACHED else sent)
+                assert isinstance(entry, _FileEntry)
+                admit(rel, entry, module)
+            fingerprints.update({e.module: _summary_fingerprint(e) for e in entries.values()})
+            libs = set(cache.libs)
+            results = {rel: check(rel) for rel in assigned}
+            w.send((results, {k: v for k, v in cache.libs.items() if k not in libs}))
+
+        worker = Worker(helper)
+        helpers.append(worker)
+        for path in mine:
+            rel = rel_of(path)
+            prepared[rel] = read(path, rel)
+        # Pickled while the helper may still be parsing, sent once it listens.
+        sent_early = {rel: got[0] for rel, got in prepared.items() if got[1] and got[0] is not None}
+        run_chunks = _pickle_chunks(sent_early)
+        try:
+            blobs, rest, held = worker.recv()
+            worker.send([blob for blob, _ in run_chunks])
+            their_chunks = [(blob, pickle.loads(blob)) for blob in blobs]
+            run_chunks += their_chunks
+            fresh = {rel: e for _, part in their_chunks for rel, e in part.items()}
+            for rel, (entry, is_fresh, file_notes) in rest.items():
+                prepared[rel] = (fresh[rel] if rel in fresh else entry, is_fresh, file_notes)
+            helper_share = set(rest)
+            helper_trees = set(held)
+            processes = 2
+        except WorkerLost:
+            worker = None
+            run_chunks = []
+            for path in theirs:  # the helper's share, read here: the same entries, only later
+                rel = rel_of(path)
+                prepared[rel] = read(path, rel)
+
+    if report_paths is None:
+        for path in all_files:
+            load(path)
+    else:
+        # The files reported on, then what they import, transitively: a check of `pkg/` never
+        # reads `tests/`. The rest is read only when asked for (callers of a changed function).
+        for path in report_paths:
+            load(path)
+        pending = [m for e in list(entries.values()) if e.summary for m in e.summary.references]
+        while pending:
+            wanted = path_of.get(pending.pop())
+            if wanted is None or rel_of(wanted) in entries:
+                continue
+            load(wanted)
+            found = entries.get(rel_of(wanted))
+            if found is not None and found.summary is not None:
+                pending.extend(found.summary.references)
+
+        def load_rest() -> None:
+            for path in all_files:
+                load(path)
+
+        index.load_rest = load_rest
+    for gone in set(cache.files) - set(entries):
+        if not (root / gone).exists():
+            del cache.files[gone]
+            cache.findings.pop(gone, None)
+            cache.dirty = True
+
+    fingerprints.update({e.module: _summary_fingerprint(e) for e in entries.values()})
+
+    targets = [rel_of(p) for p in report_paths] if report_paths is not None else list(entries)
+    outcomes: dict[str, _Checked] = {}
+    if worker is not None:
+        assigned = [rel for rel in dict.fromkeys(targets) if rel in helper_trees and rel in entries
+                    and entries[rel].error is None and cached_findings(rel, entries[rel]) is None]
+        order = [(rel, module, _HELPER if rel in helper_share else _PARENT if sent_early.get(rel) is raw
+                  else raw if rel in new_here else _CACHED) for rel, (module, raw) in sources.items()]
+        try:
+            worker.send((order, assigned))
+        except WorkerLost:
+            worker = None
+        mine_to_check = set(assigned) if worker is not None else set()
+        for rel in dict.fromkeys(targets):
+            if rel in entries and rel not in mine_to_check:
+                outcomes[rel] = check(rel)
+        if worker is not None:
+            try:
+                results, libs = worker.recv()
+                worker.close()
+                outcomes.update(results)
+                for key, value in libs.items():
+                    cache.libs.setdefault(key, value)
+            except WorkerLost:
+                pass  # the files it was checking are parsed again here, in the loop below
+    findings: list[Finding] = []
+    reported: list[str] = []
+    reused = 0
+    for rel in targets:
+        if rel not in entries:
+            continue
+        reported.append(rel)
+        outcome = outcomes.pop(rel) if rel in outcomes else check(rel)
+        file_findings, file_notes, record, was_reused = outcome
         findings.extend(file_findings)
+        notes.extend(file_notes)
+        if record is not None:
+            cache.findings[rel] = record
+            cache.dirty = True
+        reused += was_reused
     if library_paths and len(cache.libs) != libs_before:
         cache.dirty = True
+    cache.chunks.extend(run_chunks)  # written as they are if their entries are still the current ones
     problem = cache.save()
     if problem:
         notes.append(problem)
     if config.severity:
         findings = [replace(f, severity=config.severity.get(f.code, f.severity)) for f in findings]
     findings.sort(key=lambda f: f.sort_key)
-    return AnalysisResult(findings=findings, index=index, files=reported, notes=notes, reused=reused)
+    return AnalysisResult(findings=findings, index=index, files=reported, notes=notes, reused=reused,
+                          processes=processes)
 
 
 def _read_and_summarize(
