@@ -329,7 +329,39 @@ class ModuleChecker:
         if isinstance(func, ast.Name) and func.id in {"print", "str", "repr", "len", "format"} and \
                 isinstance(callee, External):
             return Use("misuse", f"an argument of `{func.id}`")
+        if isinstance(func, ast.Attribute) and func.attr in {"format", "join"} and self._is_string(func.value, scope):
+            return Use("misuse", f"an argument of `str.{func.attr}`")
+        stored = self._stored_by_constructor(call, arg, callee)
+        if stored:
+            return Use("misuse", f"stored in `{stored}`, which nothing awaits")
         return Use("ok")
+
+    def _stored_by_constructor(self, call: ast.Call, arg: ast.AST, callee: Value | None) -> str | None:
+        """`Message(text, user=coro)` where `__init__` only stores the argument on the instance and no
+        code of the project awaits, returns or schedules that attribute: the coroutine never runs."""
+        if not isinstance(callee, Class) or any(isinstance(a, ast.Starred) for a in call.args) or \
+                any(k.arg is None for k in call.keywords):
+            return None
+        init = self.index.lookup_member(callee, "__init__")
+        if not isinstance(init, Func):
+            return None
+        if isinstance(arg, ast.keyword):
+            stores = self.index.init_stores(init, None, arg.arg, None)
+        elif arg in call.args:
+            stores = self.index.init_stores(init, None, None, call.args.index(arg))
+        else:
+            return None
+        if not stores or any(self.index.attr_awaited_anywhere(attr) for _, attr in stores):
+            return None
+        cls, attr = stores[0]
+        return f"{cls.info.name}.{attr}"
+
+    @staticmethod
+    def _is_string(expr: ast.expr, scope: Scope) -> bool:
+        if isinstance(expr, ast.JoinedStr) or (isinstance(expr, ast.Constant) and isinstance(expr.value, str)):
+            return True
+        value = scope.eval(expr)
+        return isinstance(value, ExternalInstance) and value.cls == "str"
 
     def _param_for(self, call: ast.Call, arg: ast.AST, callee: Value | None) -> tuple[str, str | None, str] | None:
         """(name, annotation, module) of the project parameter that `arg` is passed to."""

@@ -432,6 +432,8 @@ class ProjectIndex:
             return self.awaited_value(result) if isinstance(result, Instance) else None
         if kind == "ann":
             return self.annotation_value(module, text, depth)
+        if kind == "literal":
+            return ExternalInstance(text)
         if kind == "enter" and depth <= 24:
             return self._entered_chain(module, text, depth, owner)
         return None  # "typealias:" names a type, not a value
@@ -1068,7 +1070,7 @@ class ProjectIndex:
             h = hashlib.sha1()
             for name in sorted(self.modules):
                 summary = self.modules[name]
-                h.update(repr((name, summary.arg_calls)).encode())
+                h.update(repr((name, summary.arg_calls, sorted(summary.awaited_attrs))).encode())
                 for info, _owner in _functions_of(summary):
                     h.update(repr(info.arg_calls).encode())
             self._calls_fp = h.hexdigest()
@@ -1090,6 +1092,60 @@ class ProjectIndex:
                         table.setdefault(call[0].rsplit(".", 1)[-1], []).append((mod, info, owner, call))
             self._sites = table
         return self._sites.get(short, [])
+
+    def attr_awaited_anywhere(self, attr: str) -> bool:
+        """Whether any project module awaits, returns or schedules a `.attr` value."""
+        self._call_sites("")  # every module read
+        return any(attr in summary.awaited_attrs for summary in self.modules.values())
+
+    def init_stores(self, init: Func, param: str | None, keyword: str | None, position: int | None,
+                    depth: int = 0) -> list[tuple[Class, str]] | None:
+        """Where an argument of a constructor ends up, when `__init__` (and the `super().__init__`
+        chain it forwards to) only stores it on `self`: [(class, attribute)]; None otherwise."""
+        if depth > 6 or init.owner is None:
+            return None
+        fates = dict(init.info.param_fates)
+        params = [p for p in init.info.params if p.kind in {"posonly", "normal"}][1:]
+        if param is None and keyword is not None:
+            if any(p.name == keyword and p.kind in {"normal", "kwonly"} for p in init.info.params):
+                param = keyword
+            elif not any(p.kind == "kwarg" for p in init.info.params):
+                return None
+        if param is None and position is not None:
+            if position < len(params):
+                param = params[position].name
+            elif not any(p.kind == "vararg" for p in init.info.params):
+                return None
+        if param is not None:
+            outcomes = fates.get(param)
+        else:  # inside *args / **kwargs
+            star = next((p.name for p in init.info.params if p.kind == ("kwarg" if keyword else "vararg")), None)
+            outcomes = fates.get(star) if star else None
+        if not outcomes:
+            return None
+        parent = self.lookup_member(init.owner, "__init__", skip_self=True)
+        out: list[tuple[Class, str]] = []
+        for fate in outcomes:
+            kind, _, rest = fate.partition(":")
+            if kind == "attr":
+                out.append((init.owner, rest))
+                continue
+            if not isinstance(parent, Func):
+                return None
+            if kind == "super":
+                found = self.init_stores(parent, None, None, int(rest), depth + 1)
+            elif kind == "superkw":
+                found = self.init_stores(parent, None, rest, None, depth + 1)
+            elif kind == "super**" and keyword is not None and param is None:
+                found = self.init_stores(parent, None, keyword, None, depth + 1)
+            elif kind == "super*" and position is not None and param is None:
+                found = self.init_stores(parent, None, None, position - len(params) + int(rest), depth + 1)
+            else:
+                return None
+            if found is None:
+                return None
+            out.extend(found)
+        return out
 
     def param_value(self, func: Func, param: str, instance: Class | None = None, depth: int = 0) -> Value | None:
         """The one class every project caller passes as `param` of `func` (an unannotated parameter).
@@ -1179,14 +1235,14 @@ class ProjectIndex:
         for name, token in kws:
             if name == param:
                 return token
-            if name == "**":
-                return ""  # may be passed inside the mapping
         if position is not None:
             i = position - offset
             if "*" in pos[: max(i + 1, 0)]:
                 return ""
             if 0 <= i < len(pos):
                 return pos[i]
+        if any(name == "**" for name, _ in kws):
+            return ""  # may be passed inside the mapping
         return None
 
     def _token_value(self, token: str, mod: str, caller: FuncInfo | None, owner: Class | None,

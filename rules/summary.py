@@ -126,6 +126,10 @@ class FuncInfo:
     # positional tokens, keyword tokens); a token is "self", "param:<name>" (one of this function's
     # unannotated parameters), "*" (unpacked) or "" (anything else).
     arg_calls: tuple[ArgCall, ...] = ()
+    # For `__init__`: parameters whose every use is storing them on `self` or handing them on to
+    # `super().__init__`: name -> ("attr:<name>" | "super:<i>" | "superkw:<name>", ...); "*"/"**"
+    # for `*args`/`**kwargs` passed on whole to `super().__init__`.
+    param_fates: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def is_coroutine_function(self) -> bool:
@@ -181,6 +185,9 @@ class ModuleSummary:
     # analysis of a file needs to read, transitively.
     references: tuple[str, ...] = ()
     arg_calls: tuple[ArgCall, ...] = ()  # calls at module level and in class bodies (see FuncInfo)
+    # Attribute names whose value this module awaits, returns or hands to a task runner anywhere
+    # (`await x.fut`, `gather(self.job)`): a coroutine stored under another name is never run.
+    awaited_attrs: frozenset[str] = frozenset()
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -514,7 +521,46 @@ def summarize_function(
         is_decorator_factory=factory,
         local_names=frozenset(scope.bound | scope.stores | {p.name for p in params} | _imported_names(scope)),
         arg_calls=_arg_calls(scope.calls, untyped),
+        param_fates=_param_fates(node) if node.name == "__init__" else (),
     )
+
+
+def _param_fates(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    args = node.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)][1:]
+    star = args.vararg.arg if args.vararg else None
+    stars = args.kwarg.arg if args.kwarg else None
+    self_name = (args.posonlyargs + args.args)[0].arg if (args.posonlyargs + args.args) else "self"
+    fates: dict[str, list[str]] = {n: [] for n in [*names, *(x for x in (star, stars) if x)]}
+    handled: set[int] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.value, ast.Name):
+            t = sub.targets[0]
+            if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name \
+                    and sub.value.id in fates:
+                fates[sub.value.id].append(f"attr:{t.attr}")
+                handled.add(id(sub.value))
+        elif isinstance(sub, ast.Call) and dotted(sub.func) == "super().__init__":
+            for i, a in enumerate(sub.args):
+                if isinstance(a, ast.Name) and a.id in fates:
+                    fates[a.id].append(f"super:{i}")
+                    handled.add(id(a))
+                elif isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and a.value.id == star and \
+                        i == len(sub.args) - 1:
+                    fates[star].append(f"super*:{i}")
+                    handled.add(id(a.value))
+            for k in sub.keywords:
+                if isinstance(k.value, ast.Name) and k.value.id in fates:
+                    fates[k.value.id].append("super**" if k.arg is None and k.value.id == stars
+                                             else f"superkw:{k.arg}")
+                    handled.add(id(k.value))
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id in fates and id(sub) not in handled and \
+                not isinstance(sub.ctx, ast.Store):
+            fates.pop(sub.id)  # used some other way: where it ends up is not known
+        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) and sub.id in fates:
+            fates.pop(sub.id)
+    return tuple((n, tuple(f)) for n, f in fates.items() if f)
 
 
 def _arg_calls(calls: list[ast.Call], untyped: set[str]) -> tuple[ArgCall, ...]:
@@ -658,6 +704,8 @@ def _summarize_class(
             add_attr(stmt.target.id, "ann:" + (_ann(stmt.annotation) or ""))
         elif isinstance(stmt, ast.Assign):
             vt = _value_type(stmt.value)
+            if vt is None and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                vt = "literal:str"  # `TEMPLATE = "..."`: `self.TEMPLATE.format(...)` formats a string
             for t in stmt.targets:
                 if isinstance(t, ast.Name):
                     add_attr(t.id, vt if vt is not None else "unknown")
@@ -771,6 +819,8 @@ def summarize(
                         if isinstance(stmt.value, ast.Name | ast.Attribute):
                             d = dotted(stmt.value)
                             texpr = f"alias:{d}" if d else None
+                        elif isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                            texpr = "literal:str"
                         else:
                             texpr = _value_type(stmt.value)
                     summary.variables.setdefault(t.id, []).append(texpr or "unknown")
@@ -794,7 +844,35 @@ def summarize(
         outer_calls.extend(sc.calls)
         outer.extend(c for c in sc.children if isinstance(c.node, ast.ClassDef))
     summary.arg_calls = _arg_calls(outer_calls, set())
+    summary.awaited_attrs = _awaited_attrs(scopes.values())
     return summary
+
+
+_RUNNER_NAMES = frozenset({"gather", "create_task", "ensure_future", "wait", "wait_for", "shield", "run",
+                           "run_until_complete", "run_coroutine_threadsafe", "as_completed", "start_soon", "spawn",
+                           "append", "add", "put", "put_nowait", "extend", "call_soon", "create_background_task"})
+
+
+def _awaited_attrs(scopes: Iterable[ScopeInfo]) -> frozenset[str]:
+    out: set[str] = set()
+
+    def add(expr: ast.expr | None) -> None:
+        if isinstance(expr, ast.Starred):
+            expr = expr.value
+        if isinstance(expr, ast.Attribute):
+            out.add(expr.attr)
+
+    for sc in scopes:
+        for aw in sc.awaits:
+            add(aw.value)
+        for ret in sc.returns:
+            add(ret.value)
+        for call in sc.calls:
+            name = dotted(call.func) or (call.func.attr if isinstance(call.func, ast.Attribute) else "")
+            if name.rsplit(".", 1)[-1] in _RUNNER_NAMES:
+                for a in call.args:
+                    add(a)
+    return frozenset(out)
 
 
 def _typevar_bound(value: ast.expr) -> str | None:

@@ -623,3 +623,52 @@ def test_type_variables_class_objects_awaitables_and_callable_annotations(projec
                 self.handler({})
     """})
     assert codes(found) == [("AG101", "orm.py", 35), ("AG101", "orm.py", 37), ("AG101", "orm.py", 38)]
+
+
+def test_coroutine_stored_by_a_constructor_that_nothing_awaits(project: Project) -> None:
+    """`Message(text, user=coro)`: `__init__` (through `super().__init__`, `*args` and `**kwargs`)
+    only stores it, and no code awaits `.user`; a stored task that is awaited elsewhere is fine."""
+    found = project({
+        "chat/__init__.py": "",
+        "chat/events.py": """
+            class Event:
+                def __init__(self, user=None, target=None, linked_event=None):
+                    self.user = user
+                    self.target = target
+                    self.linked_event = linked_event
+
+            class Message(Event):
+                def __init__(self, text, *args, **kwargs):
+                    super().__init__(*args, **kwargs)
+                    self.text = text
+
+            class Job:
+                def __init__(self, work):
+                    self.work = work
+
+                async def run(self):
+                    await self.work
+
+            SQL = "SELECT {}"
+        """,
+        "chat/connector.py": """
+            from chat.events import Job, Message, SQL
+
+            class Connector:
+                async def nick(self, uid):
+                    return uid
+
+                async def lookup(self, name):
+                    return name
+
+                async def handle(self, uid, text):
+                    Message(self.lookup(text), user=self.nick(uid))
+                    Message(text, None, self.nick(uid))
+                    Job(self.nick(uid))
+                    query = SQL.format(self.lookup(text))
+                    return query
+        """,
+    })
+    assert codes(found) == [("AG101", "chat/connector.py", 12), ("AG101", "chat/connector.py", 12),
+                            ("AG101", "chat/connector.py", 13), ("AG101", "chat/connector.py", 15)]
+    assert "stored in `Message.text`, which nothing awaits" in found[0].message
