@@ -857,10 +857,21 @@ def _awaited_attrs(scopes: Iterable[ScopeInfo]) -> frozenset[str]:
     out: set[str] = set()
 
     def add(expr: ast.expr | None) -> None:
-        if isinstance(expr, ast.Starred):
+        """The attribute(s) whose value `expr` hands on: `x.job`, `x.jobs[0]`, `*[e.job for e in es]`."""
+        while isinstance(expr, ast.Starred | ast.Subscript | ast.Await):
             expr = expr.value
         if isinstance(expr, ast.Attribute):
             out.add(expr.attr)
+        elif isinstance(expr, ast.ListComp | ast.GeneratorExp | ast.SetComp):
+            add(expr.elt)
+        elif isinstance(expr, ast.List | ast.Tuple | ast.Set):
+            for e in expr.elts:
+                add(e)
+        elif isinstance(expr, ast.Call):
+            name = dotted(expr.func) or (expr.func.attr if isinstance(expr.func, ast.Attribute) else "")
+            if name.rsplit(".", 1)[-1] in _RUNNER_NAMES:
+                for a in expr.args:
+                    add(a)
 
     for sc in scopes:
         for aw in sc.awaits:
