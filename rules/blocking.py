@@ -3,18 +3,37 @@
 from __future__ import annotations
 
 from rules import catalog
-from rules.index import Class, External, Func, ProjectIndex, Value
+from rules.index import External, Func, ProjectIndex, Value
+
+# How deep below the called function a chain is followed: a chain has at most MAX_DEPTH + 1
+# project functions before the blocking call.
+MAX_DEPTH = 6
+
+_Chain = tuple[str, ...]
+_Deps = frozenset[str]
 
 
 class BlockingAnalysis:
-    """Memoised call chains from a callable down to a catalogued blocking call."""
+    """Memoised call chains from a callable down to a catalogued blocking call.
+
+    The chain of a function seen at a given depth is a pure function of (function, depth): the
+    first call, in source order, whose target has a chain within the depth left and not through the
+    function itself. Memoised on that key, results never depend on what was asked before (the
+    files checked earlier, or by the other process), and recursion (mutually recursive helpers)
+    ends with the depth, without a cycle guard.
+
+    Each memoised result keeps the modules its resolution consulted: a file that reuses it depends
+    on them as much as the file that first worked it out (`ProjectIndex.touched`, the cache).
+    """
 
     def __init__(self, index: ProjectIndex, extra_blocking: tuple[str, ...] = ()) -> None:
         self.index = index
         self.blocking: dict[str, bool] = dict(catalog.BLOCKING_CALLS)
         for name in extra_blocking:
             self.blocking[name] = True
-        self._memo: dict[str, list[str] | None] = {}
+        self._memo: dict[tuple[str, int], tuple[_Chain | None, _Deps]] = {}
+        # A sync function's calls, resolved (None: not sync, nothing to follow), and what that consulted.
+        self._calls: dict[str, tuple[list[External | Func] | None, _Deps]] = {}
 
     def chain_for(self, callee: Value, direct: bool) -> list[str] | None:
         """`["helpers.pause", "time.sleep"]` when calling `callee` blocks; None otherwise."""
@@ -24,30 +43,66 @@ class BlockingAnalysis:
                 return None
             return [callee.name]
         if isinstance(callee, Func):
-            return self._func_chain(callee, 0)
+            chain = self._func_chain(callee, 0)
+            return list(chain) if chain is not None else None
         return None
 
-    def _func_chain(self, func: Func, depth: int) -> list[str] | None:
-        key = func.qualname
-        if key in self._memo:
-            return self._memo[key]
-        self._memo[key] = None  # cycle guard
-        if depth > 6 or self.index.func_kind(func) != "sync":
-            return None
-        result: list[str] | None = None
-        for text, _line in func.info.calls:
-            target = self._resolve_in(func, text)
-            if target is None:
-                continue
-            sub = self.chain_for(target, direct=False) if isinstance(target, External) else (
-                self._func_chain(target, depth + 1) if isinstance(target, Func) else None
-            )
-            if sub:
-                result = [func.qualname, *sub]
-                break
-        self._memo[key] = result
+    def _func_chain(self, func: Func, depth: int) -> _Chain | None:
+        key = (func.qualname, depth)
+        found = self._memo.get(key)
+        if found is not None:
+            if found[1]:
+                self.index.touched |= found[1]
+            return found[0]
+        # What this resolution consults is collected apart, kept with the result, then added to
+        # the caller's: memo hits below add theirs the same way.
+        outer = self.index.touched
+        self.index.touched = set()
+        try:
+            result = self._compute(func, depth)
+        finally:
+            deps = frozenset(self.index.touched)
+            outer |= deps
+            self.index.touched = outer
+        self._memo[key] = (result, deps)
         return result
 
-    def _resolve_in(self, func: Func, text: str) -> Value | None:
-        value = self.index.resolve_in_function(func, text)
-        return None if isinstance(value, Class) else value
+    def _compute(self, func: Func, depth: int) -> _Chain | None:
+        targets = self._targets(func)
+        if targets is None:
+            return None
+        name = func.qualname
+        for target in targets:
+            if isinstance(target, External):
+                follow = self.blocking.get(target.name)
+                if follow:  # indirectly, only what blocks wherever it is called (not `open`-like)
+                    return (name, target.name)
+            elif depth < MAX_DEPTH:
+                sub = self._func_chain(target, depth + 1)
+                if sub is not None and name not in sub:
+                    return (name, *sub)
+        return None
+
+    def _targets(self, func: Func) -> list[External | Func] | None:
+        """The External and Func values `func` calls, in source order; None unless it is sync."""
+        found = self._calls.get(func.qualname)
+        if found is not None:
+            if found[1]:
+                self.index.touched |= found[1]
+            return found[0]
+        outer = self.index.touched
+        self.index.touched = set()
+        try:
+            targets: list[External | Func] | None = None
+            if self.index.func_kind(func) == "sync":
+                targets = []
+                for text, _line in func.info.calls:
+                    value = self.index.resolve_in_function(func, text)
+                    if isinstance(value, (External, Func)):
+                        targets.append(value)
+        finally:
+            deps = frozenset(self.index.touched)
+            outer |= deps
+            self.index.touched = outer
+        self._calls[func.qualname] = (targets, deps)
+        return targets

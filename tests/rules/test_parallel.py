@@ -158,9 +158,6 @@ def test_one_changed_file_rewrites_only_its_chunk_of_the_cache(tmp_path: Path, m
     assert warm.reused == len(warm.files) - 3 and repr(warm.findings) == repr(cold.findings)  # all but AG000
 
 
-@pytest.mark.xfail(strict=True, reason="rules/blocking.py BlockingAnalysis._func_chain memoises the None of a "
-                   "cycle guard: with mutually recursive sync helpers the findings depend on which file is "
-                   "checked first, so a helper process (which checks only its share) can differ")
 def test_mutually_recursive_blocking_helpers_do_not_depend_on_the_order_files_are_checked(tmp_path: Path) -> None:
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "__init__.py").write_text("")
