@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rules import catalog
 from rules.summary import (
@@ -273,17 +274,36 @@ class ProjectIndex:
     # Installed libraries, read on demand: module name -> summary (None: not found or unreadable).
     library_loader: Callable[[str], ModuleSummary | None] | None = None
     library: dict[str, ModuleSummary | None] = field(default_factory=dict)
-    _bases: dict[int, list[Class | None]] = field(default_factory=dict)
+    # Memos carry the modules their answer consulted: reusing one for another file must record
+    # those as that file's dependencies too (see `_tracked`).
+    _bases: dict[int, tuple[list[Class | None], frozenset[str]]] = field(default_factory=dict)
     _class_fp: str | None = None
     # Reads the project files not indexed yet (set by the engine when it indexed only a closure).
     load_rest: Callable[[], None] | None = None
-    _mro_memo: dict[int, list[Class | None]] = field(default_factory=dict)
-    _attr_memo: dict[tuple[int, str], Value | None] = field(default_factory=dict)
+    _mro_memo: dict[int, tuple[list[Class | None], frozenset[str]]] = field(default_factory=dict)
+    _attr_memo: dict[tuple[int, str], tuple[Value | None, frozenset[str]]] = field(default_factory=dict)
     _subclasses: dict[str, list[Class]] | None = None
     # short callee name -> call sites with arguments (module, enclosing function, its class, call)
     _sites: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] | None = None
     _calls_fp: str | None = None
-    _param_memo: dict[tuple[int, int, str], Value | None] = field(default_factory=dict)
+    _param_memo: dict[tuple[int, int, str], tuple[Value | None, frozenset[str]]] = field(default_factory=dict)
+
+    def _tracked(self, memo: dict[Any, tuple[Any, frozenset[str]]], key: Any, placeholder: Any,
+                 compute: Callable[[], Any]) -> Any:
+        """memo[key], computed once per run; the modules it consulted are recorded on every use."""
+        found = memo.get(key)
+        if found is not None:
+            self.touched |= found[1]
+            return found[0]
+        memo[key] = (placeholder, frozenset())  # what a re-entry (a cycle) sees
+        outer, self.touched = self.touched, set()
+        try:
+            result = compute()
+        finally:
+            consulted, self.touched = self.touched, outer
+            outer |= consulted
+        memo[key] = (result, frozenset(consulted))
+        return result
 
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.name] = summary
@@ -895,13 +915,8 @@ class ProjectIndex:
 
     def _attr_value(self, owner: Class, attr: str, depth: int) -> Value | None:
         """The type of an instance attribute of `owner`, memoised (attributes refer to each other)."""
-        key = (id(owner.info), attr)
-        if key in self._attr_memo:
-            return self._attr_memo[key]
-        self._attr_memo[key] = None  # re-entry (a cycle) sees "unknown"
-        result = self._attr_value_uncached(owner, attr, depth)
-        self._attr_memo[key] = result
-        return result
+        return self._tracked(self._attr_memo, (id(owner.info), attr), None,  # re-entry (a cycle): unknown
+                             lambda: self._attr_value_uncached(owner, attr, depth))
 
     def _attr_value_uncached(self, owner: Class, attr: str, depth: int) -> Value | None:
         texprs = owner.info.attrs[attr]
@@ -956,12 +971,10 @@ class ProjectIndex:
 
     def base_classes(self, cls: Class) -> list[Class | None]:
         """Direct bases as project classes; None for a base that cannot be resolved."""
-        key = id(cls.info)
-        cached = self._bases.get(key)
-        if cached is not None:
-            return cached
         out: list[Class | None] = []
-        self._bases[key] = out
+        return self._tracked(self._bases, id(cls.info), out, lambda: self._fill_bases(cls, out))
+
+    def _fill_bases(self, cls: Class, out: list[Class | None]) -> list[Class | None]:
         for base in cls.info.bases:
             if base.startswith(("metaclass=",)):
                 continue
@@ -982,12 +995,11 @@ class ProjectIndex:
 
     def mro(self, cls: Class) -> list[Class | None]:
         """Depth-first, left-to-right linearisation; None marks an unknown (external) base."""
-        cached = self._mro_memo.get(id(cls.info))
-        if cached is not None:
-            return cached
-        seen: set[int] = set()
         out: list[Class | None] = []
-        self._mro_memo[id(cls.info)] = out
+        return self._tracked(self._mro_memo, id(cls.info), out, lambda: self._fill_mro(cls, out))
+
+    def _fill_mro(self, cls: Class, out: list[Class | None]) -> list[Class | None]:
+        seen: set[int] = set()
 
         def walk(c: Class, depth: int) -> None:
             if id(c.info) in seen or depth > 30:
@@ -1158,12 +1170,8 @@ class ProjectIndex:
         if depth > 6:
             return None
         key = (id(func.info), id(instance.info) if instance is not None else 0, param)
-        if key in self._param_memo:
-            return self._param_memo[key]
-        self._param_memo[key] = None  # re-entry (recursion through callers) sees "unknown"
-        result = self._param_value(func, param, instance, depth)
-        self._param_memo[key] = result
-        return result
+        return self._tracked(self._param_memo, key, None,  # re-entry (recursion through callers): unknown
+                             lambda: self._param_value(func, param, instance, depth))
 
     def _param_value(self, func: Func, param: str, instance: Class | None, depth: int) -> Value | None:
         params = [p for p in func.info.params if p.kind in {"posonly", "normal"}]

@@ -97,3 +97,22 @@ def test_a_caller_changed_elsewhere_invalidates_findings_that_typed_a_parameter_
         "from pkg.work import shutdown\n\nclass B:\n    def close(self):\n        pass\n\n"
         "    def stop(self):\n        shutdown(self)\n")
     assert analyze(root, cache_dir=cache).findings == []
+
+
+def test_a_memoised_attribute_type_still_records_its_modules_for_every_file(tmp_path: Path) -> None:
+    """`Svc.store` is worked out once for a.py; b.py reuses it and must depend on factory.py too."""
+    root = tmp_path
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "factory.py").write_text(
+        "class Store:\n    async def save(self):\n        pass\n\ndef make_store() -> Store:\n    return Store()\n")
+    (root / "pkg" / "svc.py").write_text(
+        "from pkg.factory import make_store\n\nclass Svc:\n    def __init__(self):\n        self.store = make_store()\n")
+    for name in ("a", "b"):
+        (root / "pkg" / f"{name}.py").write_text(
+            "from pkg.svc import Svc\n\nasync def run(s: Svc):\n    s.store.save()\n")
+    cache = tmp_path / ".cache"
+    assert sorted(f.path for f in analyze(root, cache_dir=cache).findings) == ["pkg/a.py", "pkg/b.py"]
+    (root / "pkg" / "factory.py").write_text(
+        "class Store:\n    def save(self):\n        pass\n\ndef make_store() -> Store:\n    return Store()\n")
+    assert analyze(root, cache_dir=cache).findings == analyze(root).findings == []
