@@ -1089,10 +1089,9 @@ class ProjectIndex:
         return self._calls_fp
 
     def _call_sites(self, short: str) -> list[tuple[str, FuncInfo | None, Class | None, ArgCall]]:
+        # Callers among the modules indexed for this run: the files checked and what they import
+        # (a full check reads them all; a scoped one does not pay for reading every test file).
         self.touched.add(GLOBAL_CALLS)
-        if self.load_rest is not None:
-            load_rest, self.load_rest = self.load_rest, None
-            load_rest()  # callers live anywhere
         if self._sites is None:
             table: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] = {}
             for mod, summary in self.modules.items():

@@ -497,10 +497,13 @@ def summarize_function(
     shapes = _function_return_shapes(node, scope)
     effect, factory = _decorator_effect(node) if scope.children else (None, False)
     calls: dict[str, int] = {}
+    named_calls: list[tuple[str, ast.Call]] = []
     for call in scope.calls:
         name = dotted(call.func)
-        if name is not None and name not in calls:
-            calls[name] = call.lineno
+        if name is not None:
+            named_calls.append((name, call))
+            if name not in calls:
+                calls[name] = call.lineno
     params = _params(node.args)
     untyped = {p.name for p in params if p.annotation is None}
     return FuncInfo(
@@ -520,21 +523,25 @@ def summarize_function(
         decorator_effect=effect,
         is_decorator_factory=factory,
         local_names=frozenset(scope.bound | scope.stores | {p.name for p in params} | _imported_names(scope)),
-        arg_calls=_arg_calls(scope.calls, untyped),
-        param_fates=_param_fates(node) if node.name == "__init__" else (),
+        arg_calls=_arg_calls(named_calls, untyped),
+        param_fates=_param_fates(node) if node.name == "__init__" and untyped - {"self"} else (),
     )
 
 
 def _param_fates(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[str, tuple[str, ...]], ...]:
     args = node.args
-    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)][1:]
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.annotation is None][1:]
     star = args.vararg.arg if args.vararg else None
     stars = args.kwarg.arg if args.kwarg else None
     self_name = (args.posonlyargs + args.args)[0].arg if (args.posonlyargs + args.args) else "self"
     fates: dict[str, list[str]] = {n: [] for n in [*names, *(x for x in (star, stars) if x)]}
     handled: set[int] = set()
+    uses: list[ast.Name] = []
     for sub in ast.walk(node):
-        if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.value, ast.Name):
+        if isinstance(sub, ast.Name):
+            if sub.id in fates:
+                uses.append(sub)
+        elif isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.value, ast.Name):
             t = sub.targets[0]
             if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name \
                     and sub.value.id in fates:
@@ -554,22 +561,16 @@ def _param_fates(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[tuple[st
                     fates[k.value.id].append("super**" if k.arg is None and k.value.id == stars
                                              else f"superkw:{k.arg}")
                     handled.add(id(k.value))
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and sub.id in fates and id(sub) not in handled and \
-                not isinstance(sub.ctx, ast.Store):
-            fates.pop(sub.id)  # used some other way: where it ends up is not known
-        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) and sub.id in fates:
-            fates.pop(sub.id)
+    for use in uses:
+        if id(use) not in handled:
+            fates.pop(use.id, None)  # used (or rebound) some other way: where it ends up is not known
     return tuple((n, tuple(f)) for n, f in fates.items() if f)
 
 
-def _arg_calls(calls: list[ast.Call], untyped: set[str]) -> tuple[ArgCall, ...]:
+def _arg_calls(calls: list[tuple[str, ast.Call]], untyped: set[str]) -> tuple[ArgCall, ...]:
     out: list[ArgCall] = []
-    for call in calls:
+    for name, call in calls:
         if not call.args and not call.keywords:
-            continue
-        name = dotted(call.func)
-        if name is None:
             continue
         out.append((name, tuple(_arg_token(a, untyped) for a in call.args),
                     tuple((k.arg or "**", _arg_token(k.value, untyped)) for k in call.keywords)))
@@ -843,7 +844,7 @@ def summarize(
         sc = outer.pop()
         outer_calls.extend(sc.calls)
         outer.extend(c for c in sc.children if isinstance(c.node, ast.ClassDef))
-    summary.arg_calls = _arg_calls(outer_calls, set())
+    summary.arg_calls = _arg_calls([(n, c) for c in outer_calls if (n := dotted(c.func)) is not None], set())
     summary.awaited_attrs = _awaited_attrs(scopes.values())
     return summary
 
@@ -867,23 +868,29 @@ def _awaited_attrs(scopes: Iterable[ScopeInfo]) -> frozenset[str]:
         elif isinstance(expr, ast.List | ast.Tuple | ast.Set):
             for e in expr.elts:
                 add(e)
-        elif isinstance(expr, ast.Call):
-            name = dotted(expr.func) or (expr.func.attr if isinstance(expr.func, ast.Attribute) else "")
-            if name.rsplit(".", 1)[-1] in _RUNNER_NAMES:
-                for a in expr.args:
-                    add(a)
+        elif isinstance(expr, ast.Call) and _last_name(expr.func) in _RUNNER_NAMES:
+            for a in expr.args:
+                add(a)
 
     for sc in scopes:
         for aw in sc.awaits:
             add(aw.value)
         for ret in sc.returns:
-            add(ret.value)
+            if ret.value is not None and ret.value.__class__ is ast.Attribute:
+                out.add(ret.value.attr)
         for call in sc.calls:
-            name = dotted(call.func) or (call.func.attr if isinstance(call.func, ast.Attribute) else "")
-            if name.rsplit(".", 1)[-1] in _RUNNER_NAMES:
+            if call.args and _last_name(call.func) in _RUNNER_NAMES:
                 for a in call.args:
                     add(a)
     return frozenset(out)
+
+
+def _last_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    if isinstance(func, ast.Name):
+        return func.id
+    return ""
 
 
 def _typevar_bound(value: ast.expr) -> str | None:
