@@ -301,7 +301,7 @@ ASYNC_ITERABLE_CALLS: frozenset[str] = frozenset(
      "aiohttp.StreamReader.iter_line", "aiohttp.StreamReader.iter_chunks",
      *(f"{owner}.content.{m}" for owner in ("aiohttp.ClientResponse", "aiohttp.web.Request")
        for m in ("iter_chunked", "iter_any", "iter_chunks")),
-     "aiofiles.os.scandir", "anyio.Path.iterdir", "asyncio.as_completed"}
+     "aiofiles.os.scandir", "anyio.Path.iterdir"}
 )
 SYNC_ITERABLES: frozenset[str] = frozenset({"typing.Iterable"})
 
@@ -352,6 +352,13 @@ SYNC_CALLABLES: frozenset[str] = frozenset(
      "subprocess.run", "requests.get", "requests.post"}
 )
 
+
+# Awaitables that are futures, not coroutines: the work runs whether or not anyone awaits, and
+# their methods (`.add_done_callback`, `.cancel`, `.result`) are meant to be used.
+FUTURE_RESULTS: frozenset[str] = frozenset(
+    {"asyncio.AbstractEventLoop.run_in_executor", "asyncio.wrap_future", "asyncio.gather", "asyncio.shield",
+     "asyncio.ensure_future", "asyncio.AbstractEventLoop.create_future", "asyncio.run_coroutine_threadsafe"}
+)
 
 # Classes whose instances are never awaitable (what `await factory()` cannot be given).
 NOT_AWAITABLE_CLASSES: frozenset[str] = frozenset(

@@ -86,12 +86,22 @@ class ModuleChecker:
 
     def report(self, code: str, node: ast.AST, message: str, fix: Fix | None = None,
                chain: tuple[str, ...] = ()) -> None:
-        if code not in self.enabled:
+        if code not in self.enabled or self._dead(node):
             return
         rule = RULES[code]
         line, col, end_line, end_col = self._span(node)
         self.findings.append(Finding(code, rule.name, message, self.path, line, col, end_line, end_col,
                                      rule.severity, fix, chain))
+
+    def _dead(self, node: ast.AST) -> bool:
+        """Inside the branch of `if True:` / `if False:` that never runs (generated code keeps both)."""
+        child, cur = node, self._parent(node)
+        while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if isinstance(cur, ast.If) and isinstance(cur.test, ast.Constant) and isinstance(cur.test.value, bool):
+                if (child in cur.orelse) == cur.test.value:
+                    return True
+            child, cur = cur, self._parent(cur)
+        return False
 
     # -- walking -----------------------------------------------------------------------------------
 
@@ -177,6 +187,8 @@ class ModuleChecker:
         return f"`{origin.name}`"
 
     def _check_coroutine_use(self, call: ast.Call, coro: Coroutine, scope: Scope) -> None:
+        if isinstance(coro.origin, External) and coro.origin.name in catalog.FUTURE_RESULTS:
+            return  # a future, not a coroutine: it runs anyway, and its methods are for use
         use = self._use_of(call, scope)
         what = self._describe(coro)
         if use.kind == "assign" and use.name is not None:
@@ -790,9 +802,21 @@ class ModuleChecker:
             return
         text = ast.unparse(node.returns)
         head = text.split("[", 1)[0].rsplit(".", 1)[-1]
-        if head in {"Awaitable", "Coroutine", "Future", "Task"}:
+        if head in {"Awaitable", "Coroutine", "Future", "Task"} and self._returns_plain_values(node):
             self.report("AG112", node.returns, f"`async def {node.name}` is annotated `-> {text}`: the "
                         "annotation is the awaited result, so callers would need to await twice")
+
+    def _returns_plain_values(self, node: ast.AsyncFunctionDef) -> bool:
+        """Whether every way out of the coroutine gives a plain value: then the annotation is wrong.
+        One that really hands back a task or a future (`return asyncio.create_task(...)`, a pong
+        waiter) is double-wrapped on purpose."""
+        info = self.index.modules[self.module].functions.get(node.name) if self.module in self.index.modules \
+            else None
+        shapes = info.return_shapes if info is not None and info.line == node.lineno else None
+        if shapes is None:
+            from rules.summary import summarize_function
+            shapes = summarize_function(node, node.name).return_shapes
+        return all(s in {"none", "literal"} for s in shapes)
 
     # -- AG113 ----------------------------------------------------------------------------------------
 

@@ -435,3 +435,37 @@ def test_generic_context_managers_bind_their_type_argument_and_abc_bases_count(p
                     pass
     """})
     assert codes(found) == [("AG103", "app.py", 32)]
+
+
+def test_futures_deliberate_double_wrapping_and_dead_branches_are_not_flagged(project: Project) -> None:
+    """Found on installed async libraries: `for f in asyncio.as_completed(...)` is the classic loop;
+    `run_in_executor` gives a future (its methods are for use, and it runs unawaited); an `async def`
+    that really returns a task is double-wrapped on purpose; generated `if True: ... else:` code."""
+    found = project({"app.py": """
+        import asyncio
+        from typing import Awaitable
+
+        async def work():
+            return 1
+
+        async def pong() -> Awaitable[float]:
+            return asyncio.ensure_future(work())
+
+        async def wrong() -> Awaitable[int]:
+            return 1
+
+        def setter(conn):
+            if True:
+                conn.flag = 1
+            else:
+                work()
+
+        async def main(loop, tasks):
+            for fut in asyncio.as_completed(tasks):
+                await fut
+            loop.run_in_executor(None, print).add_done_callback(print)
+            loop.run_in_executor(None, print)
+            closing = loop.run_in_executor(None, print)
+            closing.add_done_callback(print)
+    """})
+    assert codes(found) == [("AG112", "app.py", 11)]
