@@ -24,6 +24,8 @@ from rules.registry import RULES
 from rules.scope import Scope, build_scope
 from rules.walk import ScopeInfo, walk_module
 
+_FUTURE_MAKERS = frozenset({"create_future", "ensure_future", "create_task", "run_in_executor", "wrap_future",
+                            "gather", "shield", "run_coroutine_threadsafe"})
 ASYNC_PROTOCOL_METHODS = {"__aenter__", "__aexit__", "__anext__", "asend", "athrow"}
 COROUTINE_METHODS = {"close", "send", "throw", "cr_frame", "cr_code", "cr_running", "cr_await", "__await__",
                      "__name__", "__qualname__"}
@@ -545,6 +547,8 @@ class ModuleChecker:
 
     def _call_kinds(self, func: Func, text: str, depth: int) -> set[str]:
         target = self.index.resolve_in_function(func, text)
+        if target is None and text.rsplit(".", 1)[-1] in _FUTURE_MAKERS:
+            return {"awaitable"}  # `self._loop.create_future()`: a future whatever the loop is
         if isinstance(target, Func):
             kind = self.index.func_kind(target)
             if kind == "sync":
@@ -794,6 +798,8 @@ class ModuleChecker:
                     "callers that `await` it will fail")
         if base.info.returns_awaitable_annotation:
             return None
+        if "awaitable" in self._return_kinds(base, 0):
+            return None  # the plain def hands back an awaitable itself (`return fut`): compatible
         return (f"`async def {method.qualname}` overrides plain `def {base.qualname}`: callers that do not "
                 "`await` it get a coroutine")
 

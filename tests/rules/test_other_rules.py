@@ -469,3 +469,25 @@ def test_futures_deliberate_double_wrapping_and_dead_branches_are_not_flagged(pr
             closing.add_done_callback(print)
     """})
     assert codes(found) == [("AG112", "app.py", 11)]
+
+
+def test_ag108_a_plain_def_that_returns_a_future_is_compatible_with_async_overrides(project: Project) -> None:
+    """aiomysql's Cursor.fetchone is a `def` returning `loop.create_future()`; SSCursor's is `async def`."""
+    found = project({"cursors.py": """
+        class Cursor:
+            def fetchone(self):
+                fut = self._loop.create_future()
+                fut.set_result(None)
+                return fut
+
+            def close(self):
+                self._rows = None
+
+        class SSCursor(Cursor):
+            async def fetchone(self):
+                return None
+
+            async def close(self):
+                pass
+    """})
+    assert codes(found) == [("AG108", "cursors.py", 8), ("AG108", "cursors.py", 15)]
