@@ -19,7 +19,7 @@ from rules.index import (
     ProjectIndex,
     Value,
 )
-from rules.summary import dotted, resolve_relative
+from rules.summary import ClassInfo, dotted, resolve_relative
 from rules.walk import ScopeInfo
 
 UNKNOWN = object()
@@ -186,6 +186,7 @@ class Scope:
                 target = self.eval(cls_node) if cls_name else None
                 if isinstance(target, Class):
                     return Instance(target)
+                return _NARROWED_UNKNOWN  # narrowed to a class the index does not know: not the declared type
         return None
 
     def eval(self, node: ast.expr, depth: int = 0) -> Value | None:
@@ -193,6 +194,8 @@ class Scope:
             return None
         if isinstance(node, ast.Name | ast.Attribute):
             narrowed = self._narrowed(node)
+            if narrowed is _NARROWED_UNKNOWN:
+                return None
             if narrowed is not None:
                 return narrowed
         if isinstance(node, ast.Name):
@@ -242,6 +245,9 @@ class Scope:
                 return first
             return None
         return None
+
+
+_NARROWED_UNKNOWN = Instance(Class("", ClassInfo("?", "?", 0, 0, ())))
 
 
 def _within(pos: Pos, node: ast.AST) -> bool:
@@ -360,7 +366,7 @@ def build_scope(
 
 def _isinstance_call(test: ast.expr) -> tuple[str, ast.expr] | None:
     if (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "isinstance"
-            and len(test.args) == 2 and not isinstance(test.args[1], ast.Tuple)):
+            and len(test.args) == 2):
         subject = dotted(test.args[0])
         if subject is not None:
             return subject, test.args[1]
@@ -388,8 +394,9 @@ def _isinstance_facts(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tupl
             elif isinstance(stmt, ast.If):
                 found = _isinstance_call(stmt.test)
                 if found and stmt.body:
-                    first = stmt.body[0]
-                    facts.append((found[0], found[1], (first.lineno, first.col_offset), after))
+                    first, last = stmt.body[0], stmt.body[-1]
+                    body_end = (last.end_lineno or last.lineno, last.end_col_offset or 0)
+                    facts.append((found[0], found[1], (first.lineno, first.col_offset), body_end))
                 negated = stmt.test.operand if isinstance(stmt.test, ast.UnaryOp) and isinstance(
                     stmt.test.op, ast.Not) else None
                 found = _isinstance_call(negated) if negated is not None else None

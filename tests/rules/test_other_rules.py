@@ -491,3 +491,32 @@ def test_ag108_a_plain_def_that_returns_a_future_is_compatible_with_async_overri
                 pass
     """})
     assert codes(found) == [("AG108", "cursors.py", 8), ("AG108", "cursors.py", 15)]
+
+
+def test_isinstance_with_a_class_outside_the_index_drops_the_declared_type(project: Project) -> None:
+    """nio's attachment reader: `data: Union[AsyncStream, Iterable]`, then `elif isinstance(data, Iterable):
+    for chunk in data` is a plain loop over the plain-iterable member."""
+    found = project({"app.py": """
+        from typing import Iterable, Union
+
+        class AsyncStream:
+            def __aiter__(self):
+                return self
+
+            async def __anext__(self):
+                raise StopAsyncIteration
+
+        async def read(data: Union[AsyncStream, Iterable], other: AsyncStream):
+            if isinstance(data, AsyncStream):
+                async for chunk in data:
+                    print(chunk)
+            elif isinstance(data, Iterable):
+                for chunk in data:
+                    print(chunk)
+            if isinstance(other, (list, tuple)):
+                for item in other:
+                    print(item)
+            for item in other:
+                print(item)
+    """})
+    assert codes(found) == [("AG105", "app.py", 21)]
