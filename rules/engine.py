@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rules.blocking import BlockingAnalysis
 from rules.checker import ModuleChecker
-from rules.index import GLOBAL_CALLS, GLOBAL_CLASSES, ProjectIndex, module_name_for
+from rules.index import ProjectIndex, module_name_for
 from rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
 from rules.model import Finding, Severity
 from rules.parallel import Worker, WorkerLost, available_jobs
@@ -385,10 +385,8 @@ def _analyze(
     fingerprints: dict[str, str] = {}
 
     def fingerprint(module: str) -> str | None:
-        if module == GLOBAL_CLASSES:
-            return index.class_table_fingerprint()
-        if module == GLOBAL_CALLS:
-            return index.calls_fingerprint()
+        if module.startswith("@"):
+            return index.pseudo_fingerprint(module)  # the class table, one name's call sites, ...
         if module in fingerprints or not library_paths:
             return fingerprints.get(module)
         found = module_file(library_paths, module)

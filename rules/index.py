@@ -29,7 +29,6 @@ from rules.summary import (
 )
 
 GLOBAL_CLASSES = "@classes"  # pseudo-module: "depends on the class table of the whole index"
-GLOBAL_CALLS = "@calls"  # pseudo-module: "depends on the arguments of every call in the project"
 BUILTINS = frozenset({"open", "print", "input", "range", "len", "str", "repr", "int", "float", "bool", "list",
                       "dict", "set", "tuple", "sorted", "enumerate", "zip", "reversed", "iter", "map", "filter",
                       "isinstance", "getattr", "setattr", "format"})
@@ -285,7 +284,6 @@ class ProjectIndex:
     _subclasses: dict[str, list[Class]] | None = None
     # short callee name -> call sites with arguments (module, enclosing function, its class, call)
     _sites: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] | None = None
-    _calls_fp: str | None = None
     _param_memo: dict[tuple[int, int, str], tuple[Value | None, frozenset[str]]] = field(default_factory=dict)
 
     def _tracked(self, memo: dict[Any, tuple[Any, frozenset[str]]], key: Any, placeholder: Any,
@@ -308,7 +306,6 @@ class ProjectIndex:
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.name] = summary
         self._sites = None
-        self._calls_fp = None
         self._param_memo.clear()
         self._methods_by_name = None
         self._subclasses = None
@@ -1076,22 +1073,28 @@ class ProjectIndex:
 
     # -- parameters typed by their callers -------------------------------------------------------
 
-    def calls_fingerprint(self) -> str:
-        """Changes when the arguments of any call in the project do."""
-        if self._calls_fp is None:
-            h = hashlib.sha1()
-            for name in sorted(self.modules):
-                summary = self.modules[name]
-                h.update(repr((name, summary.arg_calls, sorted(summary.awaited_attrs))).encode())
-                for info, _owner in _functions_of(summary):
-                    h.update(repr(info.arg_calls).encode())
-            self._calls_fp = h.hexdigest()
-        return self._calls_fp
+    def pseudo_fingerprint(self, name: str) -> str | None:
+        """The fingerprint of a pseudo-module a finding depended on: the class table ("@classes"),
+        the call sites of one name ("@calls:<name>"), the modules that await one attribute
+        ("@awaited:<attr>"). Fine-grained, so one edit re-checks only the files that asked."""
+        if name == GLOBAL_CLASSES:
+            return self.class_table_fingerprint()
+        kind, _, key = name.partition(":")
+        if kind == "@calls":
+            sites = [(mod, caller.qualname if caller else "", call) for mod, caller, _, call in self._sites_named(key)]
+            return hashlib.sha1(repr(sites).encode()).hexdigest()
+        if kind == "@awaited":
+            holders = sorted(m for m, summary in self.modules.items() if key in summary.awaited_attrs)
+            return hashlib.sha1(repr(holders).encode()).hexdigest()
+        return None
 
     def _call_sites(self, short: str) -> list[tuple[str, FuncInfo | None, Class | None, ArgCall]]:
         # Callers among the modules indexed for this run: the files checked and what they import
         # (a full check reads them all; a scoped one does not pay for reading every test file).
-        self.touched.add(GLOBAL_CALLS)
+        self.touched.add(f"@calls:{short}")
+        return self._sites_named(short)
+
+    def _sites_named(self, short: str) -> list[tuple[str, FuncInfo | None, Class | None, ArgCall]]:
         if self._sites is None:
             table: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] = {}
             for mod, summary in self.modules.items():
@@ -1106,7 +1109,7 @@ class ProjectIndex:
 
     def attr_awaited_anywhere(self, attr: str) -> bool:
         """Whether any project module awaits, returns or schedules a `.attr` value."""
-        self._call_sites("")  # every module read
+        self.touched.add(f"@awaited:{attr}")
         return any(attr in summary.awaited_attrs for summary in self.modules.values())
 
     def init_stores(self, init: Func, param: str | None, keyword: str | None, position: int | None,

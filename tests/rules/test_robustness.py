@@ -116,3 +116,22 @@ def test_a_memoised_attribute_type_still_records_its_modules_for_every_file(tmp_
     (root / "pkg" / "factory.py").write_text(
         "class Store:\n    def save(self):\n        pass\n\ndef make_store() -> Store:\n    return Store()\n")
     assert analyze(root, cache_dir=cache).findings == analyze(root).findings == []
+
+
+def test_an_unrelated_call_added_elsewhere_keeps_caller_typed_findings_cached(tmp_path: Path) -> None:
+    """A finding that typed `thing` from the callers of `shutdown` depends on those call sites
+    only, not on every call of the project: one edit re-checks the files that asked."""
+    root = tmp_path
+    (root / "pkg").mkdir()
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "work.py").write_text("def shutdown(thing):\n    thing.close()\n")
+    (root / "pkg" / "a.py").write_text(
+        "from pkg.work import shutdown\n\nclass A:\n    async def close(self):\n        pass\n\n"
+        "    def stop(self):\n        shutdown(self)\n")
+    (root / "pkg" / "other.py").write_text("def f(x):\n    return x\n")
+    cache = tmp_path / ".cache"
+    assert [f.path for f in analyze(root, cache_dir=cache).findings] == ["pkg/work.py"]
+    (root / "pkg" / "other.py").write_text("def f(x):\n    return print(x, sorted(x))\n")
+    again = analyze(root, cache_dir=cache)
+    assert [f.path for f in again.findings] == ["pkg/work.py"]
+    assert again.reused == 3  # __init__, work and a: only other.py was checked again
