@@ -83,14 +83,19 @@ def test_a_subclass_added_elsewhere_invalidates_the_base_classes_cached_findings
         ("AG108", "pkg/base.py", 2), ("AG108", "pkg/other.py", 4)]
 
 
-def test_a_caller_changed_elsewhere_invalidates_findings_that_typed_a_parameter_from_callers(tmp_path: Path) -> None:
-    root = tmp_path
+def _caller_typed_project(root: Path) -> Path:
+    """`shutdown(thing)` calls `thing.close()`; its one caller passes an `A`, whose close is async."""
     (root / "pkg").mkdir()
     (root / "pkg" / "__init__.py").write_text("")
     (root / "pkg" / "work.py").write_text("def shutdown(thing):\n    thing.close()\n")
     (root / "pkg" / "a.py").write_text(
         "from pkg.work import shutdown\n\nclass A:\n    async def close(self):\n        pass\n\n"
         "    def stop(self):\n        shutdown(self)\n")
+    return root
+
+
+def test_a_caller_changed_elsewhere_invalidates_findings_that_typed_a_parameter_from_callers(tmp_path: Path) -> None:
+    root = _caller_typed_project(tmp_path)
     cache = tmp_path / ".cache"
     assert [(f.code, f.path) for f in analyze(root, cache_dir=cache).findings] == [("AG101", "pkg/work.py")]
     (root / "pkg" / "b.py").write_text(  # a second caller passing a class whose close() is sync
@@ -121,13 +126,7 @@ def test_a_memoised_attribute_type_still_records_its_modules_for_every_file(tmp_
 def test_an_unrelated_call_added_elsewhere_keeps_caller_typed_findings_cached(tmp_path: Path) -> None:
     """A finding that typed `thing` from the callers of `shutdown` depends on those call sites
     only, not on every call of the project: one edit re-checks the files that asked."""
-    root = tmp_path
-    (root / "pkg").mkdir()
-    (root / "pkg" / "__init__.py").write_text("")
-    (root / "pkg" / "work.py").write_text("def shutdown(thing):\n    thing.close()\n")
-    (root / "pkg" / "a.py").write_text(
-        "from pkg.work import shutdown\n\nclass A:\n    async def close(self):\n        pass\n\n"
-        "    def stop(self):\n        shutdown(self)\n")
+    root = _caller_typed_project(tmp_path)
     (root / "pkg" / "other.py").write_text("def f(x):\n    return x\n")
     cache = tmp_path / ".cache"
     assert [f.path for f in analyze(root, cache_dir=cache).findings] == ["pkg/work.py"]
