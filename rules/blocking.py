@@ -48,24 +48,9 @@ class BlockingAnalysis:
         return None
 
     def _func_chain(self, func: Func, depth: int) -> _Chain | None:
-        key = (func.qualname, depth)
-        found = self._memo.get(key)
-        if found is not None:
-            if found[1]:
-                self.index.touched |= found[1]
-            return found[0]
-        # What this resolution consults is collected apart, kept with the result, then added to
-        # the caller's: memo hits below add theirs the same way.
-        outer = self.index.touched
-        self.index.touched = set()
-        try:
-            result = self._compute(func, depth)
-        finally:
-            deps = frozenset(self.index.touched)
-            outer |= deps
-            self.index.touched = outer
-        self._memo[key] = (result, deps)
-        return result
+        # The modules this resolution consults are kept with the result and added to every
+        # later file that reuses it (index.tracked), so cached findings stay correct.
+        return self.index.tracked(self._memo, (func.qualname, depth), None, lambda: self._compute(func, depth))
 
     def _compute(self, func: Func, depth: int) -> _Chain | None:
         targets = self._targets(func)
@@ -85,24 +70,14 @@ class BlockingAnalysis:
 
     def _targets(self, func: Func) -> list[External | Func] | None:
         """The External and Func values `func` calls, in source order; None unless it is sync."""
-        found = self._calls.get(func.qualname)
-        if found is not None:
-            if found[1]:
-                self.index.touched |= found[1]
-            return found[0]
-        outer = self.index.touched
-        self.index.touched = set()
-        try:
-            targets: list[External | Func] | None = None
-            if self.index.func_kind(func) == "sync":
-                targets = []
-                for text, _line in func.info.calls:
-                    value = self.index.resolve_in_function(func, text)
-                    if isinstance(value, (External, Func)):
-                        targets.append(value)
-        finally:
-            deps = frozenset(self.index.touched)
-            outer |= deps
-            self.index.touched = outer
-        self._calls[func.qualname] = (targets, deps)
+        return self.index.tracked(self._calls, func.qualname, None, lambda: self._resolve_targets(func))
+
+    def _resolve_targets(self, func: Func) -> list[External | Func] | None:
+        if self.index.func_kind(func) != "sync":
+            return None
+        targets: list[External | Func] = []
+        for text, _line in func.info.calls:
+            value = self.index.resolve_in_function(func, text)
+            if isinstance(value, (External, Func)):
+                targets.append(value)
         return targets

@@ -274,7 +274,7 @@ class ProjectIndex:
     library_loader: Callable[[str], ModuleSummary | None] | None = None
     library: dict[str, ModuleSummary | None] = field(default_factory=dict)
     # Memos carry the modules their answer consulted: reusing one for another file must record
-    # those as that file's dependencies too (see `_tracked`).
+    # those as that file's dependencies too (see `tracked`).
     _bases: dict[int, tuple[list[Class | None], frozenset[str]]] = field(default_factory=dict)
     _class_fp: str | None = None
     # Reads the project files not indexed yet (set by the engine when it indexed only a closure).
@@ -286,7 +286,7 @@ class ProjectIndex:
     _sites: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] | None = None
     _param_memo: dict[tuple[int, int, str], tuple[Value | None, frozenset[str]]] = field(default_factory=dict)
 
-    def _tracked(self, memo: dict[Any, tuple[Any, frozenset[str]]], key: Any, placeholder: Any,
+    def tracked(self, memo: dict[Any, tuple[Any, frozenset[str]]], key: Any, placeholder: Any,
                  compute: Callable[[], Any]) -> Any:
         """memo[key], computed once per run; the modules it consulted are recorded on every use."""
         found = memo.get(key)
@@ -912,7 +912,7 @@ class ProjectIndex:
 
     def _attr_value(self, owner: Class, attr: str, depth: int) -> Value | None:
         """The type of an instance attribute of `owner`, memoised (attributes refer to each other)."""
-        return self._tracked(self._attr_memo, (id(owner.info), attr), None,  # re-entry (a cycle): unknown
+        return self.tracked(self._attr_memo, (id(owner.info), attr), None,  # re-entry (a cycle): unknown
                              lambda: self._attr_value_uncached(owner, attr, depth))
 
     def _attr_value_uncached(self, owner: Class, attr: str, depth: int) -> Value | None:
@@ -969,7 +969,7 @@ class ProjectIndex:
     def base_classes(self, cls: Class) -> list[Class | None]:
         """Direct bases as project classes; None for a base that cannot be resolved."""
         out: list[Class | None] = []
-        return self._tracked(self._bases, id(cls.info), out, lambda: self._fill_bases(cls, out))
+        return self.tracked(self._bases, id(cls.info), out, lambda: self._fill_bases(cls, out))
 
     def _fill_bases(self, cls: Class, out: list[Class | None]) -> list[Class | None]:
         for base in cls.info.bases:
@@ -993,7 +993,7 @@ class ProjectIndex:
     def mro(self, cls: Class) -> list[Class | None]:
         """Depth-first, left-to-right linearisation; None marks an unknown (external) base."""
         out: list[Class | None] = []
-        return self._tracked(self._mro_memo, id(cls.info), out, lambda: self._fill_mro(cls, out))
+        return self.tracked(self._mro_memo, id(cls.info), out, lambda: self._fill_mro(cls, out))
 
     def _fill_mro(self, cls: Class, out: list[Class | None]) -> list[Class | None]:
         seen: set[int] = set()
@@ -1172,7 +1172,7 @@ class ProjectIndex:
         if depth > 6:
             return None
         key = (id(func.info), id(instance.info) if instance is not None else 0, param)
-        return self._tracked(self._param_memo, key, None,  # re-entry (recursion through callers): unknown
+        return self.tracked(self._param_memo, key, None,  # re-entry (recursion through callers): unknown
                              lambda: self._param_value(func, param, instance, depth))
 
     def _param_value(self, func: Func, param: str, instance: Class | None, depth: int) -> Value | None:
