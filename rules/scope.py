@@ -274,6 +274,8 @@ def build_scope(
     if isinstance(node, ast.Lambda):
         scope.unknown = set(info.bound | info.stores)
         return scope
+    if not any(isinstance(c.func, ast.Name) and c.func.id == "isinstance" for c in info.calls):
+        scope._facts = []  # nothing to narrow: no walk over the body for isinstance checks
     args = node.args
     positional = args.posonlyargs + args.args
     decorators = [dotted(d) or "" for d in node.decorator_list]
