@@ -98,7 +98,7 @@ class ModuleChecker:
     def _dead(self, node: ast.AST) -> bool:
         """Inside the branch of `if True:` / `if False:` that never runs (generated code keeps both)."""
         child, cur = node, self._parent(node)
-        while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        while cur is not None:  # a def inside `if False:` never exists either
             if isinstance(cur, ast.If) and isinstance(cur.test, ast.Constant) and isinstance(cur.test.value, bool):
                 if (child in cur.orelse) == cur.test.value:
                     return True
@@ -822,7 +822,7 @@ class ModuleChecker:
         if shapes is None:
             from rules.summary import summarize_function
             shapes = summarize_function(node, node.name).return_shapes
-        return all(s in {"none", "literal"} for s in shapes)
+        return bool(shapes) and all(s in {"none", "literal"} for s in shapes)  # a body that only raises: no say
 
     # -- AG113 ----------------------------------------------------------------------------------------
 

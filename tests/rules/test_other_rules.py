@@ -454,10 +454,17 @@ def test_futures_deliberate_double_wrapping_and_dead_branches_are_not_flagged(pr
         async def wrong() -> Awaitable[int]:
             return 1
 
+        async def unsupported() -> Awaitable[int]:
+            raise NotImplementedError
+
         def setter(conn):
             if True:
                 conn.flag = 1
             else:
+                work()
+
+        if False:
+            def __del__():
                 work()
 
         async def main(loop, tasks):
