@@ -515,8 +515,10 @@ class ProjectIndex:
             return None
         args: tuple[tuple[str, str], ...] = ()
         if isinstance(node, ast.Subscript):
+            from rules.summary import _unparse  # here, not in the shared import block
+
             elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-            args = tuple((module, ast.unparse(e)) for e in elts)
+            args = tuple([(module, _unparse(e)) for e in elts])
         return Instance(target, args)
 
     def type_params(self, cls: Class) -> list[str]:
