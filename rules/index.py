@@ -183,15 +183,22 @@ def module_name_for(root: Path, path: Path) -> tuple[str, bool]:
     The name comes from walking up through directories that hold an `__init__.py`; files outside
     any package are named by their path under the root (with a leading `src.` dropped).
     """
+    import os.path  # here, not in the shared import block
+
     path = path.resolve() if not path.is_absolute() else path
     is_package = path.name == "__init__.py"
     parts: list[str] = [] if is_package else [path.stem]
-    directory = path.parent
-    while (directory / "__init__.py").exists() and directory != directory.parent:
-        parts.append(directory.name)
-        if directory == root:
+    # On strings: pathlib's joins, parents and comparisons cost more than the stat calls here.
+    root_text = str(root)
+    directory = os.path.dirname(str(path))
+    while True:
+        parent = os.path.dirname(directory)
+        if parent == directory or not _has_init(os.path.join(directory, "__init__.py")):
             break
-        directory = directory.parent
+        parts.append(os.path.basename(directory))
+        if directory == root_text:
+            break
+        directory = parent
     if is_package and not parts:
         parts = [path.parent.name]
     if (is_package and len(parts) >= 1) or len(parts) > 1:
@@ -206,6 +213,24 @@ def module_name_for(root: Path, path: Path) -> tuple[str, bool]:
     if rel_parts and rel_parts[0] == "src":
         rel_parts = rel_parts[1:]
     return ".".join(rel_parts) or path.stem, is_package
+
+
+def _has_init(init: str) -> bool:
+    """`Path(init).exists()`, on a string."""
+    import errno
+    import os
+
+    try:
+        os.stat(init)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as e:
+        if e.errno in (errno.EBADF, errno.ELOOP):  # what pathlib's exists() ignores too
+            return False
+        raise
+    except ValueError:
+        return False
+    return True
 
 
 def _functions_of(summary: ModuleSummary) -> list[tuple[FuncInfo, ClassInfo | None]]:
@@ -534,8 +559,10 @@ class ProjectIndex:
             return None
         args: tuple[tuple[str, str], ...] = ()
         if isinstance(node, ast.Subscript):
+            from rules.summary import _unparse  # here, not in the shared import block
+
             elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-            args = tuple((module, ast.unparse(e)) for e in elts)
+            args = tuple([(module, _unparse(e)) for e in elts])
         return Instance(target, args)
 
     def type_params(self, cls: Class) -> list[str]:

@@ -449,7 +449,79 @@ def _ann(node: ast.expr | None) -> str | None:
         return None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
-    return ast.unparse(node)
+    return _unparse(node)
+
+
+def _unparse(node: ast.expr) -> str:
+    """`ast.unparse(node)`, the usual annotation shapes without the slow unparser."""
+    text = _simple_unparse(node)
+    return text if text is not None else ast.unparse(node)
+
+
+def _simple_unparse(node: ast.expr) -> str | None:
+    """`ast.unparse` of the usual annotation shapes (`a.B`, `X[Y, Z]`, `A | None`, `Callable[[A], B]`,
+    `Literal["x"]`), written directly: the same text, without the unparser's slow visitor.
+    None for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        if node.value.__class__ not in _PRIMARY:
+            return None  # `1 .real`, `(a | b).c`
+        head = _simple_unparse(node.value)
+        return None if head is None else f"{head}.{node.attr}"
+    if isinstance(node, ast.Subscript):
+        head = _simple_unparse(node.value) if node.value.__class__ in _PRIMARY else None
+        if head is None:
+            return None
+        index = node.slice
+        if isinstance(index, ast.Tuple):
+            if len(index.elts) < 2:
+                return None  # `X[()]`, `X[a,]`
+            inner = _simple_unparse_all(index.elts)
+        else:
+            inner = _simple_unparse(index)
+        return None if inner is None else f"{head}[{inner}]"
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if node.kind is not None:
+            return None  # u"..."
+        if value is None or value is True or value is False:
+            return repr(value)
+        if value is ...:
+            return "..."
+        if isinstance(value, str):
+            if value.isascii() and value.isprintable() and "'" not in value and '"' not in value \
+                    and "\\" not in value:
+                return f"'{value}'"
+            return None
+        if value.__class__ is int and value >= 0:
+            return repr(value)
+        return None
+    if isinstance(node, ast.BinOp):
+        # `A | B | C` is ((A | B) | C): a left `|` needs no parentheses, a right one does.
+        left, right = node.left, node.right
+        if not isinstance(node.op, ast.BitOr) or isinstance(right, ast.BinOp) or (
+                isinstance(left, ast.BinOp) and not isinstance(left.op, ast.BitOr)):
+            return None
+        lt, rt = _simple_unparse(left), _simple_unparse(right)
+        return None if lt is None or rt is None else f"{lt} | {rt}"
+    if isinstance(node, ast.List):
+        inner = _simple_unparse_all(node.elts) if node.elts else ""
+        return None if inner is None else f"[{inner}]"
+    return None
+
+
+_PRIMARY = frozenset({ast.Name, ast.Attribute, ast.Subscript})
+
+
+def _simple_unparse_all(nodes: list[ast.expr]) -> str | None:
+    parts = []
+    for n in nodes:
+        text = _simple_unparse(n)
+        if text is None:
+            return None
+        parts.append(text)
+    return ", ".join(parts)
 
 
 def _decorator_effect(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[str | None, bool]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from typing import Any
 
 ScopeNode = ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef
 
@@ -52,121 +53,185 @@ def walk_module(tree: ast.Module, full: bool = True) -> tuple[ScopeInfo, dict[in
 
     `full=False` is the cheaper walk for files only indexed, never checked: no parent map and no
     name loads (what the summary does not need).
+
+    The parent map holds every node but the shared operator and context singletons (`ast.Add()`,
+    `ast.Load()`: one object for the whole tree, so no one parent).
     """
     parents: dict[int, ast.AST] = {}
     root = ScopeInfo(tree, None)
-    # (node, parent node, scope it belongs to)
-    stack: list[tuple[ast.AST, ast.AST | None, ScopeInfo]] = [(tree, None, root)]
-    Name, Call, Await, Attribute = ast.Name, ast.Call, ast.Await, ast.Attribute
+    scope = root
+    # Nodes in pre-order (pushed reversed). A ScopeInfo on the stack switches the current scope:
+    # a function's body is pushed between its own scope (on top) and the outer one (beneath).
+    stack: list[Any] = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    plans = _PLANS
+    special = _SPECIAL
+    single = _SINGLE
+    Call = ast.Call
+    Name, Attribute, Constant, Load = ast.Name, ast.Attribute, ast.Constant, ast.Load
     while stack:
-        node, parent, scope = stack.pop()
-        if full and parent is not None:
-            parents[id(node)] = parent
+        node = pop()
         cls = node.__class__
         if cls is Name:
-            if node.ctx.__class__ is not ast.Load:  # type: ignore[attr-defined]
-                scope.stores.add(node.id)  # type: ignore[attr-defined]
+            if node.ctx.__class__ is not Load:
+                scope.stores.add(node.id)
             elif full:
-                scope.loads.setdefault(node.id, []).append(node)  # type: ignore[attr-defined,arg-type]
-            continue
-        if cls not in _SPECIAL:
-            pass  # most nodes: only their children matter
-        elif cls is Call:
-            scope.calls.append(node)  # type: ignore[arg-type]
-        elif cls is Await:
-            scope.awaits.append(node)  # type: ignore[arg-type]
-        elif cls is Attribute:
-            stack.append((node.value, node, scope))  # type: ignore[attr-defined]
-            continue
-        elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef or cls is ast.Lambda or cls is ast.ClassDef:
-            if node is not tree:
-                inner = ScopeInfo(node, scope)  # type: ignore[arg-type]
-                scope.children.append(inner)
-                if cls is not ast.Lambda:
-                    scope.bound.add(node.name)  # type: ignore[attr-defined]
-                outer_parts: list[ast.AST] = []
-                if cls is ast.ClassDef:
-                    outer_parts = [*node.decorator_list, *node.bases, *node.keywords]  # type: ignore[attr-defined]
-                    body: list[ast.AST] = list(node.body)  # type: ignore[attr-defined]
+                loads = scope.loads
+                name = node.id
+                if name in loads:
+                    loads[name].append(node)
                 else:
-                    args: ast.arguments = node.args  # type: ignore[attr-defined]
-                    outer_parts = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
-                    if cls is not ast.Lambda:
-                        outer_parts.extend(node.decorator_list)  # type: ignore[attr-defined]
-                        if node.returns is not None:  # type: ignore[attr-defined]
-                            outer_parts.append(node.returns)  # type: ignore[attr-defined]
-                        body = list(node.body)  # type: ignore[attr-defined]
-                    else:
-                        body = [node.body]  # type: ignore[attr-defined]
-                    for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-                        if a is not None:
-                            inner.bound.add(a.arg)
-                            if a.annotation is not None:
-                                outer_parts.append(a.annotation)
-                for child in reversed(body):
-                    stack.append((child, node, inner))
-                for child in reversed(outer_parts):
-                    stack.append((child, node, scope))
+                    loads[name] = [node]
+            continue
+        if cls is Attribute:
+            value = node.value
+            if full:
+                parents[id(value)] = node
+            push(value)
+            continue
+        if cls is Constant:
+            continue
+        if cls is Call:
+            scope.calls.append(node)
+            func = node.func
+            call_args = node.args
+            keywords = node.keywords
+            if full:
+                parents[id(func)] = node
+                for child in call_args:
+                    parents[id(child)] = node
+                for child in keywords:
+                    parents[id(child)] = node
+            if keywords:
+                extend(reversed(keywords))
+            if call_args:
+                extend(reversed(call_args))
+            push(func)
+            continue
+        if cls in single:  # one child node, always there
+            value = node.value
+            if full:
+                parents[id(value)] = node
+            push(value)
+            continue
+        if cls in special:
+            if cls is ScopeInfo:
+                scope = node
                 continue
-        elif cls is ast.With or cls is ast.AsyncWith:
-            scope.withs.append(node)  # type: ignore[arg-type]
-            for item in node.items:  # type: ignore[attr-defined]
-                # `with X as name` is typed by the scope (what X.__enter__ gives); other targets unknown.
-                if item.optional_vars is not None and not isinstance(item.optional_vars, ast.Name):
-                    _bind(item.optional_vars, scope.bound)
-        elif cls is ast.For or cls is ast.AsyncFor:
-            scope.fors.append(node)  # type: ignore[arg-type]
-            _bind(node.target, scope.bound)  # type: ignore[attr-defined]
-        elif cls is ast.comprehension:
-            scope.fors.append(node)  # type: ignore[arg-type]
-            _bind(node.target, scope.bound)  # type: ignore[attr-defined]
-        elif cls is ast.Assign or cls is ast.AnnAssign or cls is ast.NamedExpr:
-            scope.assigns.append(node)  # type: ignore[arg-type]
-        elif cls is ast.AugAssign:
-            _bind(node.target, scope.bound)  # type: ignore[attr-defined]
-        elif cls is ast.Return:
-            scope.returns.append(node)  # type: ignore[arg-type]
-        elif cls is ast.Yield or cls is ast.YieldFrom:
-            scope.has_yield = True
-        elif cls is ast.ExceptHandler:
-            if node.name:  # type: ignore[attr-defined]
-                scope.bound.add(node.name)  # type: ignore[attr-defined]
-        elif cls is ast.Import or cls is ast.ImportFrom:
-            scope.imports.append(node)  # type: ignore[arg-type]
-        elif cls is ast.Global or cls is ast.Nonlocal:
-            scope.bound.update(node.names)  # type: ignore[attr-defined]
-        elif cls is ast.Delete:
-            for t in node.targets:  # type: ignore[attr-defined]
-                _bind(t, scope.bound)
+            elif cls is ast.Await:
+                scope.awaits.append(node)
+            elif cls is ast.FunctionDef or cls is ast.AsyncFunctionDef or cls is ast.Lambda or cls is ast.ClassDef:
+                if node is not tree:
+                    inner = ScopeInfo(node, scope)
+                    scope.children.append(inner)
+                    if cls is not ast.Lambda:
+                        scope.bound.add(node.name)
+                    outer_parts: list[ast.AST]
+                    body: list[ast.AST]
+                    if cls is ast.ClassDef:
+                        outer_parts = [*node.decorator_list, *node.bases, *node.keywords]
+                        body = node.body
+                    else:
+                        args: ast.arguments = node.args
+                        outer_parts = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+                        if cls is not ast.Lambda:
+                            outer_parts.extend(node.decorator_list)
+                            if node.returns is not None:
+                                outer_parts.append(node.returns)
+                            body = node.body
+                        else:
+                            body = [node.body]
+                        for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+                            if a is not None:
+                                inner.bound.add(a.arg)
+                                if a.annotation is not None:
+                                    outer_parts.append(a.annotation)
+                    if full:
+                        for child in body:
+                            parents[id(child)] = node
+                        for child in outer_parts:
+                            parents[id(child)] = node
+                    push(scope)
+                    extend(reversed(body))
+                    push(inner)
+                    extend(reversed(outer_parts))
+                    continue
+            elif cls is ast.With or cls is ast.AsyncWith:
+                scope.withs.append(node)
+                for item in node.items:
+                    # `with X as name` is typed by the scope (what X.__enter__ gives); other targets unknown.
+                    if item.optional_vars is not None and not isinstance(item.optional_vars, ast.Name):
+                        _bind(item.optional_vars, scope.bound)
+            elif cls is ast.For or cls is ast.AsyncFor or cls is ast.comprehension:
+                scope.fors.append(node)
+                _bind(node.target, scope.bound)
+            elif cls is ast.Assign or cls is ast.AnnAssign or cls is ast.NamedExpr:
+                scope.assigns.append(node)
+            elif cls is ast.AugAssign:
+                _bind(node.target, scope.bound)
+            elif cls is ast.Return:
+                scope.returns.append(node)
+            elif cls is ast.Yield or cls is ast.YieldFrom:
+                scope.has_yield = True
+            elif cls is ast.ExceptHandler:
+                if node.name:
+                    scope.bound.add(node.name)
+            elif cls is ast.Import or cls is ast.ImportFrom:
+                scope.imports.append(node)
+                if full:  # its children, the aliases, have none: no need to visit them
+                    for child in node.names:
+                        parents[id(child)] = node
+                continue
+            elif cls is ast.Global or cls is ast.Nonlocal:
+                scope.bound.update(node.names)
+            elif cls is ast.Delete:
+                for t in node.targets:
+                    _bind(t, scope.bound)
         # children, in source order (pushed reversed)
-        fields = _CHILD_FIELDS.get(cls)
-        if fields is None:
-            fields = _CHILD_FIELDS[cls] = tuple(f for f in cls._fields if f not in _SCALAR_FIELDS)
+        plan = plans.get(cls)
+        if plan is None:
+            plan = plans[cls] = _plan(cls)
+        fields, checked = plan
         if not fields:
             continue
-        children: list[ast.AST] = []
+        children: list[Any] = []
         for name in fields:
             value = getattr(node, name, None)
             if value is None:
                 continue
             if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        children.append(item)
-            elif isinstance(value, _AST):
+                if checked:
+                    children.extend(v for v in value if isinstance(v, _AST))
+                else:
+                    children.extend(value)
+            elif not checked or isinstance(value, _AST):
                 children.append(value)
-        for child in reversed(children):
-            stack.append((child, node, scope))
+        if full:
+            for child in children:
+                parents[id(child)] = node
+        children.reverse()
+        extend(children)
     return root, parents
 
 
+def _plan(cls: type) -> tuple[tuple[str, ...], bool]:
+    """The fields of a node class that can hold child nodes, and whether their values need checking."""
+    fields = tuple(f for f in cls._fields if f not in _SCALAR_FIELDS)  # type: ignore[attr-defined]
+    return fields, cls in _CHECKED
+
+
 _SPECIAL = frozenset({
-    ast.Call, ast.Await, ast.Attribute, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.With,
+    ast.Call, ast.Await, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.With,
     ast.AsyncWith, ast.For, ast.AsyncFor, ast.comprehension, ast.Assign, ast.AnnAssign, ast.NamedExpr,
     ast.AugAssign, ast.Return, ast.Yield, ast.YieldFrom, ast.ExceptHandler, ast.Import, ast.ImportFrom, ast.Global,
-    ast.Nonlocal, ast.Delete,
+    ast.Nonlocal, ast.Delete, ScopeInfo,
 })
-# Fields that never hold child nodes (names, flags, the shared Load/Store context objects).
+# Fields that never hold child nodes (names, flags, the shared operator and Load/Store singletons).
 _SCALAR_FIELDS = frozenset({"ctx", "kind", "type_comment", "id", "attr", "arg", "name", "level", "module",
-                            "is_async", "conversion", "asname", "n", "s", "value_kind"})
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+                            "is_async", "conversion", "asname", "n", "s", "value_kind", "op", "ops"})
+# Classes with a field that can hold something else than nodes (strings, numbers, None in a list).
+_CHECKED = frozenset({ast.AnnAssign, ast.Global, ast.Nonlocal, ast.Dict, ast.arguments, ast.TypeIgnore,
+                      ast.MatchClass, ast.MatchMapping, ast.MatchSingleton})
+_PLANS: dict[type, tuple[tuple[str, ...], bool]] = {}
+# Classes whose one child is `value`, never None.
+_SINGLE = frozenset({ast.Expr, ast.keyword, ast.Starred})
