@@ -22,6 +22,7 @@ from rules.index import (
 from rules.model import Finding, Fix, TextEdit
 from rules.registry import RULES
 from rules.scope import Scope, build_scope
+from rules.summary import dotted
 from rules.walk import ScopeInfo, walk_module
 
 _FUTURE_MAKERS = frozenset({"create_future", "ensure_future", "create_task", "run_in_executor", "wrap_future",
@@ -710,6 +711,8 @@ class ModuleChecker:
     def _check_for(self, node: ast.For | ast.AsyncFor | ast.comprehension, iter_expr: ast.expr, is_async: bool,
                    scope: Scope) -> None:
         kind = self._iter_kind(iter_expr, scope)
+        if kind is None:
+            return
         text = _short(iter_expr)
         if not is_async and kind == "async":
             fix = None
@@ -806,9 +809,14 @@ class ModuleChecker:
     def _check_return_annotation(self, node: ast.AsyncFunctionDef) -> None:
         if node.returns is None:
             return
-        text = ast.unparse(node.returns)
-        head = text.split("[", 1)[0].rsplit(".", 1)[-1]
+        annotation = node.returns
+        target = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+        if isinstance(target, ast.Constant) and isinstance(target.value, str):  # a string annotation
+            head = target.value.split("[", 1)[0].rsplit(".", 1)[-1]
+        else:
+            head = (dotted(target) or "").rsplit(".", 1)[-1]
         if head in {"Awaitable", "Coroutine", "Future", "Task"} and self._returns_plain_values(node):
+            text = ast.unparse(annotation)
             self.report("AG112", node.returns, f"`async def {node.name}` is annotated `-> {text}`: the "
                         "annotation is the awaited result, so callers would need to await twice")
 
