@@ -1,8 +1,12 @@
-"""`--fix`: apply the findings' text edits to the files, touching nothing else.
+"""`--fix`: make the findings' fixes in the files, touching nothing else.
 
-Edits are applied bottom-up on the decoded text, so the rest of the file keeps its bytes: encoding
-(and BOM), newline style, trailing whitespace. A fix whose edits overlap one already taken waits
-for the next run; a file whose result would not parse is left as it was.
+A finding's fix is a set of text edits (what editors and the GitHub bot apply; `fix_source` applies
+them to a text). `apply_fixes` reads which change those edits describe (add or remove `await`,
+`async with`, `async for`) and makes it as a libcst codemod (`checks.cst_fix`) on the decoded text,
+so the rest of the file keeps its bytes: encoding (coding cookie, BOM), newline style, comments,
+trailing whitespace. Both paths choose the same fixes: a fix whose edits overlap one already taken
+waits for the next run, the same fix twice is one change. A file libcst cannot parse (or would not
+print back byte for byte) is left alone, and so is one whose result would not parse.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from checks.cst_fix import CstError, Target, target_of, transform
 from rules.model import Finding, Fix, TextEdit
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -64,19 +69,21 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return (a[0] < b[1] and b[0] < a[1]) or a[0] == b[0]
 
 
-def fix_source(text: str, fixes: list[Fix]) -> tuple[str, int, list[str]]:
-    """Apply the non-overlapping fixes; returns the new text, how many fixes applied, and why others did not."""
+def _select(
+    text: str, fixes: list[tuple[Fix, Finding | None]]
+) -> tuple[list[tuple[Fix, Finding | None]], dict[tuple[TextEdit, ...], int], list[str]]:
+    """The fixes to apply, in order, and how often each was reported again; why the others wait."""
     starts = _line_starts(text)
-    newline = _newline_of(text)
     taken: list[tuple[int, int]] = []
-    chosen: list[tuple[int, int, str]] = []
-    applied = 0
+    chosen: list[tuple[Fix, Finding | None]] = []
+    repeats: dict[tuple[TextEdit, ...], int] = {}
     problems: list[str] = []
-    seen: set[tuple[TextEdit, ...]] = set()
-    for fix in sorted(fixes, key=lambda f: min(f.edits) if f.edits else TextEdit(0, 0, 0, 0, "")):
+    for fix, finding in sorted(
+        fixes, key=lambda p: min(p[0].edits) if p[0].edits else TextEdit(0, 0, 0, 0, "")
+    ):
         key = tuple(sorted(fix.edits))
-        if key in seen:
-            applied += 1  # the same edit reported twice: already in
+        if key in repeats:
+            repeats[key] += 1  # the same edit reported twice: one change
             continue
         spans = _spans(fix, starts, text)
         if spans is None:
@@ -85,13 +92,59 @@ def fix_source(text: str, fixes: list[Fix]) -> tuple[str, int, list[str]]:
         if any(_overlaps((a, b), t) for a, b, _ in spans for t in taken):
             problems.append(f"{fix.description}: overlaps another fix, left for the next run")
             continue
-        seen.add(key)
+        repeats[key] = 0
         taken.extend((a, b) for a, b, _ in spans)
-        chosen.extend((a, b, e.replacement.replace("\n", newline)) for a, b, e in spans)
-        applied += 1
-    for a, b, replacement in sorted(chosen, key=lambda s: (s[0], s[1]), reverse=True):
+        chosen.append((fix, finding))
+    return chosen, repeats, problems
+
+
+def fix_source(text: str, fixes: list[Fix]) -> tuple[str, int, list[str]]:
+    """Apply the non-overlapping fixes' text edits; returns the new text, how many fixes applied, and why others did not."""
+    newline = _newline_of(text)
+    chosen, repeats, problems = _select(text, [(fix, None) for fix in fixes])
+    starts = _line_starts(text)
+    edits: list[tuple[int, int, str]] = []
+    for fix, _ in chosen:
+        spans = _spans(fix, starts, text) or []
+        edits.extend((a, b, e.replacement.replace("\n", newline)) for a, b, e in spans)
+    for a, b, replacement in sorted(edits, key=lambda s: (s[0], s[1]), reverse=True):
         text = text[:a] + replacement + text[b:]
-    return text, applied, problems
+    return text, len(chosen) + sum(repeats.values()), problems
+
+
+def _where(fix: Fix) -> str:
+    first = min(fix.edits)
+    return f"{fix.description} at {first.line}:{first.column}"
+
+
+def fix_source_cst(text: str, findings: list[Finding]) -> tuple[str, int, list[str]]:
+    """`fix_source` for the findings' fixes, made as a libcst codemod instead of by splicing text.
+
+    Chooses the same fixes as `fix_source`; a fix whose edits describe no change the codemod knows,
+    or whose node is not where the finding says, is not applied (and said so). Raises
+    `CstError` when libcst cannot parse `text` or would not print it back exactly.
+    """
+    chosen, repeats, problems = _select(
+        text, [(f.fix, f) for f in findings if f.fix is not None and f.fix.edits]
+    )
+    targets: list[tuple[Target, Fix]] = []
+    for fix, finding in chosen:
+        target = target_of(fix, finding)
+        if target is None:
+            problems.append(f"{_where(fix)}: no libcst codemod for this edit, not applied")
+        else:
+            targets.append((target, fix))
+    if not targets:
+        return text, 0, problems
+    new_text, applied = transform(text, [t for t, _ in targets])
+    done = 0
+    for target, fix in targets:
+        if target in applied:
+            applied.remove(target)
+            done += 1 + repeats[tuple(sorted(fix.edits))]
+        else:
+            problems.append(f"{_where(fix)}: no matching node there (did the file change?), not applied")
+    return new_text, done, problems
 
 
 def _parses(text: str) -> bool:
@@ -117,14 +170,14 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def apply_fixes(root: Path, findings: Iterable[Finding], include_unsafe: bool = False) -> FixResult:
     """Apply every (safe) fix carried by `findings` to the files under `root`."""
     result = FixResult()
-    by_path: dict[str, list[Fix]] = defaultdict(list)
+    by_path: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         if f.fix is None or not f.fix.edits:
             continue
         if not f.fix.safe and not include_unsafe:
             continue
-        by_path[f.path].append(f.fix)
-    for rel, fixes in sorted(by_path.items()):
+        by_path[f.path].append(f)
+    for rel, path_findings in sorted(by_path.items()):
         path = Path(root) / rel
         try:
             data = path.read_bytes()
@@ -133,7 +186,11 @@ def apply_fixes(root: Path, findings: Iterable[Finding], include_unsafe: bool = 
         except (OSError, SyntaxError, LookupError, UnicodeDecodeError) as exc:
             result.skipped.append(f"{rel}: cannot read as Python source ({exc}), not fixed")
             continue
-        new_text, applied, problems = fix_source(text, fixes)
+        try:
+            new_text, applied, problems = fix_source_cst(text, path_findings)
+        except CstError as exc:
+            result.skipped.append(f"{rel}: {exc}, not fixed")
+            continue
         result.skipped.extend(f"{rel}: {p}" for p in problems)
         if new_text == text:
             continue
