@@ -119,7 +119,7 @@ class AsyncFixCommand(VisitorBasedCodemodCommand):
         for t in self._by_start.get((kind, start), []):
             if t.end is not None and t.end != end:
                 continue
-            if t.operand is not None:
+            if t.operand is not None and t.end is None:  # with the finding's end the node is known
                 if operand is None:
                     continue
                 o = self._range(operand).start

@@ -485,6 +485,14 @@ class ModuleChecker:
             return
         line, col, _, _ = self._span(node)
         vline, vcol, _, _ = self._span(value)
+        # Delete the keyword and the spaces after it, not up to the call: in `await (f())` the call
+        # starts inside the parentheses.
+        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if source[col - 1:col + 4] == "await":
+            end = col + 4
+            while end < len(source) and source[end] in " \t":
+                end += 1
+            vline, vcol = line, end + 1
         fix = Fix("Remove `await`", (TextEdit(line, col, vline, vcol, ""),))
         self.report("AG102", node, f"`await` on the result of {reason}", fix)
 

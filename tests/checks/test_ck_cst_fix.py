@@ -156,9 +156,6 @@ SNIPPETS: list[tuple[str, str, str]] = [
 TEXT_EDIT_DIFFERS = {
     # `(await ` + `)` around the call inside its own parentheses: valid, one pair too many.
     "parenthesised-attribute": "    value = ((await fetch())).y\n    print(value)\n",
-    # The edit deletes `await` up to the call, which ast places inside the parentheses: `plain())`
-    # does not parse (the text path leaves such a file alone). The codemod keeps the parentheses.
-    "remove-await-parenthesised-operand": "    value = plain())\n    print(value)\n",
 }
 
 
