@@ -44,6 +44,8 @@ def parse_suppressions(source: bytes | str) -> Suppressions:
     """Line number -> suppressed codes (None = all) for every marker comment in the source."""
     data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source
     out: Suppressions = {}
+    if b"asyncguard" not in data.lower():
+        return out  # no marker anywhere (the usual case): no need to tokenize the file
     last_line = 0
     try:
         for tok in tokenize.tokenize(io.BytesIO(data).readline):

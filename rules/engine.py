@@ -385,8 +385,13 @@ def _analyze(
     fingerprints: dict[str, str] = {}
 
     def fingerprint(module: str) -> str | None:
-        if module.startswith("@"):
-            return index.pseudo_fingerprint(module)  # the class table, one name's call sites, ...
+        if module.startswith("@"):  # the class table, one name's call sites, ...: once per run
+            if module not in fingerprints:
+                found_fp = index.pseudo_fingerprint(module)
+                if found_fp is None:
+                    return None
+                fingerprints[module] = found_fp
+            return fingerprints[module]
         if module in fingerprints or not library_paths:
             return fingerprints.get(module)
         found = module_file(library_paths, module)
@@ -435,6 +440,8 @@ def _analyze(
         checker = ModuleChecker(index, blocking[0], entry.module, rel, parsed[0], text.splitlines(), enabled,
                                 parsed[1])
         file_findings = checker.run()
+        if cache.path is None:  # nothing will be cached: no need to fingerprint what was consulted
+            return file_findings, [], None, False
         deps = {m: fp for m in index.touched if (fp := fingerprint(m)) is not None}
         return file_findings, [], (entry.sha, deps, file_findings), False
 
