@@ -274,7 +274,7 @@ def build_scope(
     if isinstance(node, ast.Lambda):
         scope.unknown = set(info.bound | info.stores)
         return scope
-    if not any(isinstance(c.func, ast.Name) and c.func.id == "isinstance" for c in info.calls):
+    if not info.has_isinstance:
         scope._facts = []  # nothing to narrow: no walk over the body for isinstance checks
     args = node.args
     positional = args.posonlyargs + args.args

@@ -32,6 +32,7 @@ class ScopeInfo:
     children: list[ScopeInfo] = field(default_factory=list)
     imports: list[ast.Import | ast.ImportFrom] = field(default_factory=list)
     has_yield: bool = False
+    has_isinstance: bool = False  # calls `isinstance(...)`: the only narrowing the scopes do
 
     @property
     def is_function(self) -> bool:
@@ -94,6 +95,8 @@ def walk_module(tree: ast.Module, full: bool = True) -> tuple[ScopeInfo, dict[in
         if cls is Call:
             scope.calls.append(node)
             func = node.func
+            if func.__class__ is Name and func.id == "isinstance":
+                scope.has_isinstance = True
             call_args = node.args
             keywords = node.keywords
             if full:
