@@ -297,9 +297,9 @@ def build_scope(
         value: object = UNKNOWN
         if i == 0 and cls is not None and not is_static and a in positional:
             value = Class(cls.module, cls.info) if is_classmethod else Instance(cls)
-        elif a.annotation is not None:
-            resolved = index.annotation_value(module, a.annotation)
-            value = resolved if resolved is not None else UNKNOWN
+        elif a.annotation is not None:  # typed when first looked up: most parameters never are
+            scope.bindings[a.arg] = [_Binding((0, 0), annotation=a.annotation, lazy=True)]
+            continue
         elif this is not None:
             scope.bindings[a.arg] = [_Binding((0, 0), lazy=True, from_callers=(this, a.arg))]
             continue
