@@ -79,11 +79,15 @@ class Scope:
         binds = self.bindings.get(name, [])
         if use is not None and hasattr(use, "lineno"):
             pos = (getattr(use, "lineno", 0), getattr(use, "col_offset", 0))
-            loops = self._enclosing_loops(use)
-            binds = [b for b in binds if b.pos < pos or any(_within(b.pos, loop) for loop in loops)]
-        declared = [b for b in binds if b.declared]
-        if declared:
-            binds = declared[-1:]
+            if any(b.pos >= pos for b in binds):  # a later assignment counts only inside a loop around both
+                loops = self._enclosing_loops(use)
+                binds = [b for b in binds if b.pos < pos or any(_within(b.pos, loop) for loop in loops)]
+        if len(binds) > 1:
+            declared = [b for b in binds if b.declared]
+            if declared:
+                binds = declared[-1:]
+        if len(binds) == 1:
+            return self._value(binds[0])  # type: ignore[return-value]
         values = [self._value(b) for b in binds]
         if not values or any(v is None for v in values):
             return None
@@ -192,14 +196,15 @@ class Scope:
     def eval(self, node: ast.expr, depth: int = 0) -> Value | None:
         if depth > 20:
             return None
-        if isinstance(node, ast.Name | ast.Attribute):
+        cls = node.__class__
+        if (cls is ast.Name or cls is ast.Attribute) and (self._facts is None or self._facts):
             narrowed = self._narrowed(node)
             if narrowed is _NARROWED_UNKNOWN:
                 return None
             if narrowed is not None:
                 return narrowed
-        if isinstance(node, ast.Name):
-            return self.lookup(node.id, node)
+        if cls is ast.Name:
+            return self.lookup(node.id, node)  # type: ignore[attr-defined]
         if isinstance(node, ast.Attribute):
             if (
                 isinstance(node.value, ast.Call)
