@@ -35,17 +35,24 @@ class BlockingAnalysis:
         # A sync function's calls, resolved (None: not sync, nothing to follow), and what that consulted.
         self._calls: dict[str, tuple[list[External | Func] | None, _Deps]] = {}
 
-    def chain_for(self, callee: Value, direct: bool) -> list[str] | None:
-        """`["helpers.pause", "time.sleep"]` when calling `callee` blocks; None otherwise."""
+    def chain_for(self, callee: Value, direct: bool, module: str | None = None) -> list[str] | None:
+        """`["helpers.pause", "time.sleep"]` when calling `callee` (from `module`) blocks; None otherwise."""
         if isinstance(callee, External):
             follow = self.blocking.get(callee.name)
-            if follow is None or (not direct and not follow):
+            if follow is None or (not direct and not follow) or self._nonblocking(callee.name, module):
                 return None
             return [callee.name]
         if isinstance(callee, Func):
             chain = self._func_chain(callee, 0)
             return list(chain) if chain is not None else None
         return None
+
+    def _nonblocking(self, name: str, module: str | None) -> bool:
+        """A socket method called in a module that makes its sockets non-blocking."""
+        if module is None or not name.startswith("socket.socket."):
+            return False
+        summary = self.index.module(module)
+        return summary is not None and summary.nonblocking_sockets
 
     def _func_chain(self, func: Func, depth: int) -> _Chain | None:
         # The modules this resolution consults are kept with the result and added to every
@@ -60,8 +67,8 @@ class BlockingAnalysis:
         for target in targets:
             if isinstance(target, External):
                 follow = self.blocking.get(target.name)
-                if follow:  # indirectly, only what blocks wherever it is called (not `open`-like)
-                    return (name, target.name)
+                if follow and not self._nonblocking(target.name, func.module):
+                    return (name, target.name)  # indirectly, only what blocks wherever it is called
             elif depth < MAX_DEPTH:
                 sub = self._func_chain(target, depth + 1)
                 if sub is not None and name not in sub:

@@ -739,7 +739,7 @@ class ModuleChecker:
     def _check_blocking(self, call: ast.Call, callee: Value, scope: Scope) -> None:
         if "AG107" not in self.enabled:
             return
-        chain = self.blocking.chain_for(callee, direct=True)
+        chain = self.blocking.chain_for(callee, direct=True, module=self.module)
         if not chain:
             return
         if len(chain) == 1:

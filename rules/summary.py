@@ -188,6 +188,9 @@ class ModuleSummary:
     # Attribute names whose value this module awaits, returns or hands to a task runner anywhere
     # (`await x.fut`, `gather(self.job)`): a coroutine stored under another name is never run.
     awaited_attrs: frozenset[str] = frozenset()
+    # Calls `sock.setblocking(False)` somewhere: its socket calls are the non-blocking kind an event
+    # loop makes itself (anyio, trio), not the blocking ones AG107 is about.
+    nonblocking_sockets: bool = False
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -918,6 +921,11 @@ def summarize(
         outer.extend(c for c in sc.children if isinstance(c.node, ast.ClassDef))
     summary.arg_calls = _arg_calls([(n, c) for c in outer_calls if (n := dotted(c.func)) is not None], set())
     summary.awaited_attrs = _awaited_attrs(scopes.values())
+    summary.nonblocking_sockets = any(
+        isinstance(c.func, ast.Attribute) and c.func.attr == "setblocking" and len(c.args) == 1
+        and isinstance(c.args[0], ast.Constant) and c.args[0].value in (False, 0)
+        for sc in scopes.values() for c in sc.calls
+    )
     return summary
 
 

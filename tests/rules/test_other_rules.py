@@ -527,3 +527,33 @@ def test_isinstance_with_a_class_outside_the_index_drops_the_declared_type(proje
                 print(item)
     """})
     assert codes(found) == [("AG105", "app.py", 21)]
+
+
+def test_ag107_socket_calls_in_a_module_that_makes_sockets_non_blocking(project: Project) -> None:
+    """anyio's and trio's own loops call `recv`/`send` on sockets they set non-blocking: not AG107,
+    directly or through their helpers (`wakeup.drain()`). The same call elsewhere is."""
+    found = project({
+        "loop.py": """
+            import socket
+
+            class Wakeup:
+                def __init__(self):
+                    self.sock = socket.socket()
+                    self.sock.setblocking(False)
+
+                def drain(self):
+                    self.sock.recv(1024)
+
+            async def wait_readable(sock: socket.socket):
+                sock.recv(1)
+        """,
+        "app.py": """
+            import socket
+            from loop import Wakeup
+
+            async def handler(sock: socket.socket, wakeup: Wakeup):
+                sock.recv(1024)
+                wakeup.drain()
+        """,
+    })
+    assert codes(found) == [("AG107", "app.py", 6)]
