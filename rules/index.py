@@ -1209,16 +1209,15 @@ class ProjectIndex:
         if param not in names and not kw_ok:
             return None
         position = names.index(param) if param in names else None
-        is_init = func.info.name == "__init__" and func.owner is not None
-        if is_init and instance is not None and instance.info is not func.owner.info:  # type: ignore[union-attr]
+        built = func.owner if func.info.name == "__init__" else None  # the class an __init__ builds
+        if built is not None and instance is not None and instance.info is not built.info:
             # Built as a subclass: its own __init__ (the nearest one below) decides what arrives here.
-            nearer = self._nearest_init_below(instance, func.owner)  # type: ignore[arg-type]
+            nearer = self._nearest_init_below(instance, built)
             if nearer is not None:
                 return self._forwarded(nearer, func, position, param, instance, depth)
         values: list[Value | None] = []
-        short = func.owner.info.name if is_init else func.info.name  # type: ignore[union-attr]
-        sites = self._call_sites(short)
-        if is_init:
+        sites = self._call_sites(built.info.name if built is not None else func.info.name)
+        if built is not None:
             sites = sites + self._call_sites("__init__")
         for mod, caller, owner, (text, pos, kws) in sites:
             if _is_test_module(mod):
