@@ -22,11 +22,11 @@ from rules.index import (
 from rules.model import Finding, Fix, TextEdit
 from rules.registry import RULES
 from rules.scope import Scope, build_scope
-from rules.summary import dotted
+from rules.summary import dotted, function_return_shapes
 from rules.walk import ScopeInfo, walk_module
 
-_FUTURE_MAKERS = frozenset({"create_future", "ensure_future", "create_task", "run_in_executor", "wrap_future",
-                            "gather", "shield", "run_coroutine_threadsafe"})
+# Methods that hand back a future or a task whatever their receiver is (`self._loop.create_future()`).
+_FUTURE_MAKERS = frozenset({name.rsplit(".", 1)[-1] for name in catalog.FUTURE_RESULTS} | {"create_task"})
 ASYNC_PROTOCOL_METHODS = {"__aenter__", "__aexit__", "__anext__", "asend", "athrow"}
 COROUTINE_METHODS = {"close", "send", "throw", "cr_frame", "cr_code", "cr_running", "cr_await", "__await__",
                      "__name__", "__qualname__"}
@@ -126,7 +126,7 @@ class ModuleChecker:
                 continue
             fscope = build_scope(self.index, self.module, child, cls, scope, self.parents)
             if isinstance(node, ast.AsyncFunctionDef) and not child.has_yield:
-                self._check_return_annotation(node)
+                self._check_return_annotation(node, child)
             self._check_body(child, fscope)
             self._check_children(child, fscope, None)
 
@@ -814,7 +814,7 @@ class ModuleChecker:
         return (f"`async def {method.qualname}` overrides plain `def {base.qualname}`: callers that do not "
                 "`await` it get a coroutine")
 
-    def _check_return_annotation(self, node: ast.AsyncFunctionDef) -> None:
+    def _check_return_annotation(self, node: ast.AsyncFunctionDef, info: ScopeInfo) -> None:
         if node.returns is None:
             return
         annotation = node.returns
@@ -823,22 +823,18 @@ class ModuleChecker:
             head = target.value.split("[", 1)[0].rsplit(".", 1)[-1]
         else:
             head = (dotted(target) or "").rsplit(".", 1)[-1]
-        if head in {"Awaitable", "Coroutine", "Future", "Task"} and self._returns_plain_values(node):
+        if head in {"Awaitable", "Coroutine", "Future", "Task"} and self._returns_plain_values(node, info):
             text = ast.unparse(annotation)
             self.report("AG112", node.returns, f"`async def {node.name}` is annotated `-> {text}`: the "
                         "annotation is the awaited result, so callers would need to await twice")
 
-    def _returns_plain_values(self, node: ast.AsyncFunctionDef) -> bool:
+    @staticmethod
+    def _returns_plain_values(node: ast.AsyncFunctionDef, info: ScopeInfo) -> bool:
         """Whether every way out of the coroutine gives a plain value: then the annotation is wrong.
         One that really hands back a task or a future (`return asyncio.create_task(...)`, a pong
-        waiter) is double-wrapped on purpose."""
-        info = self.index.modules[self.module].functions.get(node.name) if self.module in self.index.modules \
-            else None
-        shapes = info.return_shapes if info is not None and info.line == node.lineno else None
-        if shapes is None:
-            from rules.summary import summarize_function
-            shapes = summarize_function(node, node.name).return_shapes
-        return bool(shapes) and all(s in {"none", "literal"} for s in shapes)  # a body that only raises: no say
+        waiter) is double-wrapped on purpose; a body that only raises has no say."""
+        shapes = function_return_shapes(node, info)
+        return bool(shapes) and all(s in {"none", "literal"} for s in shapes)
 
     # -- AG113 ----------------------------------------------------------------------------------------
 

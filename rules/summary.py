@@ -306,7 +306,7 @@ def _is_arithmetic(value: ast.expr) -> bool:
     return False
 
 
-def _function_return_shapes(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: ScopeInfo) -> list[str]:
+def function_return_shapes(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: ScopeInfo) -> list[str]:
     """One shape per way the function can return (a returned local stands for what it was assigned)."""
     locals_: dict[str, list[ast.expr]] | None = None
     shapes: list[str] = []
@@ -569,7 +569,7 @@ def summarize_function(
 ) -> FuncInfo:
     if scope is None:
         scope = _scope_of(node)
-    shapes = _function_return_shapes(node, scope)
+    shapes = function_return_shapes(node, scope)
     effect, factory = _decorator_effect(node) if scope.children else (None, False)
     calls: dict[str, int] = {}
     named_calls: list[tuple[str, ast.Call]] = []

@@ -84,7 +84,7 @@ def walk_module(tree: ast.Module, full: bool = True) -> tuple[ScopeInfo, dict[in
                 else:
                     loads[name] = [node]
             continue
-        if cls is Attribute:
+        if cls is Attribute or cls in single:  # one child node (`.value`), always there
             value = node.value
             if full:
                 parents[id(value)] = node
@@ -110,12 +110,6 @@ def walk_module(tree: ast.Module, full: bool = True) -> tuple[ScopeInfo, dict[in
             if call_args:
                 extend(reversed(call_args))
             push(func)
-            continue
-        if cls in single:  # one child node, always there
-            value = node.value
-            if full:
-                parents[id(value)] = node
-            push(value)
             continue
         if cls in special:
             if cls is ScopeInfo:

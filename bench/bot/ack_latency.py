@@ -25,7 +25,7 @@ from pathlib import Path
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import EXAMPLE, headers, pr_delivery, start_bot, start_fake
+from common import EXAMPLE, headers, pr_delivery, start_bot, start_fake, stop
 
 EXAMPLES = EXAMPLE.parents[1]
 
@@ -134,10 +134,7 @@ def main() -> None:
                   f"p99 {pct(total, 0.99):.1f} ms; after connect p50 {statistics.median(after) * 1000:.1f} ms, "
                   f"p99 {pct(after, 0.99):.1f} ms")
     finally:
-        bot.terminate()
-        fake.proc.terminate()
-        bot.wait(30)
-        fake.proc.wait(30)
+        stop(bot, fake)
 
 
 if __name__ == "__main__":

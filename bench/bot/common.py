@@ -67,6 +67,14 @@ def start_bot(fake: Fake, data_dir: Path, **extra: str) -> tuple[subprocess.Pope
             time.sleep(0.05)
 
 
+def stop(bot: subprocess.Popen[bytes], fake: Fake) -> None:
+    """End the bot and the fake GitHub a benchmark started."""
+    bot.terminate()
+    fake.proc.terminate()
+    bot.wait(30)
+    fake.proc.wait(30)
+
+
 def pr_delivery(fake: Fake, number: int, action: str = "synchronize") -> bytes:
     payload = json.loads(EXAMPLE.read_text())
     payload = copy.deepcopy(payload)

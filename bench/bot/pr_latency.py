@@ -18,7 +18,7 @@ from pathlib import Path
 import jwt
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import Fake, headers, peak_rss_tree_mb, pr_delivery, start_bot, start_fake
+from common import Fake, headers, peak_rss_tree_mb, pr_delivery, start_bot, start_fake, stop
 
 
 def token(fake: Fake) -> str:
@@ -72,10 +72,7 @@ def main() -> None:
               f"peak RSS: web process {rss[bot.pid]:.0f} MB, other processes under it "
               f"{', '.join(f'{v:.0f}' for k, v in rss.items() if k != bot.pid)} MB")
     finally:
-        bot.terminate()
-        fake.proc.terminate()
-        bot.wait(30)
-        fake.proc.wait(30)
+        stop(bot, fake)
 
 
 if __name__ == "__main__":
