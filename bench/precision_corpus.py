@@ -24,7 +24,6 @@ import argparse
 import ast
 import collections
 import datetime
-import hashlib
 import io
 import json
 import os
@@ -116,10 +115,10 @@ def materialize(project: Project) -> Path:
     for entry in listing.stdout.split(b"\0"):
         if not entry:
             continue
-        meta, _, name = entry.partition(b"\t")
+        meta, _, raw_name = entry.partition(b"\t")
         mode, kind, sha = meta.decode().split()
         if kind == "blob" and mode != "120000":
-            blobs.append((sha, name.decode("utf-8", errors="surrogateescape")))
+            blobs.append((sha, raw_name.decode("utf-8", errors="surrogateescape")))
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -127,7 +126,7 @@ def materialize(project: Project) -> Path:
                          input=b"".join(f"{sha}\n".encode() for sha, _ in blobs), capture_output=True, check=True)
     stream = io.BytesIO(cat.stdout)
     missing = 0
-    for sha, name in blobs:
+    for _sha, name in blobs:
         header = stream.readline().split()
         if len(header) < 3 or header[1] == b"missing":
             missing += 1
@@ -262,7 +261,10 @@ def table(findings: list[Finding], verdicts: dict[Any, dict[str, Any]]) -> tuple
     def line(label: str, c: collections.Counter[str]) -> str:
         n = sum(c.values())
         judged = n - c["unjudged"]
-        share = (lambda k: f"{100 * c[k] / judged:.0f}%" if judged else "-")
+
+        def share(verdict: str) -> str:
+            return f"{100 * c[verdict] / judged:.0f}%" if judged else "-"
+
         return (f"| {label} | {n} | {c['true']} | {c['debatable']} | {c['false']} | {c['unjudged']} | "
                 f"{share('true')} | {share('false')} |")
 
@@ -331,7 +333,7 @@ def main() -> int:
     if args.template is not None:
         args.template.write_text(json.dumps({"verdicts": [stub(f) for f in unjudged]}, indent=1) + "\n")
     if args.out is not None:
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
         args.out.write_text(f"# Precision corpus, {stamp}\n\n`{' '.join(sys.argv)}`\n\n## By rule\n\n{rules_table}\n\n"
                             f"## By project\n\n{projects_table}\n")
     if args.check and unjudged:
