@@ -148,7 +148,7 @@ def asyncguard_argv() -> list[str]:
     script = Path(sys.executable).with_name("asyncguard")
     if script.is_file():
         return [str(script)]
-    return [sys.executable, "-c", "import sys; from checks.cli import main; sys.exit(main())"]
+    return [sys.executable, "-m", "asyncguard"]
 
 
 def run_check(root: Path) -> list[dict[str, Any]]:
