@@ -29,7 +29,7 @@ from rules.registry import RULES
 from rules.summary import ModuleSummary, summarize
 from rules.walk import ScopeInfo, walk_module
 
-CACHE_VERSION = 7
+CACHE_VERSION = 8
 # The cache keeps the files' entries as pickles of up to this many files each: a run that changed
 # one file pickles its chunk again, not the whole project, and a cold run shared with a helper
 # process writes the pickles the two processes already made to swap their summaries.
