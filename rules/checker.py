@@ -32,8 +32,13 @@ _AWAITABLE_TYPE_MODULES = frozenset({"typing", "typing_extensions", "collections
                                      "concurrent"})
 _FUTURE_MAKERS = frozenset({name.rsplit(".", 1)[-1] for name in catalog.FUTURE_RESULTS} | {"create_task"})
 ASYNC_PROTOCOL_METHODS = {"__aenter__", "__aexit__", "__anext__", "asend", "athrow"}
-COROUTINE_METHODS = {"close", "send", "throw", "cr_frame", "cr_code", "cr_running", "cr_await", "__await__",
-                     "__name__", "__qualname__"}
+# Attributes only a coroutine has: using one is using the coroutine.
+COROUTINE_ATTRIBUTES = {"cr_frame", "cr_code", "cr_running", "cr_await", "cr_origin", "cr_suspended", "__await__",
+                        "__name__", "__qualname__"}
+# The generator-protocol methods a coroutine shares with many project classes (a websocket manager's
+# `send`, a connection's `close`): they count as driving the coroutine only where the code visibly
+# drives one (`send(None)` primes it, a loop stops on `StopIteration`, `close()` while cleaning up).
+DRIVER_METHODS = {"send", "throw", "close"}
 CONTAINER_ADDERS = {"append", "add", "insert", "appendleft", "extend", "put_nowait", "setdefault"}
 AG113_EXCLUDED_NAMES = {"append", "extend", "update", "add", "pop", "clear", "remove", "insert", "sort", "copy",
                         "get", "set", "keys", "values", "items", "join", "split", "format", "write", "read",
@@ -69,6 +74,7 @@ class ModuleChecker:
         self.lines = lines
         self.enabled = enabled
         self.findings: list[Finding] = []
+        self._families: dict[tuple[str, str], bool] = {}
         if walked is None:
             walked = walk_module(tree)
         self.walked, self.parents = walked
@@ -264,8 +270,10 @@ class ModuleChecker:
                 return Use("misuse", "called")
             return self._argument_use(parent, scope, node)
         if isinstance(parent, ast.Attribute):
-            if parent.attr in COROUTINE_METHODS and (parent.attr != "close" or self._in_cleanup(parent)):
+            if parent.attr in COROUTINE_ATTRIBUTES:
                 return Use("ok")
+            if parent.attr in DRIVER_METHODS and self._drives_coroutine(parent):
+                return Use("ok", "drives")
             return Use("misuse", f"`.{parent.attr}`")
         if isinstance(parent, ast.Subscript) and parent.value is node:
             return Use("misuse", "subscript")
@@ -441,8 +449,8 @@ class ModuleChecker:
         for node, nested in [(n, False) for n in info.loads.get(name, [])] + [(n, True) for n in
                                                                               _closure_loads(info, name)]:
             use = self._use_of(node, scope)
-            if nested and use.kind == "return-async":
-                use = Use("ok")
+            if (nested or container) and use.kind == "return-async":
+                use = Use("ok")  # a closure's return, or a list of coroutines the caller may gather
             if container:
                 if use.kind == "misuse" and use.detail.startswith("`."):
                     use = Use("ok")  # lst.append(...), lst.pop(): container methods
@@ -450,14 +458,44 @@ class ModuleChecker:
                     use = Use("neutral")
             uses.append(use)
         misuses = [u for u in uses if u.kind in {"misuse", "condition", "cm", "iter", "discard"}]
+        if any(u.detail == "drives" for u in uses):  # driven by hand: its other sends are driving too
+            misuses = [u for u in misuses if u.detail.strip("`.") not in DRIVER_METHODS]
         if misuses and not container:
             first = misuses[0]
             return Use(first.kind if first.kind != "discard" else "misuse", first.detail or "a value")
-        if any(u.kind in {"ok", "assign", "container", "return-async"} for u in uses):
+        if any(u.kind in {"ok", "assign", "container"} for u in uses):
             return Use("ok")
+        if any(u.kind == "return-async" for u in uses):
+            return Use("return-async")  # `m = make(); return m` in `async def`: the caller awaits a coroutine
         if misuses:
             return Use(misuses[0].kind, misuses[0].detail)
         return Use("never", name)
+
+    def _drives_coroutine(self, attr: ast.Attribute) -> bool:
+        """`coro.send(None)`, `coro.send(v)` / `coro.throw(e)` under `except StopIteration`, or
+        `coro.close()` in cleanup: code that runs the coroutine by hand, not a project method."""
+        call = self._parent(attr)
+        if not isinstance(call, ast.Call) or call.func is not attr:
+            return False
+        if attr.attr == "close":
+            return self._in_cleanup(attr)
+        if attr.attr == "send" and len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and \
+                call.args[0].value is None:
+            return True
+        return self._catches_stop_iteration(call)
+
+    def _catches_stop_iteration(self, node: ast.AST) -> bool:
+        child: ast.AST = node
+        cur = self._parent(node)
+        while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
+            if isinstance(cur, ast.Try) and child in cur.body:
+                for handler in cur.handlers:
+                    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                    if any(n is not None and (dotted(n) or "").rsplit(".", 1)[-1] in
+                           {"StopIteration"} for n in names):
+                        return True
+            child, cur = cur, self._parent(cur)
+        return False
 
     def _in_cleanup(self, node: ast.AST) -> bool:
         """Inside an `except` handler or a `finally` block: closing a coroutine there is deliberate."""
@@ -788,6 +826,10 @@ class ModuleChecker:
     # -- AG108 / AG112 ------------------------------------------------------------------------------
 
     def _check_class(self, node: ast.ClassDef, cls: Class | None) -> None:
+        """AG108, once per mismatch: at the override that is out of step with its base, or at the
+        base when it is the odd one out (every override, and at least two, disagree with it). A
+        subclass that flips many methods of its base together (an async twin of a sync client) is
+        a design, not an accident, and is not reported."""
         if cls is None or "AG108" not in self.enabled:
             return
         for stmt in node.body:
@@ -795,25 +837,57 @@ class ModuleChecker:
                 continue
             method = Func(self.module, cls.info.methods[stmt.name], cls)
             base = self.index.lookup_member(cls, stmt.name, skip_self=True)
-            if isinstance(base, Func):
+            if isinstance(base, Func) and base.owner is not None:
                 problem = self._override_problem(method, base)
-                if problem:
+                if problem and not self._parallel_family(cls, base.owner) and not self._odd_base(base):
                     self.report("AG108", _name_node(stmt, self), problem)
-            # The other direction: a base method whose overrides disagree with it.
-            overrides = [o for o in self.index.overrides_of(method) if self._override_problem(o, method)]
+            overrides = self._odd_base(method)
             if overrides:
                 where = ", ".join(f"`{o.qualname}`" for o in overrides[:3])
                 more = f" and {len(overrides) - 3} more" if len(overrides) > 3 else ""
                 kind = "async" if stmt.__class__ is ast.AsyncFunctionDef else "sync"
                 self.report("AG108", _name_node(stmt, self),
-                            f"`{method.qualname}` is {kind} but its overrides {where}{more} are not: "
+                            f"`{method.qualname}` is {kind} but all its overrides ({where}{more}) are not: "
                             "callers cannot use them interchangeably")
+
+    def _odd_base(self, method: Func) -> list[Func]:
+        """The overrides of `method` when all of them (two or more) disagree with it: then the base
+        is what is out of step, and the one finding belongs there."""
+        overrides = [o for o in self.index.overrides_of(method)
+                     if o.owner is None or method.owner is None or not self._parallel_family(o.owner, method.owner)]
+        if len(overrides) < 2:
+            return []
+        if all(self._override_problem(o, method) for o in overrides):
+            return overrides
+        return []
+
+    def _parallel_family(self, sub: Class, base: Class) -> bool:
+        """`sub` flips at least three of the methods it overrides from `base`, and most of them:
+        an async twin of a sync class (redis' `AsyncCommands(Commands)`), kept in step on purpose."""
+        key = (sub.qualname, base.qualname)
+        cache = self._families
+        if key in cache:
+            return cache[key]
+        flipped = shared = 0
+        for name, info in sub.info.methods.items():
+            if name.startswith("__") and name.endswith("__"):
+                continue
+            other = self.index.lookup_member(base, name)
+            if not isinstance(other, Func):
+                continue
+            shared += 1
+            if self._override_problem(Func(sub.module, info, sub), other):
+                flipped += 1
+        cache[key] = flipped >= 3 and 2 * flipped > shared
+        return cache[key]
 
     def _override_problem(self, method: Func, base: Func) -> str | None:
         mk = self.index.func_kind(method)
         bk = self.index.func_kind(base)
         if {mk, bk} != {"coroutine", "sync"}:
             return None
+        if self.index.dispatched_either_way(method.info.name):
+            return None  # the callers await the result only when it is awaitable: both kinds work
         if bk == "coroutine" and mk == "sync":
             if method.info.returns_awaitable_annotation:
                 return None

@@ -1113,6 +1113,9 @@ class ProjectIndex:
         if kind == "@awaited":
             holders = sorted(m for m, summary in self.modules.items() if key in summary.awaited_attrs)
             return hashlib.sha1(repr(holders).encode()).hexdigest()
+        if kind == "@either":
+            holders = sorted(m for m, summary in self.modules.items() if key in summary.either_way_names)
+            return hashlib.sha1(repr(holders).encode()).hexdigest()
         return None
 
     def _call_sites(self, short: str) -> list[tuple[str, FuncInfo | None, Class | None, ArgCall]]:
@@ -1133,6 +1136,12 @@ class ProjectIndex:
                         table.setdefault(call[0].rsplit(".", 1)[-1], []).append((mod, info, owner, call))
             self._sites = table
         return self._sites.get(short, [])
+
+    def dispatched_either_way(self, name: str) -> bool:
+        """Whether some project module awaits the result of a `.name(...)` call only when it is
+        awaitable (or asks whether `.name` is a coroutine function): both kinds of override work."""
+        self.touched.add(f"@either:{name}")
+        return any(name in summary.either_way_names for summary in self.modules.values())
 
     def attr_awaited_anywhere(self, attr: str) -> bool:
         """Whether any project module awaits, returns or schedules a `.attr` value."""

@@ -290,8 +290,8 @@ class Disk(Store):
         return None
 """,
     })
+    # once per mismatch, at the override that is out of step (not a second copy at the base)
     assert [(c, p, ln) for c, p, ln in codes(found)] == [
-        ("AG108", "pkg/base.py", 5), ("AG108", "pkg/base.py", 8), ("AG108", "pkg/base.py", 11),
         ("AG108", "pkg/impl.py", 6), ("AG108", "pkg/impl.py", 9), ("AG108", "pkg/impl.py", 16),
     ]
 
@@ -554,7 +554,7 @@ def test_ag108_a_plain_def_that_returns_a_future_is_compatible_with_async_overri
             async def close(self):
                 pass
     """})
-    assert codes(found) == [("AG108", "cursors.py", 8), ("AG108", "cursors.py", 15)]
+    assert codes(found) == [("AG108", "cursors.py", 15)]  # at the override only
 
 
 def test_isinstance_with_a_class_outside_the_index_drops_the_declared_type(project: Project) -> None:
