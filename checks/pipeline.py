@@ -61,14 +61,20 @@ def on_lines(f: Finding, lines: Iterable[int]) -> bool:
 
 
 def finalize(root: Path, findings: Iterable[Finding], settings: Settings) -> tuple[list[Finding], int]:
-    """Apply select/ignore, severity overrides, excludes and inline suppressions; sort and dedupe.
+    """Apply select/ignore, per-file-ignores, severity overrides, excludes and inline suppressions;
+    sort and dedupe.
 
     Returns the findings and how many inline suppressions dropped.
     """
     enabled = settings.enabled_codes()
     kept: dict[tuple[object, ...], Finding] = {}
+    per_file: dict[str, frozenset[str]] = {}
     for f in findings:
         if f.code not in enabled or is_excluded(f.path, settings.exclude):
+            continue
+        if f.path not in per_file:
+            per_file[f.path] = settings.ignored_in(f.path)
+        if f.code in per_file[f.path]:
             continue
         if f.code in settings.severity:
             f = dataclasses.replace(f, severity=settings.severity[f.code])

@@ -850,6 +850,10 @@ class ModuleChecker:
                             f"`{method.qualname}` is {kind} but all its overrides ({where}{more}) are not: "
                             "callers cannot use them interchangeably")
 
+    def _overridden_both_ways(self, base: Func) -> bool:
+        kinds = {self.index.func_kind(o) for o in self.index.overrides_of(base)}
+        return {"coroutine", "sync"} <= kinds
+
     def _odd_base(self, method: Func) -> list[Func]:
         """The overrides of `method` when all of them (two or more) disagree with it: then the base
         is what is out of step, and the one finding belongs there."""
@@ -888,6 +892,12 @@ class ModuleChecker:
             return None
         if self.index.dispatched_either_way(method.info.name):
             return None  # the callers await the result only when it is awaitable: both kinds work
+        if base.owner is not None and any(b is None for b in self.index.mro(base.owner)[1:]):
+            # The base itself sits on a framework class we cannot read (tornado's `RequestHandler`):
+            # its method may be the framework's hook, called however the framework calls it.
+            return None
+        if base.info.is_stub and base.owner is not None and self._overridden_both_ways(base):
+            return None  # an abstract stub that sync and async subclasses each implement their way
         if bk == "coroutine" and mk == "sync":
             if method.info.returns_awaitable_annotation:
                 return None

@@ -40,6 +40,12 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "
                        "site-packages", ".eggs"})
 
 
+def skipped_dir(name: str) -> bool:
+    """Folders that are not the project's code: virtualenvs, VCS and build output, and every
+    dot-folder (`.idea`, `.tox`, `.nox`, `.github`'s scripts are not what callers import)."""
+    return name.startswith(".") or name in SKIP_DIRS or name.endswith(".egg-info")
+
+
 @dataclass(frozen=True)
 class RuleConfig:
     select: frozenset[str] | None = None
@@ -110,7 +116,7 @@ def discover_python_files(root: Path) -> list[Path]:
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                if not skipped_dir(entry.name):
                     subdirs.append(entry.name)
             elif entry.name.endswith(".py"):
                 files.append(entry)

@@ -101,3 +101,54 @@ def test_ag108_base_out_of_step_with_all_its_overrides_is_reported_once_at_the_b
     })
     assert codes(found) == [("AG108", "pkg/base.py", 2)]
     assert "`pkg.a.A.handle`" in found[0].message and "`pkg.b.B.handle`" in found[0].message
+
+
+def test_ag108_abstract_stub_implemented_by_a_sync_and_an_async_family(project: Project) -> None:
+    """python-socketio's shape: `BaseClient._handle(self): raise NotImplementedError`, `Client`
+    implements it with `def`, `AsyncClient` with `async def`."""
+    found = project({"clients.py": """
+        class BaseClient:
+            def _handle(self, packet):
+                raise NotImplementedError
+
+            def emit(self, event):
+                return None
+
+        class Client(BaseClient):
+            def _handle(self, packet):
+                print(packet)
+
+        class AsyncClient(BaseClient):
+            async def _handle(self, packet):
+                print(packet)
+
+            async def emit(self, event):
+                return None
+    """})
+    # the stub says nothing about the kind; `emit` has a body and one subclass flips it: reported
+    assert codes(found) == [("AG108", "clients.py", 17)]
+
+
+def test_ag108_a_base_on_an_unreadable_framework_class(project: Project) -> None:
+    """tornado awaits a handler's `get` only if it returns something awaitable: a project base class
+    over `RequestHandler` with `def get` and a subclass with `async def get` are both right."""
+    found = project({"server.py": """
+        import tornado.web
+
+        class BaseHandler(tornado.web.RequestHandler):
+            def get(self):
+                self.write("ok")
+
+        class LongHandler(BaseHandler):
+            async def get(self):
+                self.write("later")
+
+        class Plain:
+            def get(self):
+                return 1
+
+        class Slip(Plain):
+            async def get(self):
+                return 2
+    """})
+    assert codes(found) == [("AG108", "server.py", 17)]
