@@ -320,10 +320,12 @@ def main() -> int:
     print()
     print(projects_table)
     judged = sum(totals.values()) - totals.get("unjudged", 0)
+    summary = ""
     if judged:
-        print(f"\nfalse: {totals.get('false', 0)}/{judged} = {100 * totals.get('false', 0) / judged:.1f}% "
-              f"(target <= 5%); true: {totals.get('true', 0)}/{judged} = "
-              f"{100 * totals.get('true', 0) / judged:.1f}% (target >= 50%)")
+        summary = (f"false: {totals.get('false', 0)}/{judged} = {100 * totals.get('false', 0) / judged:.1f}% "
+                   f"(target <= 5%); true: {totals.get('true', 0)}/{judged} = "
+                   f"{100 * totals.get('true', 0) / judged:.1f}% (target >= 50%)")
+        print(f"\n{summary}")
     for f in unjudged:
         print(f"unjudged: {f.project} {f.path}:{f.line} {f.code} [{f.scope}] {f.snippet!r}: {f.message}",
               file=sys.stderr)
@@ -334,7 +336,9 @@ def main() -> int:
         args.template.write_text(json.dumps({"verdicts": [stub(f) for f in unjudged]}, indent=1) + "\n")
     if args.out is not None:
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        args.out.write_text(f"# Precision corpus, {stamp}\n\n`{' '.join(sys.argv)}`\n\n## By rule\n\n{rules_table}\n\n"
+        head = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        args.out.write_text(f"# Precision corpus, {stamp}\n\nasyncguard at `{head.stdout.strip() or 'unknown'}`, "
+                            f"`{' '.join(sys.argv)}`\n\n## By rule\n\n{rules_table}\n\n{summary}\n\n"
                             f"## By project\n\n{projects_table}\n")
     if args.check and unjudged:
         print(f"{len(unjudged)} finding(s) without a verdict", file=sys.stderr)
