@@ -18,7 +18,7 @@ import tokenize
 from collections.abc import Iterable
 from pathlib import Path
 
-from rules.model import Finding
+from asyncguard.rules.model import Finding
 
 _MARKER = re.compile(r"#\s*asyncguard\s*:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
 _NOQA = re.compile(r"#\s*noqa\s*:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
