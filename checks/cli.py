@@ -10,9 +10,11 @@ import argparse
 import gc
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asyncguard.checks.config import ConfigError, Settings, find_project_root, load_settings
 from asyncguard.checks.diffparse import FileDiff
@@ -22,6 +24,9 @@ from asyncguard.checks.render import FORMATS, render
 from asyncguard.checks.render.github import render_github
 from asyncguard.checks.render.text import render_text
 from asyncguard.checks.report import Report
+
+if TYPE_CHECKING:
+    from checks.fixer import FixResult
 
 ENTRY_POINT_GROUP = "asyncguard.commands"
 BUILTIN_COMMANDS = frozenset({"check", "pr"})
@@ -74,6 +79,8 @@ def build_parser(plugins: bool = True) -> tuple[argparse.ArgumentParser, list[st
     _add_output_options(check, FORMATS[:4])
     check.add_argument("--diff", metavar="REF", help="report only on lines changed since git REF")
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix, apply the fixes marked unsafe too (the callee's kind is not certain)")
     check.add_argument("--statistics", action="store_true", help="show counts by rule")
     check.set_defaults(func=cmd_check)
 
@@ -216,13 +223,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     changed = _changed_lines(root, args.diff)
     use_cache = not args.no_cache
     report = run_check(root, paths, settings, changed, use_cache=use_cache)
+    if args.unsafe_fixes and not args.fix:
+        raise ValueError("--unsafe-fixes goes with --fix")
     if args.fix and report.findings:
         from asyncguard.checks.fixer import apply_fixes
 
-        result = apply_fixes(root, report.findings)
+        before = report
+        result = apply_fixes(root, report.findings, include_unsafe=args.unsafe_fixes)
         if result.fixed:
             changed = _changed_lines(root, args.diff)
             report = run_check(root, paths, settings, changed, use_cache=use_cache)
+            reverted = _revert_fixes_that_created_problems(root, before, report, result)
+            if reverted:
+                changed = _changed_lines(root, args.diff)
+                report = run_check(root, paths, settings, changed, use_cache=use_cache)
+                report.notes.extend(reverted)
         report.notes.extend(result.skipped)
         if result.fixed or result.skipped:
             n_files = len(result.files_changed)
@@ -236,6 +251,23 @@ def cmd_check(args: argparse.Namespace) -> int:
         for code, n in sorted(report.counts_by_rule().items()):
             print(f"{n:5d}  {code}", file=sys.stderr)
     return 0 if args.exit_zero or not report.findings else 1
+
+
+def _revert_fixes_that_created_problems(root: Path, before: Report, after: Report, result: FixResult) -> list[str]:
+    """Put back every fixed file where the re-check finds a problem the check before did not have
+    (a fix must never leave the code worse); one note each."""
+    old = Counter((f.path, f.code, f.message) for f in before.findings)
+    new = Counter((f.path, f.code, f.message) for f in after.findings)
+    created = new - old
+    notes: list[str] = []
+    paths = {path for path, _, _ in created}
+    if paths - set(result.files_changed):  # a fix in one file broke another: take back every fix
+        paths = set(result.files_changed)
+    for rel in sorted(paths & set(result.files_changed)):
+        codes = ", ".join(sorted({code for path, code, _ in created if path == rel}))
+        result.revert(root, rel)
+        notes.append(f"{rel}: fixes not applied: the fixed file would have new findings ({codes})")
+    return notes
 
 
 def cmd_pr(args: argparse.Namespace) -> int:

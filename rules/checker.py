@@ -214,8 +214,8 @@ class ModuleChecker:
             return
         if use.kind == "cm" and isinstance(coro.origin, External) and coro.origin.name in catalog.AWAITABLE_CMS:
             return  # `with` on it is AG103's finding; `async with` is right
-        fix = self._await_fix(call, scope) if use.kind in {"discard", "misuse", "condition", "cm", "iter",
-                                                            "return-async", "never"} else None
+        fix = self._await_fix(call, scope, self._certain_coroutine(coro)) if use.kind in {
+            "discard", "misuse", "condition", "cm", "iter", "return-async", "never"} else None
         if use.kind == "condition":
             self.report("AG110", call, f"coroutine from {what} used as {use.detail}: it is always truthy; "
                         "`await` it", fix)
@@ -509,7 +509,18 @@ class ModuleChecker:
             child, cur = cur, self._parent(cur)
         return False
 
-    def _await_fix(self, call: ast.Call, scope: Scope) -> Fix | None:
+    def _certain_coroutine(self, coro: Coroutine) -> bool:
+        """Whether adding `await` surely gives the value the code wants: the callee is an `async def`
+        found by its definition (not made async by a decorator), and no override of it is a plain
+        `def`; or a catalogued library coroutine function. Otherwise the fix is offered as unsafe."""
+        origin = coro.origin
+        if isinstance(origin, External):
+            return origin.name in catalog.ASYNC_CALLABLES and origin.name not in catalog.AWAITABLE_CMS
+        if not origin.info.is_async or self.index.func_kind(origin) != "coroutine":
+            return False
+        return all(self.index.func_kind(o) == "coroutine" for o in self.index.overrides_of(origin))
+
+    def _await_fix(self, call: ast.Call, scope: Scope, safe: bool = True) -> Fix | None:
         """Insert `await` before the call (with parentheses where precedence needs them)."""
         if not scope.is_async:
             return None
@@ -523,7 +534,7 @@ class ModuleChecker:
             edits = (TextEdit(line, col, line, col, "(await "), TextEdit(end_line, end_col, end_line, end_col, ")"))
         else:
             edits = (TextEdit(line, col, line, col, "await "),)
-        return Fix("Add `await`", edits)
+        return Fix("Add `await`", edits, safe=safe)
 
     # -- AG102: await on a plain function's result --------------------------------------------------
 
@@ -545,8 +556,14 @@ class ModuleChecker:
             while end < len(source) and source[end] in " \t":
                 end += 1
             vline, vcol = line, end + 1
-        fix = Fix("Remove `await`", (TextEdit(line, col, vline, vcol, ""),))
+        # Safe only when no way out of the callee can give an awaitable; "can return None" is not enough.
+        fix = Fix("Remove `await`", (TextEdit(line, col, vline, vcol, ""),), safe=self._surely_not_awaitable(callee))
         self.report("AG102", node, f"`await` on the result of {reason}", fix)
+
+    def _surely_not_awaitable(self, callee: Value | None) -> bool:
+        if isinstance(callee, External | Class):
+            return True  # a catalogued plain callable, or a class without `__await__`
+        return isinstance(callee, Func) and self._returns_not_awaitable(callee, 0)
 
     def _non_awaitable_reason(self, callee: Value | None) -> str | None:
         if isinstance(callee, External):

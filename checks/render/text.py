@@ -14,7 +14,7 @@ def render_text(report: Report, base_url: str | None = None, statistics: bool = 
         if f.chain:
             lines.append(f"  via: {' -> '.join(f.chain)}")
         if f.fix is not None:
-            how = "run with --fix" if f.fix.safe else "unsafe, not applied by --fix"
+            how = "run with --fix" if f.fix.safe else "unsafe: --fix --unsafe-fixes applies it"
             lines.append(f"  fix: {f.fix.description} ({how})")
         lines.append(f"  help: {rule_url(f.code, base_url)}")
     for note in report.notes:
