@@ -389,6 +389,9 @@ class ProjectIndex:
             return self._texpr_value(module, texprs[0], depth + 1)
         for star in summary.star_imports:
             if self.is_project_module(star) or (in_library and self.is_known_module(star)):
+                exported = self.module(star)
+                if exported is not None and exported.all_names is not None and name not in exported.all_names:
+                    continue  # `import *` binds only what `__all__` lists
                 found = self.resolve_global(star, name, depth + 1)
                 if found is not None:
                     return found
@@ -425,6 +428,38 @@ class ProjectIndex:
                     return found
         base = catalog.MODULE_ALIASES.get(base, base)
         return External(f"{base}.{attr}")
+
+    def library_definition(self, qualified: str) -> Func | Class | None:
+        """`pkg.mod.func`, `pkg.mod.Class` or `pkg.mod.Class.method` read from an installed library's
+        source or a standard-library stub, past the catalog (which says what a name is, not what
+        awaiting it gives)."""
+        if self.library_loader is None:
+            return None
+        module, _, name = qualified.rpartition(".")
+        if not module:
+            return None
+        cls = self._library_class(module)
+        if cls is not None:
+            member = self.lookup_member(cls, name)
+            return member if isinstance(member, Func | Class) else None
+        summary = self.module(module) if module not in self.modules else None
+        if summary is None:
+            return None
+        if name in summary.functions:
+            return Func(module, summary.functions[name])
+        found = self._library_class(qualified)
+        if found is not None:
+            return found
+        target = summary.imports.get(name)
+        if target is not None and target[0] == "from" and target[1] not in self.modules:
+            inner = self.module(target[1])
+            if inner is not None and target[2] in inner.functions:
+                return Func(target[1], inner.functions[target[2]])
+        for star in summary.star_imports:
+            inner = self.module(star) if star not in self.modules else None
+            if inner is not None and name in inner.functions and (inner.all_names is None or name in inner.all_names):
+                return Func(star, inner.functions[name])
+        return None
 
     def _library_class(self, qualified: str) -> Class | None:
         """The class `pkg.mod.Name` read from an installed library's source, past the catalog."""
@@ -470,6 +505,8 @@ class ProjectIndex:
                 return self.func_return_value(callee)
             if isinstance(callee, External) and callee.name in catalog.AWAITED_RESULTS:
                 return ExternalInstance(catalog.AWAITED_RESULTS[callee.name])
+            if isinstance(callee, External) and callee.name in catalog.ASYNC_CALLABLES:
+                return self._library_awaited(callee.name)
             result = self.call_result(callee) if callee is not None else None
             return self.awaited_value(result) if isinstance(result, Instance) else None
         if kind == "ann":
@@ -769,7 +806,7 @@ class ProjectIndex:
                 return self.func_return_value(value.origin)
             if value.origin.name in catalog.AWAITED_RESULTS:
                 return ExternalInstance(catalog.AWAITED_RESULTS[value.origin.name])
-            return None
+            return self._library_awaited(value.origin.name)
         if isinstance(value, Instance):  # a class with `__await__ -> Generator[Any, None, T]`: a T
             found = self.lookup_member(value.cls, "__await__")
             if not isinstance(found, Func) or not found.info.returns:
@@ -789,6 +826,14 @@ class ProjectIndex:
                 return value
             return self.annotation_value(found.module, result)
         return None
+
+    def _library_awaited(self, qualified: str) -> Value | None:
+        """What awaiting a catalogued coroutine function gives, from its library source or stub's
+        return annotation (`asyncio.create_subprocess_exec` -> a `Process`)."""
+        found = self.library_definition(qualified)
+        if not isinstance(found, Func) or not found.info.is_async or not found.info.returns:
+            return None
+        return self.annotation_value(found.module, found.info.returns)
 
     def entered_value(self, value: Value, is_async: bool) -> Value | None:
         """What `with value as x` (or `async with`) binds to x."""
@@ -1004,11 +1049,13 @@ class ProjectIndex:
                 continue
             node = _annotation_target(base)
             text = ast.unparse(node) if node is not None else base
-            if text in NEUTRAL_BASES or text.rsplit(".", 1)[-1] in {"Generic", "Protocol", "ABC", "object"}:
+            if text in NEUTRAL_BASES:
                 continue
             resolved = self.resolve_dotted(cls.module, text)
             if isinstance(resolved, Class):
-                out.append(resolved)
+                out.append(resolved)  # `asyncio.Protocol` is a class with methods, not typing's
+            elif text.rsplit(".", 1)[-1] in {"Generic", "Protocol", "ABC", "object"}:
+                continue
             elif isinstance(resolved, External) and _abc_name(resolved.name) in ABC_PROTOCOLS:
                 continue  # a standard ABC: what it provides is known (class_protocols)
             elif isinstance(resolved, External) and resolved.name in {"abc.ABC", "typing.Generic", "typing.Protocol"}:

@@ -8,6 +8,7 @@ never imports them, and never reports findings inside them.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -28,8 +29,32 @@ def site_packages_of(python: Path) -> list[Path]:
             + sorted(env.glob("Lib/site-packages")))
 
 
+# Standard-library modules the analyzer models by name (typing protocols, ABCs, decorators,
+# `cast`): reading their stubs would only replace what it knows with less.
+MODELLED_STDLIB = frozenset({"typing", "typing_extensions", "collections", "_collections_abc", "abc", "builtins",
+                             "types", "functools", "contextlib", "enum", "inspect", "dataclasses", "warnings"})
+
+
+@functools.lru_cache(maxsize=1)
+def stdlib_stubs() -> Path | None:
+    """typeshed's standard-library stubs, as shipped in `typeshed_client` (the folder, not its API:
+    the index reads stubs with the same summarizer as every other module)."""
+    try:
+        import typeshed_client  # here: optional at run time, the analyzer works without it
+    except ImportError:
+        return None
+    folder = Path(typeshed_client.__file__).parent / "typeshed"
+    return folder if (folder / "VERSIONS").is_file() else None
+
+
 def find_library_paths(root: Path, python: str | None = None) -> list[Path]:
-    """Where the project's dependencies are installed: `python` if given, else a venv in or for root."""
+    """Where the project's dependencies are installed (`python` if given, else a venv in or for
+    root), then the standard library's stubs: `asyncio.Lock`, `contextlib.AsyncExitStack`, a
+    `asyncio.Protocol` base are types like any library's."""
+    return _site_packages(root, python) + [p for p in (stdlib_stubs(),) if p is not None]
+
+
+def _site_packages(root: Path, python: str | None) -> list[Path]:
     if python:
         interpreter = Path(python)
         return site_packages_of(interpreter if interpreter.is_absolute() else root / interpreter)
@@ -47,7 +72,10 @@ def find_library_paths(root: Path, python: str | None = None) -> list[Path]:
 def module_file(paths: list[Path], module: str) -> tuple[Path, bool] | None:
     """The file defining `module` in the library paths (a `.pyi` stub preferred), and is-package."""
     rel = Path(*module.split("."))
+    stdlib = stdlib_stubs()
     for base in paths:
+        if base == stdlib and rel.parts[0] in MODELLED_STDLIB:
+            continue
         for candidate, is_package in (
             (base / rel / "__init__.pyi", True),
             (base / rel / "__init__.py", True),
