@@ -22,7 +22,7 @@ from pathlib import Path
 from rules.blocking import BlockingAnalysis
 from rules.checker import ModuleChecker
 from rules.index import ProjectIndex, module_name_for
-from rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
+from rules.libraries import LibraryCache, find_library_paths, make_loader, make_mentions, module_file
 from rules.model import Finding, Severity
 from rules.parallel import Worker, WorkerLost, available_jobs
 from rules.registry import RULES
@@ -309,6 +309,7 @@ def _analyze(
     libs_before = len(cache.libs)
     if library_paths:
         index.library_loader = make_loader(library_paths, cache.libs)
+        index.library_mentions = make_mentions(library_paths)
     notes: list[str] = []
     entries: dict[str, _FileEntry] = {}
     texts: dict[str, str] = {}

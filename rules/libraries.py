@@ -29,16 +29,16 @@ def site_packages_of(python: Path) -> list[Path]:
             + sorted(env.glob("Lib/site-packages")))
 
 
-# Standard-library modules the analyzer models by name (typing protocols, ABCs, decorators,
-# `cast`): reading their stubs would only replace what it knows with less.
-MODELLED_STDLIB = frozenset({"typing", "typing_extensions", "collections", "_collections_abc", "abc", "builtins",
-                             "types", "functools", "contextlib", "enum", "inspect", "dataclasses", "warnings"})
+# The standard library's async packages, read from their stubs. The rest of the standard library
+# is the catalog's (blocking calls, `cast`, the typing protocols and ABCs it models by name):
+# parsing `os`, `logging` or `typing` stubs on every cold run would cost more than it tells.
+STDLIB_READ = frozenset({"asyncio", "concurrent", "contextlib"})
 
 
 @functools.lru_cache(maxsize=1)
 def stdlib_stubs() -> Path | None:
     """typeshed's standard-library stubs, as shipped in `typeshed_client` (the folder, not its API:
-    the index reads stubs with the same summarizer as every other module)."""
+    the index reads stubs with the same summarizer as every other module; see STDLIB_READ)."""
     try:
         import typeshed_client  # here: optional at run time, the analyzer works without it
     except ImportError:
@@ -74,7 +74,7 @@ def module_file(paths: list[Path], module: str) -> tuple[Path, bool] | None:
     rel = Path(*module.split("."))
     stdlib = stdlib_stubs()
     for base in paths:
-        if base == stdlib and rel.parts[0] in MODELLED_STDLIB:
+        if base == stdlib and rel.parts[0] not in STDLIB_READ:
             continue
         for candidate, is_package in (
             (base / rel / "__init__.pyi", True),
@@ -121,3 +121,25 @@ def make_loader(paths: list[Path], cache: LibraryCache) -> Callable[[str], Modul
         return summary
 
     return load
+
+
+def make_mentions(paths: list[Path]) -> Callable[[str, str], bool]:
+    """Whether a library module's text could define `name` (it mentions it, or re-exports with `*`).
+
+    Asked before a star import is parsed to look for one name: `asyncio/__init__.pyi` star-imports
+    thirty stubs, and a search for one name should parse the one that has it, not all of them.
+    """
+    texts: dict[str, bytes] = {}
+
+    def mentions(module: str, name: str) -> bool:
+        text = texts.get(module)
+        if text is None:
+            found = module_file(paths, module)
+            try:
+                text = found[0].read_bytes() if found is not None else b""
+            except OSError:
+                text = b""
+            texts[module] = text
+        return name.encode() in text or b"import *" in text
+
+    return mentions
