@@ -1481,6 +1481,8 @@ class ProjectIndex:
                 return "property"
             if short in {"setter", "getter", "deleter"}:
                 return "property"
+            if short.removesuffix("()").endswith("_property"):
+                return "property"  # discord's `cached_slot_property('_cs_x')`, `lazy_property`: a descriptor
             if short == "asynccontextmanager":
                 kind = "asynccm" if kind == "asyncgen" else "unknown"
                 continue

@@ -263,3 +263,33 @@ def test_star_imports_bind_only_what_all_lists(project: Project) -> None:
     })
     assert codes(found) == [("AG101", "app.py", 5)]
     assert "extlib.other.Client.close" in found[0].message
+
+
+def test_a_decorator_named_property_makes_a_property_in_a_library(project: Project) -> None:
+    """discord.py's `@utils.cached_slot_property('_cs_response')`: `interaction.response` is a value."""
+    found = project({
+        f"{SITE}/chat/__init__.py": """
+            def cached_slot_property(name):
+                def deco(func):
+                    return func
+                return deco
+
+            class Response:
+                async def send_message(self, text: str) -> None:
+                    pass
+
+            class Interaction:
+                @cached_slot_property("_cs_response")
+                def response(self) -> Response:
+                    return Response()
+        """,
+        ".venv/bin/python": "",
+        "app.py": """
+            import chat
+
+            async def reply(interaction: chat.Interaction):
+                interaction.response.send_message("hi")
+                await interaction.response.send_message("hi")
+        """,
+    })
+    assert codes(found) == [("AG101", "app.py", 5)]
