@@ -15,6 +15,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_lsp(args: argparse.Namespace) -> int:
-    from checks.lsp.server import serve
+    from asyncguard.checks.lsp.server import serve
 
     return serve()

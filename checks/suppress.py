@@ -13,7 +13,7 @@ import tokenize
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from rules.model import Finding
+from asyncguard.rules.model import Finding
 
 _MARKER = re.compile(r"#\s*asyncguard\s*:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
 MARKER = _MARKER  # the language server's "suppress on this line" writes what this reads

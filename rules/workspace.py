@@ -19,14 +19,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rules.blocking import BlockingAnalysis
-from rules.checker import ModuleChecker
-from rules.engine import MAX_FILE_BYTES, RuleConfig, analyze
-from rules.index import ProjectIndex, module_name_for
-from rules.model import Finding
-from rules.registry import RULES
-from rules.summary import ModuleSummary, summarize
-from rules.walk import ScopeInfo, walk_module
+from asyncguard.rules.blocking import BlockingAnalysis
+from asyncguard.rules.checker import ModuleChecker
+from asyncguard.rules.engine import MAX_FILE_BYTES, RuleConfig, analyze
+from asyncguard.rules.index import ProjectIndex, module_name_for
+from asyncguard.rules.model import Finding
+from asyncguard.rules.registry import RULES
+from asyncguard.rules.summary import ModuleSummary, summarize
+from asyncguard.rules.walk import ScopeInfo, walk_module
 
 Error = tuple[int, int, str]  # AG000: line, column, message
 

@@ -12,7 +12,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 from pytest_lsp import LanguageClient
 
-SERVER = [sys.executable, "-m", "checks", "lsp"]
+SERVER = [sys.executable, "-m", "asyncguard", "lsp"]
 Diagnostics = Sequence[types.Diagnostic]
 
 

@@ -15,13 +15,13 @@ from collections.abc import Iterable, Sequence
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from checks.cst_fix import CstError
-from checks.fixer import fix_source_cst
-from checks.links import rule_url
-from checks.lsp.convert import SOURCE, finding_range, replace_edit
-from checks.lsp.why import one_line_why
-from checks.suppress import MARKER
-from rules.model import Finding
+from asyncguard.checks.cst_fix import CstError
+from asyncguard.checks.fixer import fix_source_cst
+from asyncguard.checks.links import rule_url
+from asyncguard.checks.lsp.convert import SOURCE, finding_range, replace_edit
+from asyncguard.checks.lsp.why import one_line_why
+from asyncguard.checks.suppress import MARKER
+from asyncguard.rules.model import Finding
 
 # Python 3.12 tokenizes f-strings into parts; their middle may span lines like a string does.
 _STRING_TOKENS = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
@@ -110,7 +110,7 @@ def code_actions(
     only: Sequence[str] | None = None,
 ) -> list[types.CodeAction]:
     """Quick fixes (the codemod, suppress on this line) for the findings under `wanted`; fix all."""
-    from checks.lsp.convert import to_diagnostic
+    from asyncguard.checks.lsp.convert import to_diagnostic
 
     findings = list(findings)
     out: list[types.CodeAction] = []

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from lsprotocol import types
 from pygls.workspace import PositionCodec
 
-from checks.links import rule_url
-from rules.model import Finding, Severity
+from asyncguard.checks.links import rule_url
+from asyncguard.rules.model import Finding, Severity
 
 SOURCE = "asyncguard"
 _SEVERITY = {

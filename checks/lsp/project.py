@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.config import ConfigError, Settings, load_settings
-from checks.pipeline import cache_dir_for, finalize
-from rules.model import Finding
-from rules.workspace import Workspace
+from asyncguard.checks.config import ConfigError, Settings, load_settings
+from asyncguard.checks.pipeline import cache_dir_for, finalize
+from asyncguard.rules.model import Finding
+from asyncguard.rules.workspace import Workspace
 
 
 @dataclass(eq=False)  # one object per root: held in sets and dict keys by identity

@@ -17,11 +17,11 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from checks.config import ROOT_MARKERS, find_project_root
-from checks.lsp.actions import FIX_ALL_KIND, code_actions, hover
-from checks.lsp.convert import SOURCE, to_diagnostic
-from checks.lsp.project import Project
-from rules.model import Finding
+from asyncguard.checks.config import ROOT_MARKERS, find_project_root
+from asyncguard.checks.lsp.actions import FIX_ALL_KIND, code_actions, hover
+from asyncguard.checks.lsp.convert import SOURCE, to_diagnostic
+from asyncguard.checks.lsp.project import Project
+from asyncguard.rules.model import Finding
 
 VERSION = "0.1.0"
 log = logging.getLogger(__name__)

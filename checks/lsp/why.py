@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import re
 
-from checks.codes import code_info
-from checks.training import PageError, load_page
+from asyncguard.checks.codes import code_info
+from asyncguard.checks.training import PageError, load_page
 
 _SENTENCE = re.compile(r"(.+?[.:!?])(\s|$)", re.DOTALL)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from lspclient import Editor
 from lsprotocol import types
 
-from checks.links import rule_url
+from asyncguard.checks.links import rule_url
 
 DB = "def connect():\n    return 1\n"
 APP = "from pkg.db import connect\n\n\nasync def main():\n    connect()\n    return 2\n"
@@ -23,7 +23,7 @@ def codes(diags: object) -> list[str]:
 async def cli_findings(root: Path) -> list[dict[str, object]]:
     """What `asyncguard check --format json` reports on the files on disk."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "checks", "check", str(root), "--format", "json", "--no-cache",
+        sys.executable, "-m", "asyncguard", "check", str(root), "--format", "json", "--no-cache",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=root)
     out, err = await proc.communicate()
     assert proc.returncode in (0, 1), err.decode()
