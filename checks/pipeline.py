@@ -60,11 +60,14 @@ def on_lines(f: Finding, lines: Iterable[int]) -> bool:
     return any(n in wanted for n in range(f.line, max(f.end_line, f.line) + 1))
 
 
-def finalize(root: Path, findings: Iterable[Finding], settings: Settings) -> tuple[list[Finding], int]:
+def finalize(
+    root: Path, findings: Iterable[Finding], settings: Settings, texts: Mapping[str, str] | None = None
+) -> tuple[list[Finding], int]:
     """Apply select/ignore, per-file-ignores, severity overrides, excludes and inline suppressions;
     sort and dedupe.
 
-    Returns the findings and how many inline suppressions dropped.
+    Returns the findings and how many inline suppressions dropped. `texts`: unsaved buffers by
+    relative path, whose suppression comments count instead of the disk's (the language server).
     """
     enabled = settings.enabled_codes()
     kept: dict[tuple[object, ...], Finding] = {}
@@ -79,7 +82,7 @@ def finalize(root: Path, findings: Iterable[Finding], settings: Settings) -> tup
         if f.code in settings.severity:
             f = dataclasses.replace(f, severity=settings.severity[f.code])
         kept.setdefault((f.code, f.path, f.line, f.column, f.end_line, f.end_column, f.message), f)
-    out, suppressed = filter_suppressed(root, kept.values())
+    out, suppressed = filter_suppressed(root, kept.values(), texts)
     out.sort(key=lambda f: f.sort_key)
     return out, suppressed
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from asyncguard.rules.model import Finding
@@ -32,6 +32,7 @@ NOQA_EQUIVALENTS: dict[str, str] = {
     **{f"ASYNC{n}": "AG107" for n in (200, 210, 211, 212, 220, 221, 222, 230, 231, 232, 240, 250, 251)},
     **{f"TRIO{n}": "AG107" for n in (200, 210, 211, 212, 220, 221, 222, 230, 231, 232, 240)},
 }
+MARKER = _MARKER  # the language server's "suppress on this line" writes what this reads
 ALL = None  # a bare marker suppresses every code on its line
 
 Suppressions = dict[int, frozenset[str] | None]
@@ -95,10 +96,14 @@ def is_suppressed(finding: Finding, suppressions: Suppressions) -> bool:
     return codes is ALL or finding.code in codes
 
 
-def filter_suppressed(root: Path, findings: Iterable[Finding]) -> tuple[list[Finding], int]:
+def filter_suppressed(
+    root: Path, findings: Iterable[Finding], texts: Mapping[str, str] | None = None
+) -> tuple[list[Finding], int]:
     """Drop suppressed findings; returns the kept ones and how many were dropped.
 
-    AG000 (the file does not parse) cannot be suppressed inline: the comment may be the broken part.
+    `texts`: files' current texts by relative path where they differ from the disk (an editor's
+    unsaved buffers). AG000 (the file does not parse) cannot be suppressed inline: the comment may
+    be the broken part.
     """
     cache: dict[str, Suppressions] = {}
     kept: list[Finding] = []
@@ -107,6 +112,8 @@ def filter_suppressed(root: Path, findings: Iterable[Finding]) -> tuple[list[Fin
         if f.code == "AG000":
             kept.append(f)
             continue
+        if f.path not in cache and texts is not None and f.path in texts:
+            cache[f.path] = parse_suppressions(texts[f.path])
         if f.path not in cache:
             try:
                 cache[f.path] = parse_suppressions((root / f.path).read_bytes())
