@@ -1,7 +1,9 @@
 """The `asyncguard` command: `check` and `pr` live here; other sub-commands plug in through the
 `asyncguard.commands` entry-point group, so this package never imports the bot.
 
-Exit codes: 0 clean, 1 findings, 2 usage or internal error (one line on stderr, never a traceback).
+Exit codes, as ruff's and mypy's: 0 nothing at the `--fail-on` level (default: error) or above,
+1 findings at that level, 2 usage, configuration or internal error (one line on stderr, never a
+traceback). Warnings and notes are printed but do not fail a commit unless asked (`--fail-on warning`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from checks.config import ConfigError, Settings, find_project_root, load_settings
+from checks.config import FAIL_LEVELS, ConfigError, Settings, discover_settings, find_project_root
 from checks.diffparse import FileDiff
 from checks.discover import DiscoveryError
 from checks.pipeline import ANNOTATE_SCOPES, run_check
 from checks.render import FORMATS, render
 from checks.render.github import render_github
+from checks.render.style import COLOR_MODES, use_color
 from checks.render.text import render_text
 from checks.report import Report
 
@@ -44,10 +47,40 @@ def _codes(values: list[str] | None) -> list[str] | None:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("asyncguard")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _add_output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
-    p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
+    p.add_argument(
+        "--format", "--output-format", dest="format", choices=formats, default="text",
+        help="output format (default: text)",
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument(
+        "--fail-on", choices=FAIL_LEVELS, metavar="LEVEL",
+        help="the lowest severity that makes the exit code 1: error (default), warning, info or note, never",
+    )
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("-q", "--quiet", action="store_true", help="print the findings and nothing else")
+    p.add_argument(
+        "-s", "--silent", action="store_true", help="print nothing; the exit code still says whether there are findings"
+    )
+    p.add_argument(
+        "--color", choices=COLOR_MODES, default="auto",
+        help="color the text output (default: auto: on a terminal, unless NO_COLOR is set)",
+    )
+    p.add_argument(
+        "--config", metavar="FILE",
+        help="settings from this file (a pyproject.toml or a TOML file of [tool.asyncguard] keys) "
+        "instead of the nearest pyproject.toml with a [tool.asyncguard] table",
+    )
     p.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk index cache")
     p.add_argument("--select", action="append", metavar="CODES", help="only these codes (comma-separated)")
     p.add_argument("--ignore", action="append", metavar="CODES", help="never report these codes")
@@ -67,6 +100,7 @@ def build_parser(plugins: bool = True) -> tuple[argparse.ArgumentParser, list[st
     parser = argparse.ArgumentParser(
         prog="asyncguard", description="Catch async/await mistakes across the modules of a Python repository."
     )
+    parser.add_argument("--version", "-V", action="version", version=f"asyncguard {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="analyse a project", description="Analyse a project.")
@@ -159,7 +193,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _settings(root: Path, args: argparse.Namespace, base: Settings | None = None) -> Settings:
-    settings = base if base is not None else load_settings(root)
+    if base is not None:
+        settings = base
+    else:
+        settings, _ = discover_settings(root, Path(args.config) if getattr(args, "config", None) else None)
+    if getattr(args, "fail_on", None):
+        settings = replace(settings, fail_on="info" if args.fail_on == "note" else args.fail_on)
     settings = settings.with_overrides(
         select=_codes(args.select), ignore=_codes(args.ignore), extend_select=_codes(args.extend_select)
     )
@@ -170,10 +209,10 @@ def _settings(root: Path, args: argparse.Namespace, base: Settings | None = None
     return settings
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, silent: bool = False) -> None:
     if output:
         Path(output).write_text(text, encoding="utf-8")
-    else:
+    elif not silent:
         sys.stdout.write(text)
         sys.stdout.flush()
 
@@ -190,9 +229,13 @@ def _repo_prefix(root: Path) -> str:
     return "" if rel == "." else rel + "/"
 
 
-def _render(report: Report, fmt: str, settings: Settings, statistics: bool = False) -> str:
+def _render(
+    report: Report, fmt: str, settings: Settings, statistics: bool = False, args: argparse.Namespace | None = None
+) -> str:
     if fmt == "text":
-        return render_text(report, settings.training_url, statistics=statistics)
+        color = args is not None and not args.output and use_color(args.color, sys.stdout)
+        quiet = args is not None and args.quiet
+        return render_text(report, settings.training_url, statistics=statistics, color=color, quiet=quiet)
     if fmt == "github":
         return render_github(report, settings.training_url, path_prefix=_repo_prefix(Path(report.root)))
     return render(report, fmt, settings.training_url)
@@ -224,18 +267,18 @@ def cmd_check(args: argparse.Namespace) -> int:
             changed = _changed_lines(root, args.diff)
             report = run_check(root, paths, settings, changed, use_cache=use_cache)
         report.notes.extend(result.skipped)
-        if result.fixed or result.skipped:
+        if (result.fixed or result.skipped) and not (args.quiet or args.silent):
             n_files = len(result.files_changed)
             print(
                 f"asyncguard: fixed {result.fixed} finding{'s' if result.fixed != 1 else ''} "
                 f"in {n_files} file{'s' if n_files != 1 else ''}",
                 file=sys.stderr,
             )
-    _emit(_render(report, args.format, settings, statistics=args.statistics), args.output)
-    if args.statistics and args.format != "text":
+    _emit(_render(report, args.format, settings, args.statistics, args), args.output, args.silent)
+    if args.statistics and args.format != "text" and not args.silent:
         for code, n in sorted(report.counts_by_rule().items()):
             print(f"{n:5d}  {code}", file=sys.stderr)
-    return 0 if args.exit_zero or not report.findings else 1
+    return 0 if args.exit_zero or not report.fails(settings.fail_on) else 1
 
 
 def cmd_pr(args: argparse.Namespace) -> int:
@@ -257,9 +300,9 @@ def cmd_pr(args: argparse.Namespace) -> int:
         if report.findings:
             text += "\nAnnotations:\n" + render_text(report, settings.training_url)
     else:
-        text = _render(report, args.format, settings)
-    _emit(text, args.output)
-    return 0 if args.exit_zero or not report.has_errors else 1
+        text = _render(report, args.format, settings, args=args)
+    _emit(text, args.output, args.silent)
+    return 0 if args.exit_zero or not report.fails(settings.fail_on) else 1
 
 
 if __name__ == "__main__":

@@ -37,7 +37,11 @@ KNOWN_KEYS = (
     "contracts-file",
     "python",
     "libraries",
+    "fail-on",
+    "baseline",
 )
+# `--fail-on LEVEL`: the lowest severity that makes `check` exit 1 (ruff and mypy fail on errors only)
+FAIL_LEVELS = ("error", "warning", "info", "note", "never")
 
 
 class ConfigError(ValueError):
@@ -58,6 +62,10 @@ class Settings:
     contracts_file: str | None = None
     python: str | None = None  # interpreter whose site-packages the analyzer reads (default: ./.venv)
     libraries: bool = True  # read installed libraries to resolve calls into them
+    fail_on: str = "error"  # the lowest severity that fails `check` (one of FAIL_LEVELS)
+    baseline: str | None = None  # findings recorded by `--write-baseline`; only new ones are reported
+    # the folder of the config file the settings came from: relative paths in it are relative to it
+    config_dir: str | None = field(default=None, compare=False)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, source: str = "config") -> Settings:
@@ -178,6 +186,13 @@ def _text(value: Any) -> str:
     return value.strip()
 
 
+def _fail_level(value: Any) -> str:
+    level = str(value).strip().lower()
+    if level not in FAIL_LEVELS:
+        raise ConfigError(f"unknown level {value!r} (use {', '.join(FAIL_LEVELS)})")
+    return "info" if level == "note" else level
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -197,23 +212,80 @@ _PARSERS = {
     "contracts-file": _text,
     "python": _text,
     "libraries": _bool,
+    "fail-on": _fail_level,
+    "baseline": _text,
 }
 
 
 def load_settings(root: Path) -> Settings:
-    """Settings from `<root>/pyproject.toml` `[tool.asyncguard]`; defaults when absent."""
+    """Settings from `<root>/pyproject.toml` `[tool.asyncguard]`; defaults when absent.
+
+    Only `root` is read: the bot loads settings from a checkout and must never look above it.
+    """
     pyproject = Path(root) / "pyproject.toml"
     if not pyproject.is_file():
-        return Settings()
+        return Settings(config_dir=str(root))
+    table = _tool_table(pyproject)
+    return _from_table(table, pyproject) if table is not None else Settings(config_dir=str(root))
+
+
+def discover_settings(root: Path, config: Path | None = None) -> tuple[Settings, Path | None]:
+    """The command line's settings and the file they came from, found as ruff and mypy find theirs.
+
+    `config` (`--config FILE`): that file, either a pyproject.toml (its `[tool.asyncguard]`) or a
+    TOML file holding the keys at its top level. Otherwise the nearest `pyproject.toml` with a
+    `[tool.asyncguard]` table, from the project root upwards, stopping at the repository's top
+    (the folder holding `.git`): a sub-project without a table uses its repository's settings.
+    """
+    if config is not None:
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file")
+        table = _tool_table(path)
+        if table is None:
+            data = _read_toml(path)
+            if path.name == "pyproject.toml":
+                raise ConfigError(f"{path}: has no [tool.asyncguard] table")
+            return _from_table(data, path, source=str(path)), path.resolve()
+        return _from_table(table, path), path.resolve()
+    root = Path(root).resolve()
+    for folder in (root, *root.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _tool_table(pyproject)
+            if table is not None:
+                return _from_table(table, pyproject), pyproject
+        if (folder / ".git").exists():
+            break
+    return Settings(config_dir=str(root)), None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
-        raise ConfigError(f"{pyproject}: cannot read: {exc.strerror}") from None
-    tool = data.get("tool", {})
-    table = tool.get("asyncguard") if isinstance(tool, dict) else None
-    return Settings.from_mapping(table, source=f"{pyproject} [tool.asyncguard]")
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _tool_table(path: Path) -> Any:
+    """`[tool.asyncguard]` of a TOML file, None when it has none."""
+    tool = _read_toml(path).get("tool", {})
+    return tool.get("asyncguard") if isinstance(tool, dict) else None
+
+
+def _from_table(table: Any, path: Path, source: str | None = None) -> Settings:
+    settings = Settings.from_mapping(table, source=source or f"{path} [tool.asyncguard]")
+    return replace(settings, config_dir=str(path.resolve().parent))
+
+
+def resolve_path(settings: Settings, value: str, root: Path) -> Path:
+    """A path from the settings: absolute as it is, else relative to the config file's folder."""
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    return Path(settings.config_dir or root) / path
 
 
 def find_project_root(paths: Iterable[Path]) -> Path:

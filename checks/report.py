@@ -39,3 +39,13 @@ class Report:
     @property
     def has_errors(self) -> bool:
         return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def fails(self, level: str) -> bool:
+        """Whether a finding at `level` or above is left: `error`, `warning`, `info`, or `never`."""
+        if level == "never":
+            return False
+        limit = _RANK[Severity(level)]
+        return any(_RANK[f.severity] <= limit for f in self.findings)
+
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
