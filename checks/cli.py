@@ -16,7 +16,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from checks.config import FAIL_LEVELS, ConfigError, Settings, discover_settings, find_project_root
+from checks.baseline import Baseline, apply_baseline, known_note, read_baseline, write_baseline
+from checks.config import (
+    FAIL_LEVELS,
+    ConfigError,
+    Settings,
+    discover_settings,
+    find_project_root,
+    resolve_path,
+)
 from checks.diffparse import FileDiff
 from checks.discover import DiscoveryError
 from checks.pipeline import ANNOTATE_SCOPES, run_check
@@ -109,6 +117,14 @@ def build_parser(plugins: bool = True) -> tuple[argparse.ArgumentParser, list[st
     check.add_argument("--diff", metavar="REF", help="report only on lines changed since git REF")
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
     check.add_argument("--statistics", action="store_true", help="show counts by rule")
+    check.add_argument(
+        "--baseline", metavar="FILE",
+        help="report only findings this baseline does not have (default: `baseline` of [tool.asyncguard])",
+    )
+    check.add_argument(
+        "--write-baseline", metavar="FILE",
+        help="record every finding of today in FILE (for --baseline), and exit 0",
+    )
     check.set_defaults(func=cmd_check)
 
     pr = sub.add_parser(
@@ -249,23 +265,60 @@ def _changed_lines(root: Path, ref: str | None) -> dict[str, FileDiff] | None:
     return changed_lines(root, ref)
 
 
+def _baseline(args: argparse.Namespace, settings: Settings, root: Path) -> Baseline | None:
+    if args.baseline:
+        return read_baseline(Path(args.baseline))
+    if settings.baseline:
+        return read_baseline(resolve_path(settings, settings.baseline, root))
+    return None
+
+
+def _without_baselined(report: Report, baseline: Baseline | None, whole_project: bool) -> Report:
+    if baseline is None:
+        return report
+    filtered = apply_baseline(Path(report.root), report.findings, baseline)
+    report.findings = filtered.findings
+    if filtered.known:
+        report.notes.append(known_note(filtered, baseline.source))
+    if filtered.stale and whole_project:
+        n = filtered.stale
+        report.notes.append(
+            f"{n} baseline entr{'ies' if n != 1 else 'y'} no longer found (fixed, or the code changed); "
+            f"`asyncguard check --write-baseline {baseline.source}` drops {'them' if n != 1 else 'it'}"
+        )
+    return report
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["."])]
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise DiscoveryError(f"{p}: no such file or directory")
+    if args.write_baseline and (args.diff or args.fix or args.baseline):
+        raise ConfigError("--write-baseline records every finding of the tree: use it without --diff, --fix, --baseline")
     root = find_project_root(paths)
     settings = _settings(root, args)
     changed = _changed_lines(root, args.diff)
     use_cache = not args.no_cache
     report = run_check(root, paths, settings, changed, use_cache=use_cache)
+    if args.write_baseline:
+        n = write_baseline(Path(args.write_baseline), Path(report.root), report.findings)
+        if not args.silent:
+            print(
+                f"asyncguard: wrote {n} finding{'s' if n != 1 else ''} to the baseline {args.write_baseline}",
+                file=sys.stderr,
+            )
+        return 0
+    baseline = _baseline(args, settings, root)
+    whole = changed is None and not args.paths
+    report = _without_baselined(report, baseline, whole)
     if args.fix and report.findings:
         from checks.fixer import apply_fixes
 
-        result = apply_fixes(root, report.findings)
+        result = apply_fixes(root, report.findings)  # the new findings only: the baseline's stay as they are
         if result.fixed:
             changed = _changed_lines(root, args.diff)
-            report = run_check(root, paths, settings, changed, use_cache=use_cache)
+            report = _without_baselined(run_check(root, paths, settings, changed, use_cache=use_cache), baseline, whole)
         report.notes.extend(result.skipped)
         if (result.fixed or result.skipped) and not (args.quiet or args.silent):
             n_files = len(result.files_changed)

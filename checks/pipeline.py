@@ -241,6 +241,9 @@ def run_pr(
         broken |= {(f.path, f.line) for f in dependents}
     raw += diff_findings(diff)
     findings, _ = finalize(head_root, raw, settings)
+    baseline_notes: list[str] = []
+    if settings.baseline:
+        findings, baseline_notes = _without_base_baseline(base_root, head_root, findings, settings.baseline)
 
     def in_scope(f: Finding) -> bool:
         if (f.path, f.line) in broken:
@@ -258,6 +261,7 @@ def run_pr(
                     broken_sites=broken)
     report.notes.extend(getattr(result, "notes", ()))
     report.notes.extend(getattr(diff, "notes", ()))  # e.g. modules left out of the contract, a too-small bump
+    report.notes.extend(baseline_notes)
     left_out = len(findings) - len(scoped)
     if left_out:
         report.notes.append(
@@ -265,6 +269,23 @@ def run_pr(
         )
     report.checklist = _checklist(head_root, changed_lines, scoped, diff, tuple(extra_checklist), settings)
     return report
+
+
+def _without_base_baseline(
+    base_root: Path, head_root: Path, findings: list[Finding], relative: str
+) -> tuple[list[Finding], list[str]]:
+    """Drop the findings the BASE branch's baseline has (never the head's: a pull request must not
+    be able to bless its own findings by adding them to the baseline). A baseline that cannot be
+    used is a note, and every finding is reported."""
+    from checks.baseline import BaselineError, apply_baseline, known_note, read_from_tree
+
+    try:
+        baseline = read_from_tree(base_root, relative)
+    except BaselineError as exc:
+        return findings, [f"the base branch's baseline was not applied: {exc}".replace(str(base_root) + "/", "")]
+    filtered = apply_baseline(head_root, findings, baseline)
+    notes = [known_note(filtered, f"`{relative}` (base branch)")] if filtered.known else []
+    return filtered.findings, notes
 
 
 def _checklist(
