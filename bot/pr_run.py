@@ -104,6 +104,15 @@ def blocking_findings(
     return out
 
 
+def enforced_split(findings: list[Finding], settings: Any) -> tuple[list[Finding], list[Finding]]:
+    """(blocking, warned): findings whose rule is in warn mode (`mode` of the base's settings) are
+    reported and make the check neutral, never failing."""
+    enforced = getattr(settings, "enforced", None)
+    if enforced is None:
+        return findings, []
+    return [f for f in findings if enforced(f.code)], [f for f in findings if not enforced(f.code)]
+
+
 def _explain(exc: BaseException) -> tuple[str, str | None]:
     """(what went wrong, a hint) in words for the check run."""
     if isinstance(exc, SnapshotError):
@@ -263,8 +272,9 @@ class PRRun:
         repo_config: Any,
     ) -> str:
         base_url = settings.training_url
-        blocking = blocking_findings(report.findings, changed, report.broken_sites)
-        conclusion = "failure" if blocking else self.ctx.clean_conclusion
+        candidates = blocking_findings(report.findings, changed, report.broken_sites)
+        blocking, warned = enforced_split(candidates, settings)
+        conclusion = "failure" if blocking else ("neutral" if warned else self.ctx.clean_conclusion)
         title, body = output.report_summary(report, base_url, SUMMARY_ROOM)
         notes: list[str] = list(self.notes)
 
@@ -288,7 +298,7 @@ class PRRun:
         review_note = await self._sync_review(report, changed, head_root, base_url)
         self._check_current()
         summary = output.render_check_summary(
-            blocking=len(blocking), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
+            blocking=len(blocking), warned=len(warned), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
             review=review_note, annotation_notes=notes, head_sha=self.req.head_sha, base_sha=self.base_sha,
             duration=time.monotonic() - self.started,
         )

@@ -327,11 +327,24 @@ def cmd_check(args: argparse.Namespace) -> int:
                 f"in {n_files} file{'s' if n_files != 1 else ''}",
                 file=sys.stderr,
             )
+    _note_warn_mode(report, settings)
     _emit(_render(report, args.format, settings, args.statistics, args), args.output, args.silent)
     if args.statistics and args.format != "text" and not args.silent:
         for code, n in sorted(report.counts_by_rule().items()):
             print(f"{n:5d}  {code}", file=sys.stderr)
-    return 0 if args.exit_zero or not report.fails(settings.fail_on) else 1
+    return 0 if args.exit_zero or not report.fails(settings.fail_on, settings.enforced) else 1
+
+
+def _note_warn_mode(report: Report, settings: Settings) -> None:
+    """Say which findings would fail the run if their rules were enforced."""
+    warned = [f for f in report.failing(settings.fail_on) if not settings.enforced(f.code)]
+    if warned:
+        codes = ", ".join(sorted({f.code for f in warned}))
+        n = len(warned)
+        report.notes.append(
+            f"{n} finding{'s' if n != 1 else ''} in warn mode ({codes}): reported, not failing "
+            '(`mode = "enforce"` in [tool.asyncguard] makes them fail)'
+        )
 
 
 def cmd_pr(args: argparse.Namespace) -> int:
@@ -355,7 +368,7 @@ def cmd_pr(args: argparse.Namespace) -> int:
     else:
         text = _render(report, args.format, settings, args=args)
     _emit(text, args.output, args.silent)
-    return 0 if args.exit_zero or not report.fails(settings.fail_on) else 1
+    return 0 if args.exit_zero or not report.fails(settings.fail_on, settings.enforced) else 1
 
 
 if __name__ == "__main__":

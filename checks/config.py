@@ -39,7 +39,9 @@ KNOWN_KEYS = (
     "libraries",
     "fail-on",
     "baseline",
+    "mode",
 )
+MODES = ("enforce", "warn")
 # `--fail-on LEVEL`: the lowest severity that makes `check` exit 1 (ruff and mypy fail on errors only)
 FAIL_LEVELS = ("error", "warning", "info", "note", "never")
 
@@ -64,6 +66,9 @@ class Settings:
     libraries: bool = True  # read installed libraries to resolve calls into them
     fail_on: str = "error"  # the lowest severity that fails `check` (one of FAIL_LEVELS)
     baseline: str | None = None  # findings recorded by `--write-baseline`; only new ones are reported
+    # rollout: "warn" reports findings without failing (the bot's check concludes neutral)
+    mode: str = "enforce"
+    rule_modes: Mapping[str, str] = field(default_factory=dict)  # per code, over `mode`
     # the folder of the config file the settings came from: relative paths in it are relative to it
     config_dir: str | None = field(default=None, compare=False)
 
@@ -82,6 +87,9 @@ class Settings:
                 problems.append(f"{source}: unknown key {raw_key!r} (known: {', '.join(KNOWN_KEYS)})")
                 continue
             try:
+                if key == "mode":
+                    values["mode"], values["rule_modes"] = _mode(value)
+                    continue
                 values[key.replace("-", "_")] = _PARSERS[key](value)
             except ConfigError as exc:
                 problems.append(f"{source}: {key}: {exc}")
@@ -116,6 +124,13 @@ class Settings:
 
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes()
+
+    def mode_for(self, code: str) -> str:
+        """`enforce` or `warn` for this code: its own entry of `mode = {...}`, else the default."""
+        return self.rule_modes.get(code, self.mode)
+
+    def enforced(self, code: str) -> bool:
+        return self.mode_for(code) == "enforce"
 
     def severity_for(self, code: str, default: Severity) -> Severity:
         return self.severity.get(code, default)
@@ -166,6 +181,30 @@ def _severity(value: Any) -> dict[str, Severity]:
         for c in _codes([str(code)]):
             out[c] = _LEVELS[level_key]
     return out
+
+
+def _mode(value: Any) -> tuple[str, dict[str, str]]:
+    """`"warn"`, or `{ default = "warn", AG101 = "enforce", AG2 = "warn" }` (codes or prefixes)."""
+    if isinstance(value, str):
+        return _one_mode(value), {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f'expected "warn", "enforce" or a table of CODE = mode, got {value!r}')
+    default = "enforce"
+    per_code: dict[str, str] = {}
+    for key, mode in value.items():
+        if str(key).lower() == "default":
+            default = _one_mode(mode)
+            continue
+        for c in _codes([str(key)]):
+            per_code[c] = _one_mode(mode)
+    return default, per_code
+
+
+def _one_mode(value: Any) -> str:
+    mode = str(value).strip().lower()
+    if mode not in MODES:
+        raise ConfigError(f"unknown mode {value!r} (use enforce or warn)")
+    return mode
 
 
 def _dotted(value: Any) -> tuple[str, ...]:
