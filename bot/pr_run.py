@@ -277,6 +277,11 @@ class PRRun:
         conclusion = "failure" if blocking else ("neutral" if warned else self.ctx.clean_conclusion)
         title, body = output.report_summary(report, base_url, SUMMARY_ROOM)
         notes: list[str] = list(self.notes)
+        bypass = await self._bypass()
+        if bypass is not None:  # `/asyncguard bypass` for this very commit: findings shown, nothing blocks
+            conclusion = "success"
+            title = f"Bypassed by @{bypass.actor}: {title}"
+            notes.insert(0, f"Emergency bypass by @{bypass.actor} for this commit: {bypass.reason}")
 
         # annotations, 50 a request; a rejected batch does not lose the others
         batches = list(output.annotation_batches(report.findings, base_url))
@@ -308,6 +313,16 @@ class PRRun:
         })
         await self._governance(pull, report, repo_config)
         return conclusion
+
+    async def _bypass(self) -> Any:
+        """The governance store's emergency bypass for this head, if one is in force."""
+        try:
+            store = self.ctx.governance_store()
+            state = await asyncio.to_thread(store.state, self.repo, self.number)
+        except Exception:  # no store, no bypass: the run's own verdict stands
+            log.exception("could not read the governance state of %s#%s", self.repo, self.number)
+            return None
+        return state.bypassed(self.req.head_sha)
 
     async def _sync_review(self, report: Report, changed: dict[str, FileDiff], head_root: Path, base_url: str | None) -> str:
         fps = fingerprints(report.findings, head_root)
