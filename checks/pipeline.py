@@ -60,10 +60,13 @@ def on_lines(f: Finding, lines: Iterable[int]) -> bool:
     return any(n in wanted for n in range(f.line, max(f.end_line, f.line) + 1))
 
 
-def finalize(root: Path, findings: Iterable[Finding], settings: Settings) -> tuple[list[Finding], int]:
+def finalize(
+    root: Path, findings: Iterable[Finding], settings: Settings, used: set[tuple[str, int, str]] | None = None
+) -> tuple[list[Finding], int]:
     """Apply select/ignore, severity overrides, excludes and inline suppressions; sort and dedupe.
 
-    Returns the findings and how many inline suppressions dropped.
+    Returns the findings and how many inline suppressions dropped; `used` collects which
+    (path, line, code) the suppressions dropped.
     """
     enabled = settings.enabled_codes()
     kept: dict[tuple[object, ...], Finding] = {}
@@ -73,7 +76,7 @@ def finalize(root: Path, findings: Iterable[Finding], settings: Settings) -> tup
         if f.code in settings.severity:
             f = dataclasses.replace(f, severity=settings.severity[f.code])
         kept.setdefault((f.code, f.path, f.line, f.column, f.end_line, f.end_column, f.message), f)
-    out, suppressed = filter_suppressed(root, kept.values())
+    out, suppressed = filter_suppressed(root, kept.values(), used)
     out.sort(key=lambda f: f.sort_key)
     return out, suppressed
 
@@ -117,7 +120,11 @@ def run_check(
     # the cache), and the callers in other modules are then already analysed: one pass, not two.
     one_pass = want_dependents and _cache_is_warm(root, settings, use_cache)
     result = _analyze(root, None if one_pass else files, settings, use_cache)
-    findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings)
+    used: set[tuple[str, int, str]] = set()
+    findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings, used)
+    if settings.is_enabled("AG001"):
+        findings = sorted([*findings, *_unused_suppressions(root, scope, findings, used, settings)],
+                          key=lambda f: f.sort_key)
     if changed is not None:
         findings = [f for f in findings if on_lines(f, changed[f.path].added_lines)]
     if want_dependents:
@@ -136,6 +143,30 @@ def run_check(
     report.files_checked = len(scope) if one_pass else len(result.files)
     report.notes = merge_notes(report.notes, getattr(result, "notes", ()))
     return report
+
+
+def _unused_suppressions(
+    root: Path, scope: set[str], findings: list[Finding], used: set[tuple[str, int, str]], settings: Settings
+) -> list[Finding]:
+    """AG001 for the markers of the files in scope that suppressed nothing (files that did not
+    parse are left out: their findings are unknown)."""
+    from checks.suppress import find_markers, unused_suppressions
+
+    unreadable = {f.path for f in findings if f.code == "AG000"}
+    enabled = settings.enabled_codes()
+    out: list[Finding] = []
+    for rel in sorted(scope - unreadable):
+        if is_excluded(rel, settings.exclude):
+            continue
+        try:
+            data = (root / rel).read_bytes()
+        except OSError:
+            continue
+        markers = find_markers(data)
+        if markers:
+            here = {(line, code) for path, line, code in used if path == rel}
+            out.extend(unused_suppressions(rel, markers, here, enabled, narrowed=settings.select is not None))
+    return out
 
 
 def _cache_is_warm(root: Path, settings: Settings, use_cache: bool) -> bool:
