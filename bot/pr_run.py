@@ -104,6 +104,15 @@ def blocking_findings(
     return out
 
 
+def enforced_split(findings: list[Finding], settings: Any) -> tuple[list[Finding], list[Finding]]:
+    """(blocking, warned): findings whose rule is in warn mode (`mode` of the base's settings) are
+    reported and make the check neutral, never failing."""
+    enforced = getattr(settings, "enforced", None)
+    if enforced is None:
+        return findings, []
+    return [f for f in findings if enforced(f.code)], [f for f in findings if not enforced(f.code)]
+
+
 def _explain(exc: BaseException) -> tuple[str, str | None]:
     """(what went wrong, a hint) in words for the check run."""
     if isinstance(exc, SnapshotError):
@@ -263,10 +272,16 @@ class PRRun:
         repo_config: Any,
     ) -> str:
         base_url = settings.training_url
-        blocking = blocking_findings(report.findings, changed, report.broken_sites)
-        conclusion = "failure" if blocking else self.ctx.clean_conclusion
+        candidates = blocking_findings(report.findings, changed, report.broken_sites)
+        blocking, warned = enforced_split(candidates, settings)
+        conclusion = "failure" if blocking else ("neutral" if warned else self.ctx.clean_conclusion)
         title, body = output.report_summary(report, base_url, SUMMARY_ROOM)
         notes: list[str] = list(self.notes)
+        bypass = await self._bypass()
+        if bypass is not None:  # `/asyncguard bypass` for this very commit: findings shown, nothing blocks
+            conclusion = "success"
+            title = f"Bypassed by @{bypass.actor}: {title}"
+            notes.insert(0, f"Emergency bypass by @{bypass.actor} for this commit: {bypass.reason}")
 
         # annotations, 50 a request; a rejected batch does not lose the others
         batches = list(output.annotation_batches(report.findings, base_url))
@@ -288,7 +303,7 @@ class PRRun:
         review_note = await self._sync_review(report, changed, head_root, base_url)
         self._check_current()
         summary = output.render_check_summary(
-            blocking=len(blocking), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
+            blocking=len(blocking), warned=len(warned), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
             review=review_note, annotation_notes=notes, head_sha=self.req.head_sha, base_sha=self.base_sha,
             duration=time.monotonic() - self.started,
         )
@@ -298,6 +313,16 @@ class PRRun:
         })
         await self._governance(pull, report, repo_config)
         return conclusion
+
+    async def _bypass(self) -> Any:
+        """The governance store's emergency bypass for this head, if one is in force."""
+        try:
+            store = self.ctx.governance_store()
+            state = await asyncio.to_thread(store.state, self.repo, self.number)
+        except Exception:  # no store, no bypass: the run's own verdict stands
+            log.exception("could not read the governance state of %s#%s", self.repo, self.number)
+            return None
+        return state.bypassed(self.req.head_sha)
 
     async def _sync_review(self, report: Report, changed: dict[str, FileDiff], head_root: Path, base_url: str | None) -> str:
         fps = fingerprints(report.findings, head_root)

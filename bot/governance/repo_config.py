@@ -17,7 +17,7 @@ CONFIG_FILE = ".asyncguard.yml"
 DEFAULT_LABEL = "api-change-approved"
 BREAKING_MODES = ("require-approval", "warn", "off")
 ANNOTATE_MODES = ("changed-lines", "changed-files", "all")
-COMMANDS = ("help", "recheck", "explain", "approve", "revoke", "contract", "checklist", "doctor")
+COMMANDS = ("help", "recheck", "explain", "approve", "revoke", "contract", "checklist", "doctor", "bypass")
 _TEAM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 _TOP_KEYS = ("governance", "rules", "annotate", "checklist", "commands")
@@ -43,6 +43,11 @@ class Governance:
     @property
     def gate_on(self) -> bool:
         return self.breaking_changes == "require-approval"
+
+    def who_may_bypass(self) -> str:
+        """The emergency bypass is narrower than approval: the governance team, or admins."""
+        parts = [f"members of `@{t}`" for t in self.review_teams] + ["repository admins"]
+        return ", ".join(parts[:-1]) + (" or " if len(parts) > 1 else "") + parts[-1]
 
     def who_may_approve(self) -> str:
         """One human sentence for replies and check summaries."""
@@ -188,7 +193,7 @@ def _apply_top(data: Mapping[str, Any], cfg: RepoConfig) -> None:
                 cfg.errors.append(f"`commands.disabled`: unknown commands {unknown} (known: {', '.join(COMMANDS)})")
             # the gate's own commands cannot be switched off: that would strand a failing gate
             cfg.commands_disabled = frozenset(
-                n.lower() for n in names if n.lower() in COMMANDS and n.lower() not in ("approve", "revoke", "help")
+                n.lower() for n in names if n.lower() in COMMANDS and n.lower() not in ("approve", "revoke", "help", "bypass")
             )
             kept = sorted({n.lower() for n in names} & {"approve", "revoke", "help"})
             if kept:

@@ -11,11 +11,11 @@ from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
 from asyncguard.bot.governance import doctor, ghops
-from asyncguard.bot.governance.audit_store import Approval, NewRecord, PRState
+from asyncguard.bot.governance.audit_store import Approval, Bypass, NewRecord, PRState
 from asyncguard.bot.governance.authz import COMMAND_LEVEL, may_run
 from asyncguard.bot.governance.commands import Command, new_commands, parse_commands
 from asyncguard.bot.governance.context import GovernanceContext, resolve_context
-from asyncguard.bot.governance.gate import Work, changes_md, reconcile
+from asyncguard.bot.governance.gate import Work, changes_md, post_bypassed_analysis, reconcile
 from asyncguard.bot.governance.locks import pr_lock
 from asyncguard.bot.governance.replies import upsert_reply
 from asyncguard.bot.governance.repo_config import RepoConfig
@@ -36,6 +36,7 @@ HELP = """**asyncguard commands** (one per line, in a PR comment):
 | `/asyncguard recheck` | run the checks again | write access or the PR's author |
 | `/asyncguard approve [reason]` | approve the current breaking changes | approvers |
 | `/asyncguard revoke` | withdraw the approval | approvers |
+| `/asyncguard bypass <reason>` | emergency: both checks pass at this commit; the next push ends it; audited | the governance team or admins |
 """
 
 
@@ -155,6 +156,29 @@ class _Run:
             pass
         covered = "the breaking changes listed in the governance check" if fp else f"the changes at `{(self.head or '')[:7]}`"
         self.say(cmd, f"Approved by `@{self.actor}`: {covered}." + (f" Reason: {cmd.args}" if cmd.args else ""))
+
+    async def do_bypass(self, cmd: Command) -> None:
+        """The rare hotfix: both checks pass at the current head, recorded before GitHub hears of it."""
+        reason = " ".join(cmd.args.split())
+        if not reason:
+            self.ok = False
+            self.say(cmd, "A reason is required: `/asyncguard bypass <reason>`. It goes into the audit trail "
+                          "and the compliance report.")
+            return
+        if not self.head:
+            self.ok = False
+            self.say(cmd, "This pull request has no head commit to bypass the checks for.")
+            return
+        st = self.state
+        st.bypass = Bypass(self.actor, reason, self.head, time.time())
+        self.ctx.store.commit(st, [NewRecord(
+            "emergency-bypass", self.repo, self.number, self.head, self.actor, st.fingerprint, st.changes,
+            {"reason": reason},
+        )])
+        await post_bypassed_analysis(self.gh, self.repo, st.bypass)
+        self.changed = True
+        self.say(cmd, f"Bypassed by `@{self.actor}` at `{self.head[:7]}`: both asyncguard checks pass at this "
+                      f"commit. Reason: {reason}\n\nThe next push ends the bypass. Recorded in the audit trail.")
 
     async def do_revoke(self, cmd: Command) -> None:
         st = self.state
