@@ -39,8 +39,9 @@ MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
 def build_router() -> routing.Router:
     """Our PR handlers composed with governance's (bedevere style: one router per concern)."""
     from bot.governance import router as governance_router
+    from bot.monitoring.handlers import router as monitoring_router
 
-    return routing.Router(pr_events.router, governance_router)
+    return routing.Router(pr_events.router, governance_router, monitoring_router)
 
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
@@ -201,6 +202,9 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
     app.router.add_get("/", index)
     app.router.add_get("/training", index)
     app.router.add_get("/training/{tail:.*}", training)
+    from bot.monitoring import dashboard
+
+    dashboard.setup(app, ctx)
 
     async def startup(app: web.Application) -> None:
         await ctx.start()

@@ -75,6 +75,7 @@ class BotContext:
         )
         self._bot_login: str | None = None
         self._store: Any = None
+        self._monitoring: Any = None
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -123,6 +124,8 @@ class BotContext:
             await self.session.close()
         if self._store is not None:
             self._store.close()
+        if self._monitoring is not None:
+            self._monitoring.close()
 
     def github_client(self, installation_id: int) -> GitHubClient:
         if self.github is None:
@@ -147,6 +150,13 @@ class BotContext:
             self._store = AuditStore.in_data_dir(self.data_dir)
         return self._store
 
+    def monitoring_store(self) -> Any:
+        if self._monitoring is None:
+            from bot.monitoring.store import MonitoringStore
+
+            self._monitoring = MonitoringStore.in_data_dir(self.data_dir)
+        return self._monitoring
+
     def governance_context(self, installation_id: int | None) -> Any:
         """E's GovernanceContext, with `rerun` bound to this installation's scheduler."""
         from bot.governance.context import GovernanceContext
@@ -155,7 +165,7 @@ class BotContext:
             if installation_id is not None:
                 await self.scheduler.request(PRKey(installation_id, repo, number), head_sha, "command")
 
-        return GovernanceContext(store=self.governance_store(), rerun=rerun)
+        return GovernanceContext(store=self.governance_store(), rerun=rerun, monitoring=self.monitoring_store())
 
     # ---- scheduler callbacks ------------------------------------------------------------
     async def create_check(self, key: PRKey, head_sha: str) -> int | None:

@@ -26,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--db", type=Path, help=f"the store file itself (default <data-dir>/{DB_NAME})")
     p.add_argument("-o", "--output", type=Path, help="write the report here instead of stdout")
     p.set_defaults(func=run_audit)
+    from bot.monitoring.cli import add_audit_report
+
+    add_audit_report(p)
 
 
 def run_audit(args: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ Rerun = Callable[[str, int, str], Awaitable[None]]
 class GovernanceContext:
     store: AuditStore
     rerun: Rerun | None = None
+    monitoring: Any = None  # bot.monitoring.store.MonitoringStore: false-positive reports (None: not recorded)
 
 
 _default: GovernanceContext | None = None

@@ -33,6 +33,7 @@ HELP = """**asyncguard commands** (one per line, in a PR comment):
 | `/asyncguard contract` | the breaking interface changes and the migration guide | read access |
 | `/asyncguard checklist` | the review checklist tailored to this PR | read access |
 | `/asyncguard doctor` | is the governance check required on the base branch? | read access |
+| `/asyncguard false-positive AG101 path:line [reason]` | report a finding as wrong (or reply to its review comment) | read access |
 | `/asyncguard recheck` | run the checks again | write access or the PR's author |
 | `/asyncguard approve [reason]` | approve the current breaking changes | approvers |
 | `/asyncguard revoke` | withdraw the approval | approvers |
@@ -77,7 +78,7 @@ class _Run:
             self.say(cmd, f"Not allowed: {auth.reason}.")
             return
         try:
-            await getattr(self, f"do_{cmd.name}")(cmd)
+            await getattr(self, f"do_{cmd.name.replace('-', '_')}")(cmd)
         except gidgethub.GitHubException as exc:  # one failed command must not sink the others
             log.warning("/asyncguard %s failed on %s#%s: %r", cmd.name, self.repo, self.number, exc)
             self.ok = False
@@ -136,6 +137,13 @@ class _Run:
         else:
             self.say(cmd, "Re-evaluated the governance gate.")
         self.changed = True
+
+    async def do_false_positive(self, cmd: Command) -> None:
+        from bot.monitoring.handlers import false_positive_command
+
+        ok, text = await false_positive_command(self.ctx.monitoring, self.repo, self.number, self.actor, cmd.args)
+        self.ok = self.ok and ok
+        self.say(cmd, text)
 
     async def do_approve(self, cmd: Command) -> None:
         st, gov = self.state, self.cfg.governance
