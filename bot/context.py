@@ -74,6 +74,9 @@ class BotContext:
             max_concurrent=settings.max_concurrent_runs,
         )
         self._bot_login: str | None = None
+        from bot.storage import Database
+
+        self.db = Database.for_data_dir(self.data_dir, settings.database_url)
         self._store: Any = None
 
     async def start(self) -> None:
@@ -121,8 +124,7 @@ class BotContext:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self.session is not None:
             await self.session.close()
-        if self._store is not None:
-            self._store.close()
+        await self.db.close()
 
     def github_client(self, installation_id: int) -> GitHubClient:
         if self.github is None:
@@ -144,7 +146,7 @@ class BotContext:
         if self._store is None:
             from bot.governance.audit_store import AuditStore
 
-            self._store = AuditStore.in_data_dir(self.data_dir)
+            self._store = AuditStore(self.db)
         return self._store
 
     def governance_context(self, installation_id: int | None) -> Any:

@@ -142,7 +142,7 @@ class _Run:
         if st.head_sha is not None and not st.changes and st.head_sha == self.head:
             self.say(cmd, "Nothing to approve: this PR makes no governed breaking interface changes.")
             return
-        fp = self.ctx.store.fingerprint_for_head(self.repo, self.number, self.head) if self.head else None
+        fp = await self.ctx.store.fingerprint_for_head(self.repo, self.number, self.head) if self.head else None
         st.approval = Approval(self.actor, "command", fp, self.head, time.time(), cmd.args)
         self.work.records.append(NewRecord(
             "approval", self.repo, self.number, self.head, self.actor, fp, st.changes,
@@ -182,8 +182,8 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
     pull = await ghops.get_pull(gh, repo, number)
     base = pull.get("base") or {}
     cfg = await ghops.fetch_repo_config(gh, repo, str(base.get("ref") or base.get("sha")))
-    async with pr_lock(repo, number):
-        state = ctx.store.state(repo, number)
+    async with pr_lock(ctx.store, repo, number):
+        state = await ctx.store.state(repo, number)
         run = _Run(gh, ctx, repo, pull, cfg, str(user.get("login", "")), user.get("type") == "Bot", state)
         for cmd in commands[:MAX_COMMANDS]:
             await run.run(cmd)
@@ -196,7 +196,7 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
             await reconcile(gh, ctx.store, state, cfg, run.work)
         else:
             state.reply_comment_id = await upsert_reply(gh, repo, number, reply, state.reply_comment_id)
-            ctx.store.commit(state, run.work.records)
+            await ctx.store.commit(state, run.work.records)
 
 
 def _should_skip(data: dict[str, Any]) -> bool:
