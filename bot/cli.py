@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.settings import BotSettings
+    from asyncguard.bot.settings import BotSettings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,8 +43,8 @@ def serve(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
-    from bot.app import make_app
-    from bot.settings import load_settings
+    from asyncguard.bot.app import make_app
+    from asyncguard.bot.settings import load_settings
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.env_file is not None and not args.env_file.is_file():
@@ -88,7 +88,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def _settings_or_exit(env_file: Path | None, name: str) -> BotSettings | int:
     """The settings, or the exit code after saying what is wrong."""
-    from bot.settings import load_settings
+    from asyncguard.bot.settings import load_settings
 
     if env_file is not None and not env_file.is_file():
         print(f"asyncguard {name}: --env-file {env_file}: no such file", file=sys.stderr)
@@ -104,8 +104,8 @@ def _settings_or_exit(env_file: Path | None, name: str) -> BotSettings | int:
 def db_command(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.storage import Database
-    from bot.storage.migrate import current_revision, head_revision
+    from asyncguard.bot.storage import Database
+    from asyncguard.bot.storage.migrate import current_revision, head_revision
 
     settings = _settings_or_exit(args.env_file, "db")
     if isinstance(settings, int):

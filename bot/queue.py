@@ -14,7 +14,7 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.storage import deliveries
+from asyncguard.bot.storage import deliveries
 
 log = logging.getLogger("asyncguard.queue")
 

@@ -182,7 +182,7 @@ def load_settings(
         values["data_dir"] = Path(data_dir)
     database_url = env.get("ASYNCGUARD_DATABASE_URL", "").strip()
     if database_url:
-        from bot.storage.db import StorageError, database_url_for
+        from asyncguard.bot.storage.db import StorageError, database_url_for
 
         try:
             values["database_url"] = database_url_for(".", database_url)

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage import Database, dialect, locks
-from bot.storage.db import SQLITE_FILE
-from bot.storage.tables import audit, head_fingerprint, pr_state
+from asyncguard.bot.storage import Database, dialect, locks
+from asyncguard.bot.storage.db import SQLITE_FILE
+from asyncguard.bot.storage.tables import audit, head_fingerprint, pr_state
 
 DB_NAME = SQLITE_FILE
 KINDS = ("gate", "approval", "revocation", "unauthorized", "merge", "bypass", "stale")

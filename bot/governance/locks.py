@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.governance.audit_store import AuditStore
+    from asyncguard.bot.governance.audit_store import AuditStore
 
 
 @asynccontextmanager

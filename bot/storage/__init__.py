@@ -3,6 +3,6 @@
 See README.md in this folder for how to add a table and its migration.
 """
 
-from bot.storage.db import Database, database_url_for
+from asyncguard.bot.storage.db import Database, database_url_for
 
 __all__ = ["Database", "database_url_for"]

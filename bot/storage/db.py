@@ -92,7 +92,7 @@ class Database:
 
     async def upgrade(self, revision: str = "head") -> list[str]:
         """Apply migrations up to `revision`; returns the revisions applied."""
-        from bot.storage.migrate import run_upgrade
+        from asyncguard.bot.storage.migrate import run_upgrade
 
         async with self.engine.connect() as conn:
             if self.is_postgresql:

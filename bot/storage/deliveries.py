@@ -13,9 +13,9 @@ import time
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.storage import dialect
-from bot.storage.db import Database
-from bot.storage.tables import deliveries
+from asyncguard.bot.storage import dialect
+from asyncguard.bot.storage.db import Database
+from asyncguard.bot.storage.tables import deliveries
 
 KEEP_SECONDS = 14 * 24 * 3600  # GitHub redelivers for at most a few days
 

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 
-from bot.storage.db import Database
+from asyncguard.bot.storage.db import Database
 
 _local: weakref.WeakValueDictionary[tuple[int, str], asyncio.Lock] = weakref.WeakValueDictionary()
 

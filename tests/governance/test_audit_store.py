@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.governance.audit_store import DB_NAME, Approval, AuditStore, NewRecord, PRState
-from bot.storage import Database
+from asyncguard.bot.governance.audit_store import DB_NAME, Approval, AuditStore, NewRecord, PRState
+from asyncguard.bot.storage import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,8 +93,8 @@ async def test_filters(database_url: str) -> None:
 
 WRITER = """
 import asyncio, sys
-from bot.governance.audit_store import AuditStore, NewRecord, PRState
-from bot.storage import Database
+from asyncguard.bot.governance.audit_store import AuditStore, NewRecord, PRState
+from asyncguard.bot.storage import Database
 
 async def main():
     store = AuditStore(Database(sys.argv[1]))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.governance.audit_report import build_report
-from bot.governance.audit_store import AuditStore
-from bot.governance.locks import pr_lock
-from bot.storage import Database
+from asyncguard.bot.governance.audit_report import build_report
+from asyncguard.bot.governance.audit_store import AuditStore
+from asyncguard.bot.governance.locks import pr_lock
+from asyncguard.bot.storage import Database
 
 from .support import REPO, Env
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.storage import Database, deliveries
-from bot.storage.deliveries import DeliveryLog
+from asyncguard.bot.storage import Database, deliveries
+from asyncguard.bot.storage.deliveries import DeliveryLog
 
 
 async def _accept(db: Database, did: str) -> bool:

@@ -7,9 +7,9 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from bot.storage import Database
-from bot.storage.migrate import current_revision, head_revision
-from bot.storage.tables import metadata
+from asyncguard.bot.storage import Database
+from asyncguard.bot.storage.migrate import current_revision, head_revision
+from asyncguard.bot.storage.tables import metadata
 
 
 def _diff(sync_conn: Any) -> list[Any]:

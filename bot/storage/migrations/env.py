@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.storage.tables import metadata
+from asyncguard.bot.storage.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:
