@@ -21,25 +21,24 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from gidgethub import routing, sansio
 
-from bot import pr_events
-from bot.context import BotContext
-from bot.deliveries import DeliveryStore
-from bot.queue import Delivery, DeliveryQueue
-from bot.settings import BotSettings
+from asyncguard.bot import pr_events
+from asyncguard.bot.context import BotContext
+from asyncguard.bot.queue import Delivery, DeliveryQueue
+from asyncguard.bot.settings import BotSettings
+from asyncguard.bot.storage import deliveries
 
 log = logging.getLogger("asyncguard.app")
 
 CTX: web.AppKey[BotContext] = web.AppKey("ctx", BotContext)
 QUEUE: web.AppKey[DeliveryQueue] = web.AppKey("queue", DeliveryQueue)
-STORE: web.AppKey[DeliveryStore] = web.AppKey("deliveries", DeliveryStore)
 SITE: web.AppKey[dict[str, Any]] = web.AppKey("site", dict)
 MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
 
 
 def build_router() -> routing.Router:
     """Our PR handlers composed with governance's (bedevere style: one router per concern)."""
-    from bot.governance import router as governance_router
-    from bot.monitoring.handlers import router as monitoring_router
+    from asyncguard.bot.governance import router as governance_router
+    from asyncguard.bot.monitoring.handlers import router as monitoring_router
 
     return routing.Router(pr_events.router, governance_router, monitoring_router)
 
@@ -76,8 +75,14 @@ async def webhook(request: web.Request) -> web.Response:
     except ValueError as exc:
         metrics.deliveries.inc(event=event_name, outcome="bad_request")
         return _json(400, error=str(exc))
-    store = request.app[STORE]
-    if not store.first_time(delivery_id, event_name):
+    try:
+        async with ctx.db.begin() as conn:
+            fresh = await deliveries.accept(conn, delivery_id, event_name)
+    except Exception as exc:
+        log.warning("could not record delivery %s: %s", delivery_id, exc.__class__.__name__)
+        metrics.deliveries.inc(event=event_name, outcome="store_unavailable")
+        return _json(503, error="the job store is unavailable; GitHub can redeliver this one")
+    if not fresh:
         metrics.deliveries.inc(event=event_name, outcome="duplicate")
         return _json(200, status="duplicate", delivery=delivery_id)
     inst = data.get("installation") or {}
@@ -88,7 +93,8 @@ async def webhook(request: web.Request) -> web.Response:
             Delivery(event, int(installation) if isinstance(installation, int) else None, time.monotonic())
         )
     except asyncio.QueueFull:
-        store.forget(delivery_id)
+        async with ctx.db.begin() as conn:
+            await deliveries.finish(conn, delivery_id, "dead")
         metrics.deliveries.inc(event=event_name, outcome="overloaded")
         return _json(503, error="too many deliveries queued; GitHub can redeliver this one")
     metrics.deliveries.inc(event=event_name, outcome="queued")
@@ -169,23 +175,13 @@ async def _build_training_site(app: web.Application) -> None:
     ctx = app[CTX]
     out = ctx.data_dir / "training-site"
     try:
-        from checks.site import build_site
+        from asyncguard.checks.site import build_site
 
         root = await asyncio.to_thread(lambda: Path(build_site(out, ctx.training_url)).resolve())
         app[SITE]["root"] = root
     except Exception as exc:
         log.exception("could not build the training site")
         app[SITE]["error"] = f"the training site could not be built: {exc.__class__.__name__}"
-
-
-async def _flush_deliveries(store: DeliveryStore, every: float = 0.25) -> None:
-    """Write accepted delivery ids behind, off the event loop."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await asyncio.to_thread(store.flush)
-        except Exception:
-            log.exception("could not record deliveries")
 
 
 def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> web.Application:
@@ -202,15 +198,14 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
     app.router.add_get("/", index)
     app.router.add_get("/training", index)
     app.router.add_get("/training/{tail:.*}", training)
-    from bot.monitoring import dashboard
+    from asyncguard.bot.monitoring import dashboard
 
     dashboard.setup(app, ctx)
 
     async def startup(app: web.Application) -> None:
         await ctx.start()
-        app[STORE] = DeliveryStore(ctx.data_dir / "deliveries.sqlite3")
+        await ctx.db.ensure_schema()
         app[QUEUE].start()
-        app[SITE]["flusher"] = asyncio.create_task(_flush_deliveries(app[STORE]))
         app[SITE]["task"] = asyncio.create_task(_build_training_site(app))
         if settings.configured and settings.prewarm:
             ctx.prewarm()
@@ -219,9 +214,6 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
                         "you set: %s", "; ".join(settings.missing()))
 
     async def cleanup(app: web.Application) -> None:
-        flusher = app[SITE].get("flusher")
-        if flusher is not None:
-            flusher.cancel()
         await app[QUEUE].close()
         task = app[SITE].get("task")
         if task is not None and not task.done():
@@ -230,8 +222,6 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
             except (TimeoutError, asyncio.CancelledError):
                 pass
         await ctx.close()
-        if STORE in app:
-            app[STORE].close()
 
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)

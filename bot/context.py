@@ -17,11 +17,11 @@ from typing import Any
 
 import aiohttp
 
-from bot.github import GitHubApp, GitHubClient, RetryPolicy
-from bot.metrics import BotMetrics
-from bot.scheduler import PRKey, RunRequest, Scheduler
-from bot.settings import BotSettings
-from bot.snapshots import Limits, SnapshotCache
+from asyncguard.bot.github import GitHubApp, GitHubClient, RetryPolicy
+from asyncguard.bot.metrics import BotMetrics
+from asyncguard.bot.scheduler import PRKey, RunRequest, Scheduler
+from asyncguard.bot.settings import BotSettings
+from asyncguard.bot.snapshots import Limits, SnapshotCache
 
 log = logging.getLogger("asyncguard.bot")
 
@@ -30,7 +30,7 @@ RUN_TIMEOUT = 900.0
 
 def run_pr_job(*args: Any, **kwargs: Any) -> Any:
     """`checks.pipeline.run_pr` in an analysis worker process (module level: picklable)."""
-    from checks.pipeline import run_pr
+    from asyncguard.checks.pipeline import run_pr
 
     return run_pr(*args, **kwargs)
 
@@ -44,7 +44,7 @@ def _analysis_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     (webhook acks stay fast during runs). Forkserver workers start from a process that already
     imported the analyzer, never from the running event loop."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["checks.pipeline", "rules.engine", "contracts.api"])
+    ctx.set_forkserver_preload(["asyncguard.checks.pipeline", "asyncguard.rules.engine", "asyncguard.contracts.api"])
     return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
@@ -74,6 +74,9 @@ class BotContext:
             max_concurrent=settings.max_concurrent_runs,
         )
         self._bot_login: str | None = None
+        from asyncguard.bot.storage import Database
+
+        self.db = Database.for_data_dir(self.data_dir, settings.database_url)
         self._store: Any = None
         self._monitoring: Any = None
 
@@ -122,10 +125,7 @@ class BotContext:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self.session is not None:
             await self.session.close()
-        if self._store is not None:
-            self._store.close()
-        if self._monitoring is not None:
-            self._monitoring.close()
+        await self.db.close()
 
     def github_client(self, installation_id: int) -> GitHubClient:
         if self.github is None:
@@ -145,31 +145,31 @@ class BotContext:
 
     def governance_store(self) -> Any:
         if self._store is None:
-            from bot.governance.audit_store import AuditStore
+            from asyncguard.bot.governance.audit_store import AuditStore
 
-            self._store = AuditStore.in_data_dir(self.data_dir)
+            self._store = AuditStore(self.db)
         return self._store
 
     def monitoring_store(self) -> Any:
         if self._monitoring is None:
-            from bot.monitoring.store import MonitoringStore
+            from asyncguard.bot.monitoring.store import MonitoringStore
 
-            self._monitoring = MonitoringStore.in_data_dir(self.data_dir)
+            self._monitoring = MonitoringStore(self.db)
         return self._monitoring
 
     def governance_context(self, installation_id: int | None) -> Any:
         """E's GovernanceContext, with `rerun` bound to this installation's scheduler."""
-        from bot.governance.context import GovernanceContext
+        from asyncguard.bot.governance.context import GovernanceContext
 
         async def rerun(repo: str, number: int, head_sha: str) -> None:
             if installation_id is not None:
                 await self.scheduler.request(PRKey(installation_id, repo, number), head_sha, "command")
 
-        return GovernanceContext(store=self.governance_store(), rerun=rerun, monitoring=self.monitoring_store())
+        return GovernanceContext(store=self.governance_store(), rerun=rerun)
 
     # ---- scheduler callbacks ------------------------------------------------------------
     async def create_check(self, key: PRKey, head_sha: str) -> int | None:
-        from bot.pr_run import CHECK_NAME, now_iso
+        from asyncguard.bot.pr_run import CHECK_NAME, now_iso
 
         gh = self.github_client(key.installation_id)
         try:
@@ -184,7 +184,7 @@ class BotContext:
         return int(data["id"])
 
     async def run(self, req: RunRequest, latest_head: Callable[[], str]) -> None:
-        from bot.pr_run import PRRun
+        from asyncguard.bot.pr_run import PRRun
 
         if req.check_run_id is None:
             # GitHub refused even the in_progress check run: try once more now, else give up
@@ -196,7 +196,7 @@ class BotContext:
         await PRRun(self, req, latest_head).execute()
 
     async def supersede(self, req: RunRequest, newer: str) -> None:
-        from bot.pr_run import PRRun
+        from asyncguard.bot.pr_run import PRRun
 
         await PRRun(self, req, lambda: newer).complete_superseded(newer)
 

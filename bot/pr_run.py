@@ -20,19 +20,19 @@ from typing import TYPE_CHECKING, Any
 
 from gidgethub import BadRequest, GitHubException
 
-from bot import output, review
-from bot.github import GitHubClient, GitHubUnavailable
-from bot.scheduler import RunRequest
-from bot.snapshots import SnapshotError
-from checks.diffparse import FileDiff, parse_unified_diff
-from checks.fingerprint import fingerprints
-from checks.pipeline import on_lines
-from checks.render.summary import GITHUB_SUMMARY_LIMIT
-from checks.report import Report
-from rules.model import Finding, Severity
+from asyncguard.bot import output, review
+from asyncguard.bot.github import GitHubClient, GitHubUnavailable
+from asyncguard.bot.scheduler import RunRequest
+from asyncguard.bot.snapshots import SnapshotError
+from asyncguard.checks.diffparse import FileDiff, parse_unified_diff
+from asyncguard.checks.fingerprint import fingerprints
+from asyncguard.checks.pipeline import on_lines
+from asyncguard.checks.render.summary import GITHUB_SUMMARY_LIMIT
+from asyncguard.checks.report import Report
+from asyncguard.rules.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from bot.context import BotContext
+    from asyncguard.bot.context import BotContext
 
 log = logging.getLogger("asyncguard.pr_run")
 
@@ -169,17 +169,17 @@ class PRRun:
             await self._complete_quietly(conclusion, "asyncguard could not finish", summary)
         self.ctx.metrics.runs.inc(conclusion=conclusion)
         self.ctx.metrics.jobs.observe(time.monotonic() - self.started, kind="pr_run", outcome=conclusion)
-        self._record_run(conclusion)
+        await self._record_run(conclusion)
         return conclusion
 
-    def _record_run(self, conclusion: str) -> None:
+    async def _record_run(self, conclusion: str) -> None:
         """Duration, queue wait and the findings shown, for the dashboard (never fails the run)."""
         from collections import Counter
 
-        from bot.monitoring.store import RunRecord
+        from asyncguard.bot.monitoring.store import RunRecord
 
         try:
-            self.ctx.monitoring_store().record_run(RunRecord(
+            await self.ctx.monitoring_store().record_run(RunRecord(
                 self.repo, self.number, self.req.head_sha, conclusion, time.monotonic() - self.started,
                 max(0.0, self.started - self.req.requested_at), dict(Counter(s.rule for s in self.seen)),
                 self.req.key.installation_id,
@@ -247,7 +247,7 @@ class PRRun:
         self.ctx.metrics.jobs.observe(took, kind=f"pr_run_{name}", outcome="ok")
 
     def _repo_config(self, base_root: Path) -> Any:
-        from bot.governance.repo_config import load_repo_config
+        from asyncguard.bot.governance.repo_config import load_repo_config
 
         path = base_root / CONFIG_FILE
         text: str | None = None
@@ -259,8 +259,8 @@ class PRRun:
         return load_repo_config(text)
 
     def _settings(self, repo_config: Any, base_root: Path) -> Any:
-        from checks.config import ConfigError, Settings
-        from checks.config import load_settings as load_checks_settings
+        from asyncguard.checks.config import ConfigError, Settings
+        from asyncguard.checks.config import load_settings as load_checks_settings
 
         settings = repo_config.settings
         if settings is None:
@@ -331,17 +331,17 @@ class PRRun:
 
     async def _reported(self, existing: list[dict[str, Any]]) -> set[str]:
         """Fingerprints reported as false positives on this PR (👎 on our comments recorded first)."""
-        from bot.monitoring.handlers import collect_reactions
+        from asyncguard.bot.monitoring.handlers import collect_reactions
 
         store = self.ctx.monitoring_store()
         try:
             await collect_reactions(self.gh, store, self.repo, self.number, existing, await self.ctx.bot_login())
         except GitHubException as exc:  # the reactions are read again on the next run
             log.warning("could not read reactions on %s#%s: %s", self.repo, self.number, exc)
-        return set(store.reported_fingerprints(self.repo, self.number))
+        return set(await store.reported_by(self.repo, self.number))
 
     def _seen(self, findings: list[Finding], fps: list[str], head_root: Path, repo_config: Any) -> list[Any]:
-        from bot.monitoring.handlers import seen_records
+        from asyncguard.bot.monitoring.handlers import seen_records
 
         return seen_records(self.repo, self.number, self.req.head_sha, findings, fps, head_root,
                             bool(getattr(repo_config, "share_snippets", False)))
@@ -381,7 +381,7 @@ class PRRun:
 
     async def _governance(self, pull: dict[str, Any], report: Report, repo_config: Any) -> None:
         try:
-            from bot.governance.gate import after_pr_run
+            from asyncguard.bot.governance.gate import after_pr_run
 
             await after_pr_run(
                 self.gh, store=self.ctx.governance_store(), repo_full_name=self.repo, pull=pull,

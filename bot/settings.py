@@ -25,6 +25,7 @@ class BotSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path(".asyncguard-data")
+    database_url: str | None = field(default=None, repr=False)  # ASYNCGUARD_DATABASE_URL; None: SQLite in data_dir
     check_drafts: bool = False  # ASYNCGUARD_CHECK_DRAFTS: run on draft PRs too
     workers: int = 4  # delivery workers
     max_concurrent_runs: int = 2  # PR runs at once (CPU-bound analysis)
@@ -190,6 +191,14 @@ def load_settings(
     data_dir = env.get("ASYNCGUARD_DATA_DIR", "").strip()
     if data_dir:
         values["data_dir"] = Path(data_dir)
+    database_url = env.get("ASYNCGUARD_DATABASE_URL", "").strip()
+    if database_url:
+        from asyncguard.bot.storage.db import StorageError, database_url_for
+
+        try:
+            values["database_url"] = database_url_for(".", database_url)
+        except StorageError as exc:
+            errors.append(str(exc))
     if "ASYNCGUARD_CHECK_DRAFTS" in env:
         values["check_drafts"] = _bool("ASYNCGUARD_CHECK_DRAFTS", env["ASYNCGUARD_CHECK_DRAFTS"], errors)
     conclusion = env.get("ASYNCGUARD_CLEAN_CONCLUSION", "").strip()

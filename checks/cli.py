@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from checks.config import ConfigError, Settings, find_project_root, load_settings
-from checks.diffparse import FileDiff
-from checks.discover import DiscoveryError
-from checks.pipeline import ANNOTATE_SCOPES, run_check
-from checks.render import FORMATS, render
-from checks.render.github import render_github
-from checks.render.text import render_text
-from checks.report import Report
+from asyncguard.checks.config import ConfigError, Settings, find_project_root, load_settings
+from asyncguard.checks.diffparse import FileDiff
+from asyncguard.checks.discover import DiscoveryError
+from asyncguard.checks.pipeline import ANNOTATE_SCOPES, run_check
+from asyncguard.checks.render import FORMATS, render
+from asyncguard.checks.render.github import render_github
+from asyncguard.checks.render.text import render_text
+from asyncguard.checks.report import Report
 
 ENTRY_POINT_GROUP = "asyncguard.commands"
 BUILTIN_COMMANDS = frozenset({"check", "pr"})
@@ -32,7 +32,7 @@ BUILTIN_COMMANDS = frozenset({"check", "pr"})
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is for the user as it is (GitError only if git was ever run)."""
-    gitdiff = sys.modules.get("checks.gitdiff")
+    gitdiff = sys.modules.get("asyncguard.checks.gitdiff")
     git_error: tuple[type[BaseException], ...] = (gitdiff.GitError,) if gitdiff is not None else ()
     return (ConfigError, DiscoveryError, *git_error, ValueError, OSError)
 
@@ -180,7 +180,7 @@ def _emit(text: str, output: str | None) -> None:
 
 def _repo_prefix(root: Path) -> str:
     """The project's folder inside its git work tree (`""` at the top), for paths GitHub resolves."""
-    from checks.gitdiff import GitError, git
+    from asyncguard.checks.gitdiff import GitError, git
 
     try:
         top = Path(git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
@@ -201,7 +201,7 @@ def _render(report: Report, fmt: str, settings: Settings, statistics: bool = Fal
 def _changed_lines(root: Path, ref: str | None) -> dict[str, FileDiff] | None:
     if not ref:
         return None
-    from checks.gitdiff import changed_lines
+    from asyncguard.checks.gitdiff import changed_lines
 
     return changed_lines(root, ref)
 
@@ -217,7 +217,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     use_cache = not args.no_cache
     report = run_check(root, paths, settings, changed, use_cache=use_cache)
     if args.fix and report.findings:
-        from checks.fixer import apply_fixes
+        from asyncguard.checks.fixer import apply_fixes
 
         result = apply_fixes(root, report.findings)
         if result.fixed:
@@ -239,8 +239,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_pr(args: argparse.Namespace) -> int:
-    from checks.prlocal import run_local_pr
-    from checks.render.summary import render_summary
+    from asyncguard.checks.prlocal import run_local_pr
+    from asyncguard.checks.render.summary import render_summary
 
     run = run_local_pr(
         Path(args.path),

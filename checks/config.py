@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checks.codes import all_codes, expand_selector
-from rules.model import Severity
+from asyncguard.checks.codes import all_codes, expand_selector
+from asyncguard.rules.model import Severity
 
 if TYPE_CHECKING:
-    from rules.engine import RuleConfig
+    from asyncguard.rules.engine import RuleConfig
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -114,7 +114,7 @@ class Settings:
 
     def rule_config(self) -> RuleConfig:
         """The analyzer's view of these settings."""
-        from rules.engine import RuleConfig
+        from asyncguard.rules.engine import RuleConfig
 
         return RuleConfig(
             select=self.select,

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.cst_fix import CstError, Target, target_of, transform
-from rules.model import Finding, Fix, TextEdit
+from asyncguard.checks.cst_fix import CstError, Target, target_of, transform
+from asyncguard.rules.model import Finding, Fix, TextEdit
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 

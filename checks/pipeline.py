@@ -9,15 +9,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checks.config import Settings
-from checks.diffparse import FileDiff
-from checks.discover import discover, is_excluded, relpath
-from checks.report import ChecklistItem, Report
-from checks.suppress import filter_suppressed
-from rules.model import Finding
+from asyncguard.checks.config import Settings
+from asyncguard.checks.diffparse import FileDiff
+from asyncguard.checks.discover import discover, is_excluded, relpath
+from asyncguard.checks.report import ChecklistItem, Report
+from asyncguard.checks.suppress import filter_suppressed
+from asyncguard.rules.model import Finding
 
 if TYPE_CHECKING:
-    from rules.engine import AnalysisResult
+    from asyncguard.rules.engine import AnalysisResult
 
 ANNOTATE_SCOPES = ("changed-lines", "changed-files", "all")
 CACHE_DIRNAME = ".asyncguard_cache"
@@ -79,7 +79,7 @@ def finalize(root: Path, findings: Iterable[Finding], settings: Settings) -> tup
 
 
 def _analyze(root: Path, files: Sequence[Path] | None, settings: Settings, use_cache: bool) -> AnalysisResult:
-    from rules.engine import analyze
+    from asyncguard.rules.engine import analyze
 
     cache = cache_dir_for(root, settings) if use_cache else None
     return analyze(root, files=files, config=settings.rule_config(), cache_dir=cache)
@@ -157,7 +157,7 @@ def _dependent_findings(
     `outside`: the (finalized) findings of the other files when the analysis already covered
     them; none at all means nothing to look up.
     """
-    from rules.callsites import find_call_sites
+    from asyncguard.rules.callsites import find_call_sites
 
     if outside is not None and not outside:
         return []
@@ -205,7 +205,7 @@ def run_pr(
     Whatever the scope, a finding at an old-style call site of a changed interface (a caller the
     PR broke without touching it) is kept: that is the outage this tool exists for.
     """
-    from contracts.api import compare_trees, diff_findings
+    from asyncguard.contracts.api import compare_trees, diff_findings
 
     if annotate not in ANNOTATE_SCOPES:
         raise ValueError(f"unknown annotate scope {annotate!r} (choose from {', '.join(ANNOTATE_SCOPES)})")
@@ -275,8 +275,8 @@ def _checklist(
     extra: tuple[object, ...],
     settings: Settings,
 ) -> list[ChecklistItem]:
-    from checks.checklist import tailor
-    from checks.links import training_base
+    from asyncguard.checks.checklist import tailor
+    from asyncguard.checks.links import training_base
 
     base_url = training_base(settings.training_url)
     return list(tailor(head_root, changed_lines, findings, diff, extra=extra, base_url=base_url))

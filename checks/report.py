@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.model import Finding, Severity
+from asyncguard.rules.model import Finding, Severity
 
 
 @dataclass

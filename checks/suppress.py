@@ -13,7 +13,7 @@ import tokenize
 from collections.abc import Iterable
 from pathlib import Path
 
-from rules.model import Finding
+from asyncguard.rules.model import Finding
 
 _MARKER = re.compile(r"#\s*asyncguard\s*:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
 ALL = None  # a bare marker suppresses every code on its line

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-import training_content
+from asyncguard import training_content
 
 CONTENT_DIR = Path(training_content.__file__).resolve().parent
 RULES_DIR = CONTENT_DIR / "rules"
@@ -270,7 +270,7 @@ def render_markdown(code: str, base_url: str | None = None) -> str:
     For the bot's `/asyncguard explain` reply. `base_url` defaults like the finding links
     (checks.links.training_base).
     """
-    from checks.links import training_base
+    from asyncguard.checks.links import training_base
 
     page = load_page(code)
     base = training_base(base_url)

@@ -6,9 +6,9 @@ import argparse
 import os
 import sys
 
-from checks.links import rule_url
-from checks.site import SiteError, build_site
-from checks.training import PageError, load_page, render_terminal, rule_pages
+from asyncguard.checks.links import rule_url
+from asyncguard.checks.site import SiteError, build_site
+from asyncguard.checks.training import PageError, load_page, render_terminal, rule_pages
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rules import catalog
-from rules.blocking import BlockingAnalysis
-from rules.checker import ModuleChecker
-from rules.index import Class, External, Func, ProjectIndex
-from rules.scope import Scope, build_scope
-from rules.walk import ScopeInfo
+from asyncguard.rules import catalog
+from asyncguard.rules.blocking import BlockingAnalysis
+from asyncguard.rules.checker import ModuleChecker
+from asyncguard.rules.index import Class, External, Func, ProjectIndex
+from asyncguard.rules.scope import Scope, build_scope
+from asyncguard.rules.walk import ScopeInfo
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rules import catalog
-from rules.blocking import BlockingAnalysis
-from rules.index import (
+from asyncguard.rules import catalog
+from asyncguard.rules.blocking import BlockingAnalysis
+from asyncguard.rules.index import (
     Class,
     Coroutine,
     External,
@@ -19,11 +19,11 @@ from rules.index import (
     UnionOf,
     Value,
 )
-from rules.model import Finding, Fix, TextEdit
-from rules.registry import RULES
-from rules.scope import Scope, build_scope
-from rules.summary import dotted, function_return_shapes
-from rules.walk import ScopeInfo, walk_module
+from asyncguard.rules.model import Finding, Fix, TextEdit
+from asyncguard.rules.registry import RULES
+from asyncguard.rules.scope import Scope, build_scope
+from asyncguard.rules.summary import dotted, function_return_shapes
+from asyncguard.rules.walk import ScopeInfo, walk_module
 
 # Methods that hand back a future or a task whatever their receiver is (`self._loop.create_future()`).
 _FUTURE_MAKERS = frozenset({name.rsplit(".", 1)[-1] for name in catalog.FUTURE_RESULTS} | {"create_task"})

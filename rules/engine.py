@@ -19,15 +19,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rules.blocking import BlockingAnalysis
-from rules.checker import ModuleChecker
-from rules.index import ProjectIndex, module_name_for
-from rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
-from rules.model import Finding, Severity
-from rules.parallel import Worker, WorkerLost, available_jobs
-from rules.registry import RULES
-from rules.summary import ModuleSummary, summarize
-from rules.walk import ScopeInfo, walk_module
+from asyncguard.rules.blocking import BlockingAnalysis
+from asyncguard.rules.checker import ModuleChecker
+from asyncguard.rules.index import ProjectIndex, module_name_for
+from asyncguard.rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
+from asyncguard.rules.model import Finding, Severity
+from asyncguard.rules.parallel import Worker, WorkerLost, available_jobs
+from asyncguard.rules.registry import RULES
+from asyncguard.rules.summary import ModuleSummary, summarize
+from asyncguard.rules.walk import ScopeInfo, walk_module
 
 CACHE_VERSION = 7
 # The cache keeps the files' entries as pickles of up to this many files each: a run that changed

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rules import catalog
-from rules.summary import (
+from asyncguard.rules import catalog
+from asyncguard.rules.summary import (
     AWAITABLE_ANNOTATION_WORDS,
     ArgCall,
     ClassInfo,
@@ -559,7 +559,7 @@ class ProjectIndex:
             return None
         args: tuple[tuple[str, str], ...] = ()
         if isinstance(node, ast.Subscript):
-            from rules.summary import _unparse  # here, not in the shared import block
+            from asyncguard.rules.summary import _unparse  # here, not in the shared import block
 
             elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             args = tuple([(module, _unparse(e)) for e in elts])

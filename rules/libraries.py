@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from rules.summary import ModuleSummary, summarize
+from asyncguard.rules.summary import ModuleSummary, summarize
 
 MAX_LIBRARY_FILE = 2 * 1024 * 1024
 

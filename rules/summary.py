@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rules.walk import ScopeInfo, _bind, walk_module
+from asyncguard.rules.walk import ScopeInfo, _bind, walk_module
 
 # Return annotations that say "this plain def hands back something awaitable / async".
 AWAITABLE_ANNOTATION_WORDS = (

@@ -13,13 +13,13 @@ from typing import Any
 
 from gidgethub.abc import GitHubAPI
 
-from bot.governance import ghops
-from bot.governance.audit_store import Approval, AuditStore, NewRecord, PRState
-from bot.governance.authz import may_approve
-from bot.governance.changes import NO_CHANGES, fingerprint, governed_changes
-from bot.governance.locks import pr_lock
-from bot.governance.replies import upsert_reply
-from bot.governance.repo_config import CONFIG_FILE, Governance, RepoConfig
+from asyncguard.bot.governance import ghops
+from asyncguard.bot.governance.audit_store import Approval, AuditStore, NewRecord, PRState
+from asyncguard.bot.governance.authz import may_approve
+from asyncguard.bot.governance.changes import NO_CHANGES, fingerprint, governed_changes
+from asyncguard.bot.governance.locks import pr_lock
+from asyncguard.bot.governance.replies import upsert_reply
+from asyncguard.bot.governance.repo_config import CONFIG_FILE, Governance, RepoConfig
 
 CHECK_NAME = "asyncguard/governance"
 UNKNOWN_CHANGE: dict[str, Any] = {
@@ -67,7 +67,7 @@ def _code_link(code: str) -> str:
     if not code.startswith("AG"):
         return code
     try:
-        from checks.links import rule_url
+        from asyncguard.checks.links import rule_url
     except ImportError:
         return code
     return f"[{code}]({rule_url(code)})"
@@ -237,7 +237,7 @@ async def reconcile(
         await _confirm_label(gh, state, cfg, labels, work)
     await _expire_stale(gh, state, cfg, labels, work)
     # the decisions so far (approvals, revocations, ...) are durable before GitHub hears the verdict
-    store.commit(state, work.records)
+    await store.commit(state, work.records)
     work.records = []
     decision = None
     if state.head_sha is not None and state.fingerprint is not None:
@@ -277,7 +277,7 @@ async def reconcile(
         state.reply_comment_id = await upsert_reply(
             gh, state.repo, state.pr, "\n\n---\n\n".join(work.notices), state.reply_comment_id
         )
-    store.commit(state, work.records)
+    await store.commit(state, work.records)
     return decision
 
 
@@ -285,7 +285,7 @@ def _migration_guide(contract_diff: Any) -> str:
     if contract_diff is None:
         return ""
     try:
-        from contracts.api import render_migration_guide
+        from asyncguard.contracts.api import render_migration_guide
     except ImportError:
         return ""
     try:
@@ -306,8 +306,8 @@ async def after_pr_run(
 ) -> Decision | None:
     """Evaluate the gate for a finished PR run and post `asyncguard/governance` on `head_sha`."""
     number = int(pull["number"])
-    async with pr_lock(repo_full_name, number):
-        state = store.state(repo_full_name, number)
+    async with pr_lock(store, repo_full_name, number):
+        state = await store.state(repo_full_name, number)
         diff = getattr(report, "contract_diff", None)
         state.head_sha = head_sha
         state.base_ref = str((pull.get("base") or {}).get("ref") or state.base_ref or "") or None

@@ -10,15 +10,15 @@ import gidgethub
 from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
-from bot.governance import doctor, ghops
-from bot.governance.audit_store import Approval, NewRecord, PRState
-from bot.governance.authz import COMMAND_LEVEL, may_run
-from bot.governance.commands import Command, new_commands, parse_commands
-from bot.governance.context import GovernanceContext, resolve_context
-from bot.governance.gate import Work, changes_md, reconcile
-from bot.governance.locks import pr_lock
-from bot.governance.replies import upsert_reply
-from bot.governance.repo_config import RepoConfig
+from asyncguard.bot.governance import doctor, ghops
+from asyncguard.bot.governance.audit_store import Approval, NewRecord, PRState
+from asyncguard.bot.governance.authz import COMMAND_LEVEL, may_run
+from asyncguard.bot.governance.commands import Command, new_commands, parse_commands
+from asyncguard.bot.governance.context import GovernanceContext, resolve_context
+from asyncguard.bot.governance.gate import Work, changes_md, reconcile
+from asyncguard.bot.governance.locks import pr_lock
+from asyncguard.bot.governance.replies import upsert_reply
+from asyncguard.bot.governance.repo_config import RepoConfig
 
 log = logging.getLogger("asyncguard.governance")
 router = routing.Router()
@@ -94,7 +94,7 @@ class _Run:
             self.ok = False
             self.say(cmd, "Which rule? For example `/asyncguard explain AG101`.")
             return
-        from checks.training import PageError, load_page, render_markdown
+        from asyncguard.checks.training import PageError, load_page, render_markdown
 
         try:
             page = load_page(code)
@@ -139,9 +139,11 @@ class _Run:
         self.changed = True
 
     async def do_false_positive(self, cmd: Command) -> None:
-        from bot.monitoring.handlers import false_positive_command
+        from asyncguard.bot.monitoring.handlers import false_positive_command
+        from asyncguard.bot.monitoring.store import MonitoringStore
 
-        ok, text = await false_positive_command(self.ctx.monitoring, self.repo, self.number, self.actor, cmd.args)
+        store = MonitoringStore(self.ctx.store.db)  # the same database as the audit trail
+        ok, text = await false_positive_command(store, self.repo, self.number, self.actor, cmd.args)
         self.ok = self.ok and ok
         self.say(cmd, text)
 
@@ -150,7 +152,7 @@ class _Run:
         if st.head_sha is not None and not st.changes and st.head_sha == self.head:
             self.say(cmd, "Nothing to approve: this PR makes no governed breaking interface changes.")
             return
-        fp = self.ctx.store.fingerprint_for_head(self.repo, self.number, self.head) if self.head else None
+        fp = await self.ctx.store.fingerprint_for_head(self.repo, self.number, self.head) if self.head else None
         st.approval = Approval(self.actor, "command", fp, self.head, time.time(), cmd.args)
         self.work.records.append(NewRecord(
             "approval", self.repo, self.number, self.head, self.actor, fp, st.changes,
@@ -190,8 +192,8 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
     pull = await ghops.get_pull(gh, repo, number)
     base = pull.get("base") or {}
     cfg = await ghops.fetch_repo_config(gh, repo, str(base.get("ref") or base.get("sha")))
-    async with pr_lock(repo, number):
-        state = ctx.store.state(repo, number)
+    async with pr_lock(ctx.store, repo, number):
+        state = await ctx.store.state(repo, number)
         run = _Run(gh, ctx, repo, pull, cfg, str(user.get("login", "")), user.get("type") == "Bot", state)
         for cmd in commands[:MAX_COMMANDS]:
             await run.run(cmd)
@@ -204,7 +206,7 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
             await reconcile(gh, ctx.store, state, cfg, run.work)
         else:
             state.reply_comment_id = await upsert_reply(gh, repo, number, reply, state.reply_comment_id)
-            ctx.store.commit(state, run.work.records)
+            await ctx.store.commit(state, run.work.records)
 
 
 def _should_skip(data: dict[str, Any]) -> bool:

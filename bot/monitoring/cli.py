@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import sqlite3
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from bot.governance.audit_store import DB_NAME as AUDIT_DB
-from bot.monitoring.store import DB_NAME
+from asyncguard.bot.storage.db import SQLITE_FILE as DB_NAME
 
 
 def add_audit_report(audit: argparse.ArgumentParser) -> None:
     """`audit report` under the governance `audit` command."""
-    from bot.monitoring.report import RENDERERS
+    from asyncguard.bot.monitoring.report import RENDERERS
 
     sub = audit.add_subparsers(dest="audit_command", metavar="{report}")
     p = sub.add_parser("report", help="the monthly governance report, with the change since the month before",
@@ -47,10 +47,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     e.set_defaults(func=run_export)
 
 
-def _data_dir(args: argparse.Namespace) -> Path:
-    from bot.governance.context import default_data_dir
+def _database(args: argparse.Namespace, prog: str) -> Any:
+    """The bot's Database (ASYNCGUARD_DATABASE_URL, else the data dir's SQLite file), or an error line."""
+    from asyncguard.bot.governance.context import default_data_dir
+    from asyncguard.bot.storage import Database
+    from asyncguard.bot.storage.db import StorageError
 
-    return Path(args.data_dir or default_data_dir())
+    url = os.environ.get("ASYNCGUARD_DATABASE_URL", "").strip()
+    data_dir = Path(args.data_dir or default_data_dir())
+    if args.data_dir is not None or not url:
+        if not (data_dir / DB_NAME).is_file():
+            return f"no store at {data_dir / DB_NAME} (set --data-dir, ASYNCGUARD_DATA_DIR or ASYNCGUARD_DATABASE_URL)"
+        url = ""
+    try:
+        return Database.for_data_dir(data_dir, url or None)
+    except StorageError as exc:
+        return str(exc)
 
 
 def _emit(args: argparse.Namespace, text: str) -> None:
@@ -66,37 +78,38 @@ def _fail(prog: str, message: str) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from bot.governance.audit_store import AuditStore
-    from bot.monitoring.collect import monthly
-    from bot.monitoring.metrics import month_bounds
-    from bot.monitoring.report import RENDERERS
-    from bot.monitoring.store import MonitoringStore
+    from asyncguard.bot.governance.audit_store import AuditStore
+    from asyncguard.bot.monitoring.collect import monthly
+    from asyncguard.bot.monitoring.metrics import month_bounds
+    from asyncguard.bot.monitoring.report import RENDERERS
+    from asyncguard.bot.monitoring.store import MonitoringStore
 
     try:
         month_bounds(args.month)
     except ValueError as exc:
         return _fail("audit report", str(exc))
-    data_dir = _data_dir(args)
-    if not (data_dir / AUDIT_DB).is_file():
-        return _fail("audit report", f"no governance store at {data_dir / AUDIT_DB} (set --data-dir or "
-                                     "ASYNCGUARD_DATA_DIR)")
-    try:
-        audit, store = AuditStore(data_dir / AUDIT_DB), MonitoringStore(data_dir / DB_NAME)
+    db = _database(args, "audit report")
+    if isinstance(db, str):
+        return _fail("audit report", db)
+
+    async def read() -> Any:
         try:
-            cur, prev, prev_name = monthly(audit, store, args.month, args.repo)
+            return await monthly(AuditStore(db), MonitoringStore(db), args.month, args.repo)
         finally:
-            audit.close()
-            store.close()
-    except sqlite3.DatabaseError as exc:
-        return _fail("audit report", f"{data_dir} does not hold readable stores: {exc}")
+            await db.close()
+
+    try:
+        cur, prev, prev_name = asyncio.run(read())
+    except Exception as exc:  # a file that is not our store, an unreachable server
+        return _fail("audit report", f"{db.describe()} is not a readable store: {exc.__class__.__name__}: {exc}")
     _emit(args, RENDERERS[args.format](args.month, cur, prev, prev_name))
     return 0
 
 
-def export_records(store: Any, since: float | None, repo: str | None, rule: str | None) -> list[dict[str, Any]]:
+async def export_records(store: Any, since: float | None, repo: str | None, rule: str | None) -> list[dict[str, Any]]:
     """One entry per reported finding (several reporters merged), as rule authors need it."""
     merged: dict[tuple[str, int, str], dict[str, Any]] = {}
-    for fb in store.feedback(since=since, repo=repo):
+    for fb in await store.feedback(since=since, repo=repo):
         if rule and fb.rule != rule.upper():
             continue
         key = (fb.repo, fb.pr, fb.fingerprint)
@@ -110,24 +123,27 @@ def export_records(store: Any, since: float | None, repo: str | None, rule: str 
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from bot.governance.audit_report import SinceError, parse_since
-    from bot.monitoring.store import MonitoringStore
+    from asyncguard.bot.governance.audit_report import SinceError, parse_since
+    from asyncguard.bot.monitoring.store import MonitoringStore
 
     try:
         since = parse_since(args.since) if args.since else None
     except SinceError as exc:
         return _fail("feedback export", str(exc))
-    db = _data_dir(args) / DB_NAME
-    if not db.is_file():
-        return _fail("feedback export", f"no monitoring store at {db} (set --data-dir or ASYNCGUARD_DATA_DIR)")
-    try:
-        store = MonitoringStore(db)
+    db = _database(args, "feedback export")
+    if isinstance(db, str):
+        return _fail("feedback export", db)
+
+    async def read() -> list[dict[str, Any]]:
         try:
-            rows = export_records(store, since, args.repo, args.rule)
+            return await export_records(MonitoringStore(db), since, args.repo, args.rule)
         finally:
-            store.close()
-    except sqlite3.DatabaseError as exc:
-        return _fail("feedback export", f"{db} is not a readable monitoring store: {exc}")
+            await db.close()
+
+    try:
+        rows = asyncio.run(read())
+    except Exception as exc:
+        return _fail("feedback export", f"{db.describe()} is not a readable store: {exc.__class__.__name__}: {exc}")
     if args.format == "jsonl":
         text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)
     else:

@@ -6,7 +6,6 @@ and a strict Content-Security-Policy. Figures are computed per request from the 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 import time
@@ -19,9 +18,9 @@ import aiohttp
 from aiohttp import web
 from gidgethub import aiohttp as gh_aiohttp
 
-from bot.monitoring import access
-from bot.monitoring.collect import summary_for
-from bot.monitoring.view import WINDOWS, Scope, as_json, render_page, render_refusal
+from asyncguard.bot.monitoring import access
+from asyncguard.bot.monitoring.collect import summary_for
+from asyncguard.bot.monitoring.view import WINDOWS, Scope, as_json, render_page, render_refusal
 
 log = logging.getLogger("asyncguard.dashboard")
 STATIC = Path(__file__).with_name("static")
@@ -70,9 +69,9 @@ def middleware(ctx_of: Callable[[web.Request], Any]) -> Any:
     return guard
 
 
-def _visible(store: Any, decision: access.Access) -> dict[str, list[str]]:
+async def _visible(store: Any, decision: access.Access) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for inst, repos in store.repositories().items():
+    for inst, repos in (await store.repositories()).items():
         if decision.installations is None or (inst is not None and inst in decision.installations):
             out[str(inst) if inst is not None else "unknown"] = repos
     return out
@@ -95,13 +94,13 @@ async def _summary(request: web.Request) -> tuple[Scope, Any, list[Any], str]:
     ctx = request.app[CTX]
     decision: access.Access = request[ACCESS]
     store = ctx.monitoring_store()
-    visible = _visible(store, decision)
+    visible = await _visible(store, decision)
     scope = _scope(request, visible)
     until = time.time()
     since = until - scope.days * 86400
     repos = None if decision.installations is None else {r for rs in visible.values() for r in rs}
-    summary = await asyncio.to_thread(summary_for, ctx.governance_store(), store, since, until, scope.repo, repos)
-    runs = [r for r in store.runs(since, until, scope.repo) if repos is None or r.repo in repos]
+    summary = await summary_for(ctx.governance_store(), store, since, until, scope.repo, repos)
+    runs = [r for r in await store.runs(since, until, scope.repo) if repos is None or r.repo in repos]
     return scope, summary, runs, decision.who
 
 

@@ -16,7 +16,7 @@ import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.monitoring.store import Feedback, SeenFinding
+from asyncguard.bot.monitoring.store import Feedback, SeenFinding
 
 COMMAND = "false-positive"
 _RULE = re.compile(r"^AG\d{3}$", re.IGNORECASE)

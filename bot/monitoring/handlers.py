@@ -15,35 +15,27 @@ import gidgethub
 from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
-from bot.monitoring import feedback
-from bot.monitoring.store import MonitoringStore, SeenFinding
+from asyncguard.bot.monitoring import feedback
+from asyncguard.bot.monitoring.store import MonitoringStore, SeenFinding
 
 log = logging.getLogger("asyncguard.monitoring")
 router = routing.Router()
 MAX_REACTION_LOOKUPS = 30  # per run: comments with 👎 whose reactors we list
 
 
-def _reported_by(store: MonitoringStore, repo: str, pr: int) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for fb in store.feedback(repo=repo, pr=pr):
-        out.setdefault(fb.fingerprint, set()).add(fb.actor)
-    return out
-
-
-def _apply(store: MonitoringStore, decision: feedback.Decision) -> feedback.Decision:
-    if decision.outcome == "record" and decision.feedback is not None and not store.add_feedback(decision.feedback):
+async def _apply(store: MonitoringStore, decision: feedback.Decision) -> feedback.Decision:
+    """Write a `record` decision; a race with the same report turns it into a duplicate."""
+    if decision.outcome == "record" and decision.feedback is not None and not await store.add_feedback(decision.feedback):
         return feedback.Decision("duplicate", "Already recorded.")
     return decision
 
 
-async def false_positive_command(store: MonitoringStore | None, repo: str, pr: int, actor: str,
+async def false_positive_command(store: MonitoringStore, repo: str, pr: int, actor: str,
                                  args: str) -> tuple[bool, str]:
     """`/asyncguard false-positive ...` in a PR comment: (ok, reply text)."""
-    if store is None:
-        return False, "False-positive reports are not recorded by this deployment."
-    decision = feedback.decide(feedback.parse(args), store.latest_findings(repo, pr), actor=actor, via="command",
-                               reported_by=_reported_by(store, repo, pr))
-    decision = _apply(store, decision)
+    decision = feedback.decide(feedback.parse(args), await store.latest_findings(repo, pr), actor=actor,
+                               via="command", reported_by=await store.reported_by(repo, pr))
+    decision = await _apply(store, decision)
     return decision.outcome != "reject", decision.message
 
 
@@ -55,11 +47,11 @@ def _split(repo: str) -> dict[str, str]:
 @router.register("pull_request_review_comment", action="created")
 async def on_review_reply(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: Any) -> None:
     """A reply to one of our review comments that says `/asyncguard false-positive AG101 [reason]`."""
-    from bot.governance.authz import may_run
-    from bot.governance.commands import parse_commands
-    from bot.governance.context import resolve_context
-    from bot.governance.repo_config import Governance
-    from bot.review import MARKER_RE
+    from asyncguard.bot.governance.authz import may_run
+    from asyncguard.bot.governance.commands import parse_commands
+    from asyncguard.bot.governance.context import resolve_context
+    from asyncguard.bot.governance.repo_config import Governance
+    from asyncguard.bot.review import MARKER_RE
 
     data = event.data
     comment = data["comment"]
@@ -71,7 +63,7 @@ async def on_review_reply(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwar
     if not cmds:
         return
     ctx = resolve_context(kwargs)
-    store: MonitoringStore | None = ctx.monitoring
+    store = MonitoringStore(ctx.store.db)  # the same database as the audit trail
     repo = data["repository"]["full_name"]
     pr = int(data["pull_request"]["number"])
     login = str(user.get("login", ""))
@@ -87,15 +79,13 @@ async def on_review_reply(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwar
                          pr_author=((data["pull_request"].get("user") or {}).get("login")))
     if not auth.allowed:
         decision = feedback.Decision("reject", f"Not allowed: {auth.reason}.")
-    elif store is None:
-        decision = feedback.Decision("reject", "False-positive reports are not recorded by this deployment.")
     elif parent_id and parent_fp is None:
         decision = feedback.Decision("reject", "That comment is not one of asyncguard's findings; name the place: "
                                                "`/asyncguard false-positive AG101 path:line reason`.")
     else:
-        decision = _apply(store, feedback.decide(
-            feedback.parse(cmds[0].args), store.latest_findings(repo, pr), actor=login, via="review-reply",
-            reported_by=_reported_by(store, repo, pr), parent_fingerprint=parent_fp))
+        decision = await _apply(store, feedback.decide(
+            feedback.parse(cmds[0].args), await store.latest_findings(repo, pr), actor=login, via="review-reply",
+            reported_by=await store.reported_by(repo, pr), parent_fingerprint=parent_fp))
     await _acknowledge(gh, repo, pr, int(comment["id"]), decision)
 
 
@@ -115,7 +105,7 @@ async def _acknowledge(gh: GitHubAPI, repo: str, pr: int, comment_id: int, decis
 async def collect_reactions(gh: GitHubAPI, store: MonitoringStore, repo: str, pr: int,
                             existing: Sequence[Mapping[str, Any]], bot_login: str | None) -> int:
     """Record 👎 reactions on our review comments as reports; returns how many were new."""
-    from bot.review import MARKER_RE
+    from asyncguard.bot.review import MARKER_RE
 
     ours: dict[int, str] = {}
     for c in existing:
@@ -133,18 +123,18 @@ async def collect_reactions(gh: GitHubAPI, store: MonitoringStore, repo: str, pr
                                             "per_page": "100"}):
             if r.get("content") == "-1" and (r.get("user") or {}).get("login"):
                 down.setdefault(cid, []).append(str(r["user"]["login"]))
-    from bot.governance.authz import may_run
-    from bot.governance.repo_config import Governance
+    from asyncguard.bot.governance.authz import may_run
+    from asyncguard.bot.governance.repo_config import Governance
 
     allowed: dict[str, bool] = {}
     for login in {x for logins in down.values() for x in logins}:
         allowed[login] = (await may_run(gh, repo, login, feedback.COMMAND, Governance())).allowed
     down = {cid: [x for x in logins if allowed[x]] for cid, logins in down.items()}
-    new = feedback.from_reactions(ours, down, store.seen_findings(repo, pr), _reported_by(store, repo, pr))
+    new = feedback.from_reactions(ours, down, await store.seen_findings(repo, pr), await store.reported_by(repo, pr))
     recorded = 0
     acked: set[int] = set()
     for fb in new:
-        if store.add_feedback(fb):
+        if await store.add_feedback(fb):
             recorded += 1
             cid = next(i for i, fp in ours.items() if fp == fb.fingerprint)
             if cid not in acked:

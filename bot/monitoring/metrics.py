@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.governance.audit_report import median, percentile
-from bot.governance.audit_store import AuditRecord
-from bot.monitoring.store import Feedback, RunRecord, SeenFinding
+from asyncguard.bot.governance.audit_report import median, percentile
+from asyncguard.bot.governance.audit_store import AuditRecord
+from asyncguard.bot.monitoring.store import Feedback, RunRecord, SeenFinding
 
 TARGET_SECONDS = 14 * 86400  # the seed's target: interface design to approval in under two weeks
 DAY = 86400.0

@@ -11,7 +11,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from bot.monitoring.metrics import TARGET_SECONDS, Summary
+from asyncguard.bot.monitoring.metrics import TARGET_SECONDS, Summary
 
 
 def human(seconds: float | None) -> str:

@@ -10,11 +10,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from bot.governance.audit_report import median, percentile
-from bot.monitoring.charts import bar_chart, line_chart
-from bot.monitoring.metrics import TARGET_SECONDS, Summary, bucket_start, findings_per_rule
-from bot.monitoring.report import human
-from bot.monitoring.store import RunRecord
+from asyncguard.bot.governance.audit_report import median, percentile
+from asyncguard.bot.monitoring.charts import bar_chart, line_chart
+from asyncguard.bot.monitoring.metrics import TARGET_SECONDS, Summary, bucket_start, findings_per_rule
+from asyncguard.bot.monitoring.report import human
+from asyncguard.bot.monitoring.store import RunRecord
 
 TEMPLATES = Path(__file__).with_name("templates")
 WINDOWS = (7, 30, 90, 365)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checks.links import rule_url
-from checks.render.common import rule_name
-from checks.report import Report
+from asyncguard.checks.links import rule_url
+from asyncguard.checks.render.common import rule_name
+from asyncguard.checks.report import Report
 
 
 def render_text(report: Report, base_url: str | None = None, statistics: bool = False) -> str:

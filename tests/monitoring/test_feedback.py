@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.monitoring import feedback
-from bot.monitoring.store import SeenFinding
+from asyncguard.bot.monitoring import feedback
+from asyncguard.bot.monitoring.store import SeenFinding
 
 F1 = SeenFinding("o/r", 7, "fp1", "AG101", "app/db.py", 12, "coroutine never awaited", "h1", "head")
 F2 = SeenFinding("o/r", 7, "fp2", "AG101", "app/api.py", 30, "coroutine never awaited", "h2", "head")

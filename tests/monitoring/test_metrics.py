@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot.governance.audit_store import AuditRecord
-from bot.monitoring import metrics
-from bot.monitoring.store import Feedback, RunRecord, SeenFinding
+from asyncguard.bot.governance.audit_store import AuditRecord
+from asyncguard.bot.monitoring import metrics
+from asyncguard.bot.monitoring.store import Feedback, RunRecord, SeenFinding
 
 DAY = 86400.0
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.governance.audit_store import AuditStore, NewRecord
-from bot.monitoring.store import Feedback, MonitoringStore, RunRecord, SeenFinding
+from asyncguard.bot.governance.audit_store import AuditStore, NewRecord
+from asyncguard.bot.monitoring.store import Feedback, MonitoringStore, RunRecord, SeenFinding
+from asyncguard.bot.storage import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE = Path(sys.executable).with_name("asyncguard")
@@ -30,9 +31,10 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
+async def data_dir(tmp_path: Path) -> Path:
     """October: one PR approved in 3 days. November: one approved in 1 day, one merged past the gate."""
-    audit = AuditStore(tmp_path / "governance.sqlite3")
+    db = Database.for_data_dir(tmp_path)
+    audit = AuditStore(db)
     oct1, nov1 = ts("2026-10-05T10:00:00"), ts("2026-11-03T10:00:00")
     for rec in [
         NewRecord("gate", "o/r", 1, changes=CHANGE, detail={"conclusion": "failure"}, ts=oct1),
@@ -46,17 +48,17 @@ def data_dir(tmp_path: Path) -> Path:
                   detail={"gate": "failure", "reason": "| pipes | in reason"}, ts=nov1 + DAY),
         NewRecord("gate", "x/y", 9, changes=CHANGE, detail={"conclusion": "failure"}, ts=nov1),  # another repo
     ]:
-        audit.record(rec)
-    audit.close()
-    mon = MonitoringStore(tmp_path / "monitoring.sqlite3")
+        await audit.record(rec)
+    mon = MonitoringStore(db)
     seen = [SeenFinding("o/r", 2, f"fp{i}", "AG101", "a.py", i, "coroutine never awaited", f"h{i}", "head",
                         'x = ""' if i == 1 else None) for i in range(1, 5)]
-    mon.record_run(RunRecord("o/r", 2, "head", "failure", 4.0, 1.0, {"AG101": 4}, 1, nov1), seen)
-    mon.add_feedback(Feedback("o/r", 2, "AG101", "fp1", "h1", "a.py", 1, "coroutine never awaited", "ann",
+    await mon.record_run(RunRecord("o/r", 2, "head", "failure", 4.0, 1.0, {"AG101": 4}, 1, nov1), seen)
+    await mon.add_feedback(Feedback("o/r", 2, "AG101", "fp1", "h1", "a.py", 1, "coroutine never awaited", "ann",
                               "command", "awaited by the wrapper", 'x = ""', ts=nov1 + 60))
-    mon.add_feedback(Feedback("o/r", 2, "AG101", "fp1", "h1", "a.py", 1, "coroutine never awaited", "bob",
+    assert not await mon.add_feedback(Feedback("o/r", 2, "AG101", "fp1", "h1", "a.py", 1, "m", "ann", "reaction"))
+    await mon.add_feedback(Feedback("o/r", 2, "AG101", "fp1", "h1", "a.py", 1, "coroutine never awaited", "bob",
                               "reaction", "", 'x = ""', ts=nov1 + 120))
-    mon.close()
+    await db.close()
     return tmp_path
 
 
@@ -93,7 +95,7 @@ def test_bad_month_and_missing_store_are_clear_errors(data_dir: Path, tmp_path: 
     bad = cli("audit", "report", "--month", "2026-13", "--data-dir", str(data_dir))
     assert bad.returncode == 2 and "expected YYYY-MM" in bad.stderr and not bad.stdout
     missing = cli("audit", "report", "--month", "2026-11", "--data-dir", str(tmp_path / "nowhere"))
-    assert missing.returncode == 2 and "no governance store" in missing.stderr
+    assert missing.returncode == 2 and "no store at" in missing.stderr
     legacy = cli("audit", "--since", "400d", "--format", "json", "--data-dir", str(data_dir))  # the old form still works
     assert legacy.returncode == 0 and json.loads(legacy.stdout)["counts"]["bypass"] == 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rules.engine import RuleConfig
+from asyncguard.rules.engine import RuleConfig
 from tests.rules.helpers import Project, codes
 
 SITE = ".venv/lib/python3.11/site-packages"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules.engine import RuleConfig
+from asyncguard.rules.engine import RuleConfig
 from tests.rules.helpers import Project, codes
 
 
@@ -354,7 +354,7 @@ def test_ag113_is_off_by_default_and_opt_in(project: Project) -> None:
 
 
 def test_select_ignore_and_severity(project: Project) -> None:
-    from rules.model import Severity
+    from asyncguard.rules.model import Severity
 
     files = {"app.py": "import time\n\nasync def w():\n    pass\n\nasync def main():\n    w()\n    time.sleep(1)\n"}
     assert [c for c, _, _ in codes(project(files, config=RuleConfig(select=frozenset({"AG107"}))))] == ["AG107"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rules.engine import analyze
+from asyncguard.rules.engine import analyze
 
 CALLER = "from pkg.db import connect\n\nasync def main():\n    connect()\n"
 
@@ -54,7 +54,7 @@ def test_undecodable_binary_and_syntax_errors_are_ag000_and_the_rest_is_analyzed
 
 
 def test_checking_a_folder_reads_only_what_it_imports_until_callers_are_asked_for(tmp_path: Path) -> None:
-    from rules.callsites import find_call_sites
+    from asyncguard.rules.callsites import find_call_sites
 
     root = _project(tmp_path)
     (root / "tests").mkdir()

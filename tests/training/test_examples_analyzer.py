@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from checks.fixer import apply_fixes
-from checks.training import Example, Page, kb_pages, rule_pages
-from rules.engine import RuleConfig, analyze
-from rules.registry import RULES
+from asyncguard.checks.fixer import apply_fixes
+from asyncguard.checks.training import Example, Page, kb_pages, rule_pages
+from asyncguard.rules.engine import RuleConfig, analyze
+from asyncguard.rules.registry import RULES
 
 ALL_RULES = RuleConfig(select=frozenset(RULES))
 RULE_PAGES = [p for p in rule_pages() if p.kind == "rule"]
@@ -46,7 +46,7 @@ def test_good_example_is_clean(page: Page, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("page", CONTRACT_PAGES, ids=lambda p: p.code)
 def test_contract_example_reports_its_change(page: Page, tmp_path: Path) -> None:
-    from contracts.api import compare_trees
+    from asyncguard.contracts.api import compare_trees
 
     before, after = page.example("before"), page.example("after")
     (tmp_path / "base").mkdir()

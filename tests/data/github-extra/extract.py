@@ -91,7 +91,7 @@ def openapi(src: Path) -> dict[str, Any]:
         _refs(node, todo)
     return {
         "openapi": doc["openapi"], "info": doc["info"], "servers": doc["servers"], "paths": paths,
-        "components": components,
+        "components": {kind: dict(sorted(items.items())) for kind, items in sorted(components.items())},
         "x-subset": {"source": "@octokit/openapi 23.0.2 generated/api.github.com.json", "sha256": SHA256,
                      "operations": ops, "changes": ["dropped x-octokit extension"]},
     }
@@ -100,7 +100,8 @@ def openapi(src: Path) -> dict[str, Any]:
 def webhooks(examples: Path, schemas: Path) -> None:
     index = json.loads((examples / "api.github.com" / "index.json").read_text())
     event = next(e for e in index if e["name"] == "pull_request_review_comment")
-    created = [x for x in event["examples"] if x.get("action") == "created"]
+    # the newest shape (GitHub added start_line, reactions, ...): the first example has every field
+    created = [x for x in event["examples"] if x.get("action") == "created" and "start_line" in x["comment"]]
     out = HERE / "webhooks" / "pull_request_review_comment"
     out.mkdir(parents=True, exist_ok=True)
     (out / "created.json").write_text(json.dumps(created[0], indent=2) + "\n")
@@ -116,7 +117,7 @@ def webhooks(examples: Path, schemas: Path) -> None:
         name = ref.removeprefix("#/definitions/")
         defs[name] = big["definitions"][name]
         _refs(defs[name], todo)
-    schema = {"$schema": "http://json-schema.org/draft-07/schema", "$ref": root, "definitions": defs}
+    schema = {"$schema": "http://json-schema.org/draft-07/schema", "$ref": root, "definitions": dict(sorted(defs.items()))}
     sdir = HERE / "webhooks" / "schemas" / "pull_request_review_comment"
     sdir.mkdir(parents=True, exist_ok=True)
     (sdir / "created.schema.json").write_text(json.dumps(schema, indent=1) + "\n")
