@@ -86,10 +86,13 @@ async def on_review_reply(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwar
         decision = await _apply(store, feedback.decide(
             feedback.parse(cmds[0].args), await store.latest_findings(repo, pr), actor=login, via="review-reply",
             reported_by=await store.reported_by(repo, pr), parent_fingerprint=parent_fp))
-    await _acknowledge(gh, repo, pr, int(comment["id"]), decision)
+    await _acknowledge(gh, repo, pr, comment, decision)
 
 
-async def _acknowledge(gh: GitHubAPI, repo: str, pr: int, comment_id: int, decision: feedback.Decision) -> None:
+async def _acknowledge(gh: GitHubAPI, repo: str, pr: int, comment: Mapping[str, Any],
+                       decision: feedback.Decision) -> None:
+    """👍/😕 on the reply; a refusal also answers in the thread (GitHub wants the path and commit)."""
+    comment_id = int(comment["id"])
     try:
         await gh.post("/repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions",
                       url_vars={**_split(repo), "comment_id": str(comment_id)},
@@ -97,7 +100,8 @@ async def _acknowledge(gh: GitHubAPI, repo: str, pr: int, comment_id: int, decis
         if decision.outcome == "reject":
             await gh.post("/repos/{owner}/{repo}/pulls/{pull_number}/comments",
                           url_vars={**_split(repo), "pull_number": str(pr)},
-                          data={"body": decision.message, "in_reply_to": comment_id})
+                          data={"body": decision.message, "in_reply_to": comment_id,
+                                "commit_id": str(comment.get("commit_id") or ""), "path": str(comment.get("path") or "")})
     except gidgethub.BadRequest as exc:  # an acknowledgement is a courtesy; the record is what counts
         log.warning("could not acknowledge feedback on %s#%s: %s", repo, pr, exc)
 
