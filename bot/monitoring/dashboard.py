@@ -32,7 +32,6 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-ACCESS = "asyncguard.dashboard.access"  # request key: the access decision for this request
 CTX: web.AppKey[Any] = web.AppKey("dashboard_ctx", object)
 
 
@@ -63,7 +62,6 @@ def middleware(ctx_of: Callable[[web.Request], Any]) -> Any:
         decision = access.authorize(cfg, request.headers, request.cookies)
         if not decision.allowed:
             return _refuse(cfg, decision)
-        request[ACCESS] = decision
         return await handler(request)
 
     return guard
@@ -92,7 +90,7 @@ def _scope(request: web.Request, visible: dict[str, list[str]]) -> Scope:
 
 async def _summary(request: web.Request) -> tuple[Scope, Any, list[Any], str]:
     ctx = request.app[CTX]
-    decision: access.Access = request[ACCESS]
+    decision = access.authorize(access_settings(ctx.settings), request.headers, request.cookies)  # allowed here
     store = ctx.monitoring_store()
     visible = await _visible(store, decision)
     scope = _scope(request, visible)
@@ -116,9 +114,11 @@ async def summary_json(request: web.Request) -> web.Response:
     return web.json_response(as_json(scope, summary), headers=HEADERS)
 
 
-async def stylesheet(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(STATIC / "dashboard.css", headers={"Cache-Control": "max-age=3600",
-                                                               "X-Content-Type-Options": "nosniff"})
+async def static_file(request: web.Request) -> web.StreamResponse:
+    name = {"dashboard.css": "dashboard.css", "favicon.svg": "favicon.svg"}.get(request.match_info["name"])
+    if name is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC / name, headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"})
 
 
 # ---- sign in with GitHub (the App's OAuth user flow) --------------------------------------
@@ -193,6 +193,6 @@ def setup(app: web.Application, ctx: Any) -> None:
     app.router.add_get("/dashboard", page)
     app.router.add_get("/dashboard/", page)
     app.router.add_get("/dashboard/summary.json", summary_json)
-    app.router.add_get("/dashboard/static/dashboard.css", stylesheet)
+    app.router.add_get("/dashboard/static/{name}", static_file)
     app.router.add_get("/dashboard/login", login)
     app.router.add_get("/dashboard/oauth/callback", callback)

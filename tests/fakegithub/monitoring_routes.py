@@ -158,7 +158,8 @@ async def oauth_web(fake: FakeGitHub, request: web.Request) -> web.StreamRespons
             return web.Response(status=200, text="<html><body>Sign in to GitHub</body></html>", content_type="text/html")
         code = secrets.token_hex(10)
         st.codes[code] = (st.signed_in, q["redirect_uri"])
-        raise web.HTTPFound(f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}")
+        return web.Response(status=302, headers={
+            "Location": f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}"})
     if request.path == "/login/oauth/access_token" and request.method == "POST":
         form = await request.post()
         got = st.codes.pop(str(form.get("code", "")), None)

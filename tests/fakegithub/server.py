@@ -268,10 +268,7 @@ class FakeGitHub:
             self.requests.append(rec)
             from .monitoring_routes import oauth_web
 
-            try:
-                resp = await oauth_web(self, request)
-            except web.HTTPException as redirect:
-                resp = redirect
+            resp = await oauth_web(self, request)
             rec.status = resp.status
             return resp
         if raw_path.startswith("/_codeload/"):
