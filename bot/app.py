@@ -198,9 +198,10 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
     app.router.add_get("/", index)
     app.router.add_get("/training", index)
     app.router.add_get("/training/{tail:.*}", training)
-    from asyncguard.bot.monitoring import dashboard
+    from asyncguard.bot.monitoring import dashboard, schedule
 
     dashboard.setup(app, ctx)
+    schedule.setup(app, ctx)
 
     async def startup(app: web.Application) -> None:
         await ctx.start()
