@@ -23,15 +23,14 @@ from gidgethub import routing, sansio
 
 from asyncguard.bot import pr_events
 from asyncguard.bot.context import BotContext
-from asyncguard.bot.deliveries import DeliveryStore
 from asyncguard.bot.queue import Delivery, DeliveryQueue
 from asyncguard.bot.settings import BotSettings
+from asyncguard.bot.storage import deliveries
 
 log = logging.getLogger("asyncguard.app")
 
 CTX: web.AppKey[BotContext] = web.AppKey("ctx", BotContext)
 QUEUE: web.AppKey[DeliveryQueue] = web.AppKey("queue", DeliveryQueue)
-STORE: web.AppKey[DeliveryStore] = web.AppKey("deliveries", DeliveryStore)
 SITE: web.AppKey[dict[str, Any]] = web.AppKey("site", dict)
 MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
 
@@ -39,8 +38,9 @@ MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
 def build_router() -> routing.Router:
     """Our PR handlers composed with governance's (bedevere style: one router per concern)."""
     from asyncguard.bot.governance import router as governance_router
+    from asyncguard.bot.monitoring.handlers import router as monitoring_router
 
-    return routing.Router(pr_events.router, governance_router)
+    return routing.Router(pr_events.router, governance_router, monitoring_router)
 
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
@@ -75,8 +75,14 @@ async def webhook(request: web.Request) -> web.Response:
     except ValueError as exc:
         metrics.deliveries.inc(event=event_name, outcome="bad_request")
         return _json(400, error=str(exc))
-    store = request.app[STORE]
-    if not store.first_time(delivery_id, event_name):
+    try:
+        async with ctx.db.begin() as conn:
+            fresh = await deliveries.accept(conn, delivery_id, event_name)
+    except Exception as exc:
+        log.warning("could not record delivery %s: %s", delivery_id, exc.__class__.__name__)
+        metrics.deliveries.inc(event=event_name, outcome="store_unavailable")
+        return _json(503, error="the job store is unavailable; GitHub can redeliver this one")
+    if not fresh:
         metrics.deliveries.inc(event=event_name, outcome="duplicate")
         return _json(200, status="duplicate", delivery=delivery_id)
     inst = data.get("installation") or {}
@@ -87,7 +93,8 @@ async def webhook(request: web.Request) -> web.Response:
             Delivery(event, int(installation) if isinstance(installation, int) else None, time.monotonic())
         )
     except asyncio.QueueFull:
-        store.forget(delivery_id)
+        async with ctx.db.begin() as conn:
+            await deliveries.finish(conn, delivery_id, "dead")
         metrics.deliveries.inc(event=event_name, outcome="overloaded")
         return _json(503, error="too many deliveries queued; GitHub can redeliver this one")
     metrics.deliveries.inc(event=event_name, outcome="queued")
@@ -177,16 +184,6 @@ async def _build_training_site(app: web.Application) -> None:
         app[SITE]["error"] = f"the training site could not be built: {exc.__class__.__name__}"
 
 
-async def _flush_deliveries(store: DeliveryStore, every: float = 0.25) -> None:
-    """Write accepted delivery ids behind, off the event loop."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await asyncio.to_thread(store.flush)
-        except Exception:
-            log.exception("could not record deliveries")
-
-
 def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> web.Application:
     """The bot as an aiohttp app (start it with web.run_app or an AppRunner)."""
     app = web.Application(client_max_size=MAX_BODY)
@@ -201,12 +198,15 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
     app.router.add_get("/", index)
     app.router.add_get("/training", index)
     app.router.add_get("/training/{tail:.*}", training)
+    from asyncguard.bot.monitoring import dashboard, schedule
+
+    dashboard.setup(app, ctx)
+    schedule.setup(app, ctx)
 
     async def startup(app: web.Application) -> None:
         await ctx.start()
-        app[STORE] = DeliveryStore(ctx.data_dir / "deliveries.sqlite3")
+        await ctx.db.ensure_schema()
         app[QUEUE].start()
-        app[SITE]["flusher"] = asyncio.create_task(_flush_deliveries(app[STORE]))
         app[SITE]["task"] = asyncio.create_task(_build_training_site(app))
         if settings.configured and settings.prewarm:
             ctx.prewarm()
@@ -215,9 +215,6 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
                         "you set: %s", "; ".join(settings.missing()))
 
     async def cleanup(app: web.Application) -> None:
-        flusher = app[SITE].get("flusher")
-        if flusher is not None:
-            flusher.cancel()
         await app[QUEUE].close()
         task = app[SITE].get("task")
         if task is not None and not task.done():
@@ -226,8 +223,6 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
             except (TimeoutError, asyncio.CancelledError):
                 pass
         await ctx.close()
-        if STORE in app:
-            app[STORE].close()
 
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)

@@ -6,6 +6,10 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from asyncguard.bot.settings import BotSettings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,6 +27,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--env-file", type=Path, default=None, help="read settings from this file (default: ./.env)")
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.set_defaults(func=serve)
+
+    db = subparsers.add_parser(
+        "db", help="the bot's database: apply migrations, show the schema revision",
+        description="Migrations also run on start-up; run `asyncguard db upgrade` before rolling out many replicas. "
+        "The database is ASYNCGUARD_DATABASE_URL, else SQLite in ASYNCGUARD_DATA_DIR.",
+    )
+    db.add_argument("action", choices=["upgrade", "status"])
+    db.add_argument("--env-file", type=Path, default=None, help="read settings from this file (default: ./.env)")
+    db.set_defaults(func=db_command)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -71,6 +84,52 @@ def serve(args: argparse.Namespace) -> int:
         print(f"asyncguard serve: cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _settings_or_exit(env_file: Path | None, name: str) -> BotSettings | int:
+    """The settings, or the exit code after saying what is wrong."""
+    from asyncguard.bot.settings import load_settings
+
+    if env_file is not None and not env_file.is_file():
+        print(f"asyncguard {name}: --env-file {env_file}: no such file", file=sys.stderr)
+        return 2
+    settings, errors = load_settings(dotenv=env_file)
+    if errors:
+        for line in errors:
+            print(f"asyncguard {name}: {line}", file=sys.stderr)
+        return 2
+    return settings
+
+
+def db_command(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from asyncguard.bot.storage import Database
+    from asyncguard.bot.storage.migrate import current_revision, head_revision
+
+    settings = _settings_or_exit(args.env_file, "db")
+    if isinstance(settings, int):
+        return settings
+    db = Database.for_data_dir(settings.data_dir, settings.database_url)
+
+    async def run() -> int:
+        try:
+            if args.action == "upgrade":
+                applied = await db.upgrade()
+                print(f"{db.describe()}: " + (f"applied {', '.join(applied)}" if applied else "up to date")
+                      + f" (revision {head_revision()})")
+                return 0
+            async with db.engine.connect() as conn:
+                current = await conn.run_sync(current_revision)
+            print(f"{db.describe()}: revision {current or 'none'}, head {head_revision()}")
+            return 0 if current == head_revision() else 1
+        except Exception as exc:
+            print(f"asyncguard db: {db.describe()}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
 
 
 def _use_uvloop() -> None:

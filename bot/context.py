@@ -74,7 +74,11 @@ class BotContext:
             max_concurrent=settings.max_concurrent_runs,
         )
         self._bot_login: str | None = None
+        from asyncguard.bot.storage import Database
+
+        self.db = Database.for_data_dir(self.data_dir, settings.database_url)
         self._store: Any = None
+        self._monitoring: Any = None
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -121,8 +125,7 @@ class BotContext:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self.session is not None:
             await self.session.close()
-        if self._store is not None:
-            self._store.close()
+        await self.db.close()
 
     def github_client(self, installation_id: int) -> GitHubClient:
         if self.github is None:
@@ -144,8 +147,15 @@ class BotContext:
         if self._store is None:
             from asyncguard.bot.governance.audit_store import AuditStore
 
-            self._store = AuditStore.in_data_dir(self.data_dir)
+            self._store = AuditStore(self.db)
         return self._store
+
+    def monitoring_store(self) -> Any:
+        if self._monitoring is None:
+            from asyncguard.bot.monitoring.store import MonitoringStore
+
+            self._monitoring = MonitoringStore(self.db)
+        return self._monitoring
 
     def governance_context(self, installation_id: int | None) -> Any:
         """E's GovernanceContext, with `rerun` bound to this installation's scheduler."""

@@ -14,6 +14,8 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
+from asyncguard.bot.storage import deliveries
+
 log = logging.getLogger("asyncguard.queue")
 
 
@@ -77,6 +79,11 @@ class DeliveryQueue:
                 outcome = "error"
                 log.exception("handling %s (delivery %s) failed", delivery.event.event, delivery.event.delivery_id)
             finally:
+                try:
+                    async with self.ctx.db.begin() as conn:
+                        await deliveries.finish(conn, delivery.event.delivery_id, "done" if outcome == "ok" else "dead")
+                except Exception:
+                    log.exception("could not mark delivery %s finished", delivery.event.delivery_id)
                 self.ctx.metrics.jobs.observe(time.monotonic() - started, kind=delivery.event.event, outcome=outcome)
                 self.queue.task_done()
 

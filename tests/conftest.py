@@ -7,6 +7,7 @@ GitHub's OpenAPI description. Other test folders add their own fixtures in
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -112,3 +113,45 @@ async def start_bot(bot_settings: Callable[..., Any], webhook_secret: str) -> As
 async def bot_server(start_bot: Callable[..., Awaitable[BotServer]]) -> BotServer:
     """The bot with default test settings, talking to `fake_github`."""
     return await start_bot()
+
+
+# ---- the storage engines: every storage-backed test runs on SQLite and on PostgreSQL ------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Any:
+    """One PostgreSQL server for the whole session (see tests/pgserver.py)."""
+    import pgserver
+
+    server = pgserver.start_server()
+    try:
+        yield server
+    finally:
+        pgserver.remove(server)
+
+
+_db_counter = [0]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on each engine: a SQLite file, or a new database on the session's server."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite3'}"
+        return
+    import asyncpg
+
+    server = request.getfixturevalue("postgres_server")
+    _db_counter[0] += 1
+    name = f"t{os.getpid()}_{_db_counter[0]}"
+    admin = await asyncpg.connect(server.url().replace("+asyncpg", ""))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield server.url(name)
+    admin = await asyncpg.connect(server.url().replace("+asyncpg", ""))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
