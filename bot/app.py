@@ -24,6 +24,7 @@ from gidgethub import routing, sansio
 from bot import pr_events
 from bot.context import BotContext
 from bot.deliveries import DeliveryStore
+from bot.intake import Limits, Refused, read_signed_body
 from bot.queue import Delivery, DeliveryQueue
 from bot.settings import BotSettings
 
@@ -34,6 +35,19 @@ QUEUE: web.AppKey[DeliveryQueue] = web.AppKey("queue", DeliveryQueue)
 STORE: web.AppKey[DeliveryStore] = web.AppKey("deliveries", DeliveryStore)
 SITE: web.AppKey[dict[str, Any]] = web.AppKey("site", dict)
 MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
+LIMITS: web.AppKey[Limits] = web.AppKey("limits", Limits)
+KNOWN_EVENTS = frozenset({"pull_request", "check_suite", "check_run", "issue_comment", "ping", "installation",
+                          "installation_repositories", "github_app_authorization"})
+
+
+def handler_args(settings: BotSettings) -> dict[str, Any]:
+    """Connection settings for aiohttp's request handler (they hold for AppRunner and run_app alike).
+
+    Request bodies are never decompressed (a 65 KB gzip body can inflate to gigabytes before any
+    signature is checked); a connection that has not sent complete headers within the header
+    timeout, or sits idle that long, is closed; an unread body is drained for at most 2 s.
+    """
+    return {"auto_decompress": False, "keepalive_timeout": settings.header_timeout, "lingering_time": 2.0}
 
 
 def build_router() -> routing.Router:
@@ -58,14 +72,21 @@ async def webhook(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
     metrics = ctx.metrics
     event_name = request.headers.get("X-GitHub-Event", "")
+    # an unsigned request must not mint metric labels: only the events we know name one
+    metric_event = event_name if event_name in KNOWN_EVENTS else "unknown"
     secret = ctx.settings.webhook_secret
-    if not secret:
-        metrics.deliveries.inc(event=event_name or "unknown", outcome="unconfigured")
+    if not secret or not secret.strip():
+        metrics.deliveries.inc(event=metric_event, outcome="unconfigured")
         return _json(503, error="the webhook secret is not configured (set ASYNCGUARD_WEBHOOK_SECRET)")
-    body = await request.read()
-    if not verify_signature(secret, body, request.headers.get("X-Hub-Signature-256")):
-        metrics.deliveries.inc(event=event_name or "unknown", outcome="bad_signature")
-        return _json(401, error="missing or invalid X-Hub-Signature-256")
+    try:
+        # nothing is parsed, decompressed or kept beyond a small buffer before the signature checks out
+        body = await read_signed_body(request, secret, request.app[LIMITS])
+    except Refused as refused:
+        metrics.deliveries.inc(event=metric_event, outcome=refused.outcome)
+        response = _json(refused.status, error=refused.message)
+        if refused.status != 401:
+            response.force_close()
+        return response
     delivery_id = request.headers.get("X-GitHub-Delivery", "")
     if not event_name or not delivery_id:
         metrics.deliveries.inc(event=event_name or "unknown", outcome="bad_request")
@@ -189,9 +210,10 @@ async def _flush_deliveries(store: DeliveryStore, every: float = 0.25) -> None:
 
 def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> web.Application:
     """The bot as an aiohttp app (start it with web.run_app or an AppRunner)."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, handler_args=handler_args(settings))
     ctx = BotContext(settings, run_pr=run_pr)
     app[CTX] = ctx
+    app[LIMITS] = Limits(MAX_BODY, settings.body_timeout)
     app[SITE] = {}
     app[QUEUE] = DeliveryQueue(build_router(), ctx, settings.workers)
     app.router.add_post("/webhook", webhook)

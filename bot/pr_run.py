@@ -29,6 +29,7 @@ from checks.fingerprint import fingerprints
 from checks.pipeline import on_lines
 from checks.render.summary import GITHUB_SUMMARY_LIMIT
 from checks.report import Report
+from contracts.model import ContractError
 from rules.model import Finding, Severity
 
 if TYPE_CHECKING:
@@ -115,6 +116,8 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
         return f"GitHub refused a request ({int(status) if status else '?'}: {exc}).", None
     if isinstance(exc, TimeoutError):
         return "The run took too long and was stopped.", None
+    if isinstance(exc, ContractError):  # the repository's contract settings or files: not our bug
+        return f"The interface contract could not be compared: {exc}.", "Fix this on the base branch."
     return f"The analysis failed: `{exc.__class__.__name__}: {str(exc)[:500]}`.", "Please report this with the commit sha."
 
 
@@ -132,6 +135,8 @@ class PRRun:
         self.timings: dict[str, float] = {}
         self.base_sha = ""
         self.notes: list[str] = []
+        self.pull: dict[str, Any] | None = None  # once fetched: governance is posted even if the run fails
+        self.repo_config: Any = None
 
     @property
     def run_url(self) -> str:
@@ -166,6 +171,7 @@ class PRRun:
             )
             conclusion = "timed_out" if isinstance(exc, TimeoutError) else "failure"
             await self._complete_quietly(conclusion, "asyncguard could not finish", summary)
+            await self._governance_unknown(what)
         self.ctx.metrics.runs.inc(conclusion=conclusion)
         self.ctx.metrics.jobs.observe(time.monotonic() - self.started, kind="pr_run", outcome=conclusion)
         return conclusion
@@ -190,6 +196,7 @@ class PRRun:
         if pull["head"]["sha"] != self.req.head_sha:
             raise Superseded(pull["head"]["sha"])
         self.base_sha = pull["base"]["sha"]
+        self.pull = pull
         if pull.get("state") != "open":
             await self._complete_quietly("neutral", "Pull request closed", "The pull request was closed before this run.")
             return "neutral"
@@ -204,7 +211,7 @@ class PRRun:
         if len(files) >= GITHUB_FILE_LIST_CAP:
             self.notes.append(f"GitHub lists at most {GITHUB_FILE_LIST_CAP} changed files; findings in files "
                               "beyond them are not annotated by changed lines.")
-        repo_config = await asyncio.to_thread(self._repo_config, base_root)
+        repo_config = self.repo_config = await asyncio.to_thread(self._repo_config, base_root)
         settings = self._settings(repo_config, base_root)
         self._check_current()
         self._phase("files")
@@ -332,6 +339,22 @@ class PRRun:
         if plan.over_limit:
             parts.append(f"{plan.over_limit} more left as annotations (at most {review.MAX_COMMENTS} a review)")
         return ("; ".join(parts) + "." if parts else "") + note
+
+    async def _governance_unknown(self, what: str) -> None:
+        """The run failed after the PR was read: the gate still says something (failing, and why)."""
+        if self.pull is None or self.pull.get("state") != "open":
+            return
+        try:
+            from bot.governance.gate import after_failed_run
+            from bot.governance.ghops import fetch_repo_config
+
+            cfg = self.repo_config or await fetch_repo_config(self.gh, self.repo, self.base_sha)
+            await after_failed_run(
+                self.gh, store=self.ctx.governance_store(), repo_full_name=self.repo, pull=self.pull,
+                head_sha=self.req.head_sha, reason=what, repo_config=cfg,
+            )
+        except Exception:
+            log.exception("could not post the governance check for %s#%s", self.repo, self.number)
 
     async def _governance(self, pull: dict[str, Any], report: Report, repo_config: Any) -> None:
         try:
