@@ -24,7 +24,7 @@ from bot import output, review
 from bot.github import GitHubClient, GitHubUnavailable
 from bot.scheduler import RunRequest
 from bot.snapshots import SnapshotError
-from checks.diffparse import FileDiff, parse_unified_diff
+from checks.diffparse import FileDiff, parse_patch
 from checks.fingerprint import fingerprints
 from checks.pipeline import on_lines
 from checks.render.summary import GITHUB_SUMMARY_LIMIT
@@ -62,21 +62,18 @@ def changed_from_files(files: list[dict[str, Any]], head_root: Path | None = Non
     the diff is too large, every line of the head's (text) file counts as changed; binary files
     get no lines. No hunk lines either way: no review comments where GitHub shows no diff.
     """
-    chunks: list[str] = []
     changed: dict[str, FileDiff] = {}
     for f in files:
         if f.get("status") == "removed":
             continue
-        path = f["filename"]
-        old = f.get("previous_filename") or path
+        path = f["filename"]  # data: a name may hold a newline, a tab, quotes or diff-header text
         patch = f.get("patch")
+        new_file = f.get("status") == "added"
         if not patch:
-            changed[path] = FileDiff(added_lines=_all_lines(head_root, path), new_file=f.get("status") == "added",
+            changed[path] = FileDiff(added_lines=_all_lines(head_root, path), new_file=new_file,
                                      old_path=f.get("previous_filename"))
             continue
-        source = "/dev/null" if f.get("status") == "added" else f"a/{old}"
-        chunks.append(f"diff --git a/{old} b/{path}\n--- {source}\n+++ b/{path}\n{patch.rstrip(chr(10))}\n")
-    changed.update(parse_unified_diff("".join(chunks)))
+        changed[path] = parse_patch(patch.rstrip("\n"), new_file=new_file, old_path=f.get("previous_filename"))
     return changed
 
 
