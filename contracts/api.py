@@ -12,14 +12,20 @@ from dataclasses import dataclass, fields
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from contracts.compare import CompareConfig, compare
-from contracts.extract import extract as _extract
-from contracts.extract import read_project_config
-from contracts.findings import diff_findings
-from contracts.guide import render_changelog, render_migration_guide
-from contracts.impact import attach_impact
-from contracts.model import AllowEntry, Contract, ContractDiff, ContractError, SettingChange
-from contracts.store import DEFAULT_FILE, load_contract, parse_allow, parse_contract, write_contract
+from asyncguard.contracts.compare import CompareConfig, compare
+from asyncguard.contracts.extract import extract as _extract
+from asyncguard.contracts.extract import read_project_config
+from asyncguard.contracts.findings import diff_findings
+from asyncguard.contracts.guide import render_changelog, render_migration_guide
+from asyncguard.contracts.impact import attach_impact
+from asyncguard.contracts.model import AllowEntry, Contract, ContractDiff, ContractError, SettingChange
+from asyncguard.contracts.store import (
+    DEFAULT_FILE,
+    load_contract,
+    parse_allow,
+    parse_contract,
+    write_contract,
+)
 
 __all__ = [
     "DEFAULT_FILE",
@@ -60,7 +66,7 @@ class ContractSettings:
 
 def load_contract_settings(root: Path) -> ContractSettings:
     """Read the settings from `root/pyproject.toml`; ContractError on a wrong type."""
-    from contracts.codes import CHANGE_CODES
+    from asyncguard.contracts.codes import CHANGE_CODES
 
     raw = read_project_config(Path(root))
     source = "pyproject.toml [tool.asyncguard.contracts]"  # never the host path of a snapshot
@@ -289,6 +295,6 @@ def _owned_by(contract: Contract, module: str, other: Contract) -> list[str]:
 
 
 def _head_index(head_root: Path, cache_dir: Path | None) -> Any:
-    from rules.engine import analyze
+    from asyncguard.rules.engine import analyze
 
     return analyze(head_root, files=[], cache_dir=cache_dir).index

@@ -10,8 +10,8 @@ import hashlib
 import json
 from typing import Any
 
-from bot.governance.globs import path_matches
-from bot.governance.repo_config import Governance
+from asyncguard.bot.governance.globs import path_matches
+from asyncguard.bot.governance.repo_config import Governance
 
 NO_CHANGES = "none"
 SETTINGS_CODE = "settings"  # the head edits a contract setting or an allow entry: not an AG2xx code

@@ -8,13 +8,13 @@ from typing import Any
 from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
-from bot.governance import ghops
-from bot.governance.audit_store import Approval, NewRecord
-from bot.governance.authz import may_approve
-from bot.governance.context import resolve_context
-from bot.governance.gate import Work, how_to_approve, reconcile
-from bot.governance.locks import pr_lock
-from bot.governance.replies import upsert_reply
+from asyncguard.bot.governance import ghops
+from asyncguard.bot.governance.audit_store import Approval, NewRecord
+from asyncguard.bot.governance.authz import may_approve
+from asyncguard.bot.governance.context import resolve_context
+from asyncguard.bot.governance.gate import Work, how_to_approve, reconcile
+from asyncguard.bot.governance.locks import pr_lock
+from asyncguard.bot.governance.replies import upsert_reply
 
 router = routing.Router()
 
@@ -43,14 +43,14 @@ async def on_labeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: A
     ctx = resolve_context(kwargs)
     number = int(pull["number"])
     head = str((pull.get("head") or {}).get("sha", ""))
-    async with pr_lock(repo, number):
-        state = ctx.store.state(repo, number)
+    async with pr_lock(ctx.store, repo, number):
+        state = await ctx.store.state(repo, number)
         if is_bot and (ghops.is_our_echo(repo, number, label) or state.approval is not None):
             return  # our own label, added when an approval was recorded by command
         work = Work()
         auth = await may_approve(gh, repo, sender, gov, is_bot=is_bot,
                                  pr_author=str((pull.get("user") or {}).get("login") or "") or None)
-        fp = ctx.store.fingerprint_for_head(repo, number, head) if head else None
+        fp = await ctx.store.fingerprint_for_head(repo, number, head) if head else None
         if auth.allowed:
             state.approval = Approval(sender, "label", fp, head or None, time.time())
             work.records.append(
@@ -61,7 +61,7 @@ async def on_labeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: A
         await ghops.remove_label(gh, repo, number, label)
         note = f"Removed the `{label}` label: {auth.reason}.\n\n{how_to_approve(gov)}"
         state.reply_comment_id = await upsert_reply(gh, repo, number, note, state.reply_comment_id)
-        ctx.store.commit(
+        await ctx.store.commit(
             state,
             [NewRecord("unauthorized", repo, number, head, sender, fp, state.changes, {"action": "label", "why": auth.reason})],
         )
@@ -76,8 +76,8 @@ async def on_unlabeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs:
         return
     ctx = resolve_context(kwargs)
     number = int(pull["number"])
-    async with pr_lock(repo, number):
-        state = ctx.store.state(repo, number)
+    async with pr_lock(ctx.store, repo, number):
+        state = await ctx.store.state(repo, number)
         a = state.approval
         if a is None:
             return  # already revoked (e.g. the bot removed a stale or unauthorized label)

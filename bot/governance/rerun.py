@@ -8,10 +8,10 @@ from typing import Any
 from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
-from bot.governance import ghops
-from bot.governance.context import resolve_context
-from bot.governance.gate import CHECK_NAME, reconcile
-from bot.governance.locks import pr_lock
+from asyncguard.bot.governance import ghops
+from asyncguard.bot.governance.context import resolve_context
+from asyncguard.bot.governance.gate import CHECK_NAME, reconcile
+from asyncguard.bot.governance.locks import pr_lock
 
 router = routing.Router()
 
@@ -29,8 +29,8 @@ async def on_rerequested(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwarg
         base = pull.get("base") or {}
         cfg = await ghops.fetch_repo_config(gh, repo, str(base.get("ref") or base.get("sha")))
         head = str((pull.get("head") or {}).get("sha", ""))
-        async with pr_lock(repo, number):
-            state = ctx.store.state(repo, number)
+        async with pr_lock(ctx.store, repo, number):
+            state = await ctx.store.state(repo, number)
             if state.head_sha == head:
                 labels = await ghops.labels_on(gh, repo, number)
                 author = str((pull.get("user") or {}).get("login") or "") or None

@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from checks.training import render_terminal
-from contracts.codes import CHANGE_CODES
-from rules.registry import RULES
+from asyncguard.checks.training import render_terminal
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.rules.registry import RULES
 
 ASYNCGUARD = Path(sys.executable).parent / "asyncguard"
 
@@ -39,7 +39,7 @@ def test_explain_link_follows_the_configured_base() -> None:
 
 
 def test_explain_bad_codes_are_usage_errors_without_traceback() -> None:
-    for arg, message in [("AG999", "no training page for AG999"), ("hello", "'hello' is not a rule code")]:
+    for arg, message in [("AG999", "no training page for AG999"), ("hello", "'hello' is neither a code")]:
         proc = _run("explain", arg)
         assert proc.returncode == 2
         assert message in proc.stderr and "Traceback" not in proc.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.training import (
+from asyncguard.checks.training import (
     Page,
     PageError,
     UnknownCode,
@@ -16,8 +16,8 @@ from checks.training import (
     rule_pages,
     split_modules,
 )
-from contracts.codes import CHANGE_CODES
-from rules.registry import RULES
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.rules.registry import RULES
 
 RULE_SECTIONS = [
     "What it catches",
@@ -81,7 +81,7 @@ def test_codes_are_case_insensitive_and_bad_codes_explain_themselves() -> None:
     assert load_page("ag101").code == "AG101"
     with pytest.raises(UnknownCode, match="no training page for AG999"):
         load_page("AG999")
-    with pytest.raises(UnknownCode, match="not a rule code"):
+    with pytest.raises(UnknownCode, match="neither a code"):
         load_page("../../etc/passwd")
 
 
