@@ -142,15 +142,9 @@ class PRRun:
         self.timings: dict[str, float] = {}
         self.base_sha = ""
         self.notes: list[str] = []
-<<<<<<< HEAD
-        self.pull: dict[str, Any] | None = None  # once fetched: governance is posted even if the run fails
-        self.repo_config: Any = None
-        self.seen: list[Any] = []  # the findings this run showed (bot.monitoring.store.SeenFinding)
-=======
         self.seen: list[Any] = []  # the findings this run showed (bot.monitoring.store.SeenFinding)
         self.pull: dict[str, Any] | None = None  # once fetched: governance is posted even if the run fails
         self.repo_config: Any = None
->>>>>>> main
 
     @property
     def run_url(self) -> str:
