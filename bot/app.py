@@ -285,7 +285,7 @@ def make_app(
 
 def make_worker_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> web.Application:
     """`asyncguard worker`: the job workers, with /healthz, /readyz and /metrics (no webhook intake)."""
-    app = web.Application()
+    app = web.Application(handler_args=handler_args(settings))
     ctx = BotContext(settings, run_pr=run_pr)
     app[CTX] = ctx
     app[SITE] = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -163,9 +162,10 @@ def worker_command(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
+    from asyncguard.bot import logsafe
     from asyncguard.bot.app import make_worker_app
 
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logsafe.configure(args.log_level)
     settings = _settings_or_exit(args.env_file, "worker")
     if isinstance(settings, int):
         return settings

@@ -60,7 +60,7 @@ def start_serve(tmp: Path, **extra: str) -> Served:
         "ASYNCGUARD_APP_ID": "77", "ASYNCGUARD_PRIVATE_KEY": generate_private_key(),
         "ASYNCGUARD_WEBHOOK_SECRET": SECRET, "ASYNCGUARD_GITHUB_API_URL": "http://127.0.0.1:9",
         "ASYNCGUARD_PORT": str(port), "ASYNCGUARD_DATA_DIR": str(tmp / "data"),
-        "ASYNCGUARD_HEADER_TIMEOUT": "1", "ASYNCGUARD_BODY_TIMEOUT": "1", **extra,
+        "ASYNCGUARD_HEADER_TIMEOUT": "1", "ASYNCGUARD_BODY_TIMEOUT": "3", **extra,
     })
     log = tmp / "serve.log"
     with log.open("wb") as out:
@@ -157,7 +157,7 @@ async def test_slow_headers_and_slow_bodies_are_closed(served: Served) -> None:
             writer.close()
     assert time.monotonic() - started < 8 and max(health) < 1.0
     status, took = await _status(served.port, _head(1000), then=b'{"zen": ', within=10)
-    assert status == 408 and took < 5
+    assert status == 408 and 2.5 < took < 8
 
 
 def _deliver(port: int, event: str, body: bytes) -> int:
@@ -198,7 +198,7 @@ async def test_memory_stays_flat_under_unsigned_bodies(served: Served) -> None:
 
     for _ in range(3):
         statuses = await asyncio.gather(*(one(i) for i in range(20)))
-        assert set(statuses) <= {401, 408, 413, 415}, statuses  # 408: a body slower than the 1 s limit
+        assert set(statuses) <= {401, 408, 413, 415}, statuses  # 408: a body slower than the 3 s limit
     t = time.monotonic()
     await asyncio.to_thread(lambda: urllib.request.urlopen(f"{served.url}/healthz", timeout=5).read())
     assert time.monotonic() - t < 1.0
