@@ -205,6 +205,16 @@ async def _build_training_site(app: web.Application) -> None:
         app[SITE]["error"] = f"the training site could not be built: {exc.__class__.__name__}"
 
 
+async def _migrate_or_wait(ctx: BotContext) -> None:
+    """Migrate at start-up; a database that is down does not stop the process (it is retried on first
+    use, /readyz says why, and webhooks get 503 so GitHub redelivers)."""
+    try:
+        await ctx.db.ensure_schema()
+    except Exception as exc:
+        log.error("the database %s is not usable yet (%s: %s); retrying on use", ctx.db.describe(),
+                  exc.__class__.__name__, exc)
+
+
 def make_app(
     settings: BotSettings, *, run_pr: Callable[..., Any] | None = None, with_worker: bool = True,
 ) -> web.Application:
@@ -228,7 +238,7 @@ def make_app(
 
     async def startup(app: web.Application) -> None:
         await ctx.start()
-        await ctx.db.ensure_schema()
+        await _migrate_or_wait(ctx)
         worker = app[WORKER]
         if worker is not None:
             worker.start()
@@ -269,7 +279,7 @@ def make_worker_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None 
 
     async def startup(app: web.Application) -> None:
         await ctx.start()
-        await ctx.db.ensure_schema()
+        await _migrate_or_wait(ctx)
         worker = app[WORKER]
         assert worker is not None
         worker.start()
