@@ -37,8 +37,9 @@ MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
 def build_router() -> routing.Router:
     """Our PR handlers composed with governance's (bedevere style: one router per concern)."""
     from asyncguard.bot.governance import router as governance_router
+    from asyncguard.bot.monitoring.handlers import router as monitoring_router
 
-    return routing.Router(pr_events.router, governance_router)
+    return routing.Router(pr_events.router, governance_router, monitoring_router)
 
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
@@ -235,6 +236,10 @@ def make_app(
     app.router.add_get("/", index)
     app.router.add_get("/training", index)
     app.router.add_get("/training/{tail:.*}", training)
+    from asyncguard.bot.monitoring import dashboard, schedule
+
+    dashboard.setup(app, ctx)
+    schedule.setup(app, ctx)
 
     async def startup(app: web.Application) -> None:
         await ctx.start()

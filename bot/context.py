@@ -80,6 +80,7 @@ class BotContext:
             wake=lambda: self.wake_workers(),
         )
         self._store: Any = None
+        self._monitoring: Any = None
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -149,6 +150,13 @@ class BotContext:
 
             self._store = AuditStore(self.db)
         return self._store
+
+    def monitoring_store(self) -> Any:
+        if self._monitoring is None:
+            from asyncguard.bot.monitoring.store import MonitoringStore
+
+            self._monitoring = MonitoringStore(self.db)
+        return self._monitoring
 
     def governance_context(self, installation_id: int | None) -> Any:
         """E's GovernanceContext, with `rerun` bound to this installation's scheduler."""

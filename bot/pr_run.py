@@ -105,6 +105,15 @@ def blocking_findings(
     return out
 
 
+def enforced_split(findings: list[Finding], settings: Any) -> tuple[list[Finding], list[Finding]]:
+    """(blocking, warned): findings whose rule is in warn mode (`mode` of the base's settings) are
+    reported and make the check neutral, never failing."""
+    enforced = getattr(settings, "enforced", None)
+    if enforced is None:
+        return findings, []
+    return [f for f in findings if enforced(f.code)], [f for f in findings if not enforced(f.code)]
+
+
 def _explain(exc: BaseException) -> tuple[str, str | None]:
     """(what went wrong, a hint) in words for the check run."""
     if isinstance(exc, SnapshotError):
@@ -133,6 +142,7 @@ class PRRun:
         self.timings: dict[str, float] = {}
         self.base_sha = ""
         self.notes: list[str] = []
+        self.seen: list[Any] = []  # the findings this run showed (bot.monitoring.store.SeenFinding)
 
     @property
     def run_url(self) -> str:
@@ -169,7 +179,23 @@ class PRRun:
             await self._complete_quietly(conclusion, "asyncguard could not finish", summary)
         self.ctx.metrics.runs.inc(conclusion=conclusion)
         self.ctx.metrics.jobs.observe(time.monotonic() - self.started, kind="pr_run", outcome=conclusion)
+        await self._record_run(conclusion)
         return conclusion
+
+    async def _record_run(self, conclusion: str) -> None:
+        """Duration, queue wait and the findings shown, for the dashboard (never fails the run)."""
+        from collections import Counter
+
+        from asyncguard.bot.monitoring.store import RunRecord
+
+        try:
+            await self.ctx.monitoring_store().record_run(RunRecord(
+                self.repo, self.number, self.req.head_sha, conclusion, time.monotonic() - self.started,
+                max(0.0, self.started - self.req.requested_at), dict(Counter(s.rule for s in self.seen)),
+                self.req.key.installation_id,
+            ), self.seen)
+        except Exception:
+            log.exception("could not record run metrics for %s#%s", self.repo, self.number)
 
     async def _complete_quietly(self, conclusion: str, title: str, summary: str, rerun_button: bool = False) -> None:
         if self.req.check_run_id is None:
@@ -268,10 +294,25 @@ class PRRun:
         repo_config: Any,
     ) -> str:
         base_url = settings.training_url
-        blocking = blocking_findings(report.findings, changed, report.broken_sites)
-        conclusion = "failure" if blocking else self.ctx.clean_conclusion
+        fps = fingerprints(report.findings, head_root)
+        existing = [c async for c in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/comments?per_page=100")]
+        reported = await self._reported(existing)
+        self.seen = await asyncio.to_thread(self._seen, report.findings, fps, head_root, repo_config)
+        hidden = [f for f, fp in zip(report.findings, fps, strict=True) if fp in reported]
+        if hidden:
+            kept = [(f, fp) for f, fp in zip(report.findings, fps, strict=True) if fp not in reported]
+            report = replace(report, findings=[f for f, _ in kept])
+            fps = [fp for _, fp in kept]
+        candidates = blocking_findings(report.findings, changed, report.broken_sites)
+        blocking, warned = enforced_split(candidates, settings)
+        conclusion = "failure" if blocking else ("neutral" if warned else self.ctx.clean_conclusion)
         title, body = output.report_summary(report, base_url, SUMMARY_ROOM)
         notes: list[str] = list(self.notes)
+        bypass = await self._bypass()
+        if bypass is not None:  # `/asyncguard bypass` for this very commit: findings shown, nothing blocks
+            conclusion = "success"
+            title = f"Bypassed by @{bypass.actor}: {title}"
+            notes.insert(0, f"Emergency bypass by @{bypass.actor} for this commit: {bypass.reason}")
 
         # annotations, 50 a request; a rejected batch does not lose the others; a retried run
         # (its worker died after posting them) does not post them twice
@@ -294,12 +335,16 @@ class PRRun:
             await self.ctx.check_run_annotated(self.req.check_run_id, mark=True)
         if rejected:
             notes.append(f"GitHub rejected {rejected} of {len(report.findings)} annotations; they are listed in the summary counts.")
+        if hidden:
+            notes.append(f"{len(hidden)} finding{'s' if len(hidden) != 1 else ''} reported as false positive"
+                         f"{'s' if len(hidden) != 1 else ''} on this pull request {'are' if len(hidden) != 1 else 'is'}"
+                         " not shown again.")
 
         await self._check_current()
-        review_note = await self._sync_review(report, changed, head_root, base_url)
+        review_note = await self._sync_review(report, fps, existing, reported, changed, head_root, base_url)
         await self._check_current()
         summary = output.render_check_summary(
-            blocking=len(blocking), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
+            blocking=len(blocking), warned=len(warned), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
             review=review_note, annotation_notes=notes, head_sha=self.req.head_sha, base_sha=self.base_sha,
             duration=time.monotonic() - self.started,
         )
@@ -311,11 +356,37 @@ class PRRun:
         await self._governance(pull, report, repo_config)
         return conclusion
 
-    async def _sync_review(self, report: Report, changed: dict[str, FileDiff], head_root: Path, base_url: str | None) -> str:
-        fps = fingerprints(report.findings, head_root)
+    async def _bypass(self) -> Any:
+        """The governance store's emergency bypass for this head, if one is in force."""
+        try:
+            store = self.ctx.governance_store()
+            state = await store.state(self.repo, self.number)
+        except Exception:  # no store, no bypass: the run's own verdict stands
+            log.exception("could not read the governance state of %s#%s", self.repo, self.number)
+            return None
+        return state.bypassed(self.req.head_sha)
+
+    async def _reported(self, existing: list[dict[str, Any]]) -> set[str]:
+        """Fingerprints reported as false positives on this PR (👎 on our comments recorded first)."""
+        from asyncguard.bot.monitoring.handlers import collect_reactions
+
+        store = self.ctx.monitoring_store()
+        try:
+            await collect_reactions(self.gh, store, self.repo, self.number, existing, await self.ctx.bot_login())
+        except GitHubException as exc:  # the reactions are read again on the next run
+            log.warning("could not read reactions on %s#%s: %s", self.repo, self.number, exc)
+        return set(await store.reported_by(self.repo, self.number))
+
+    def _seen(self, findings: list[Finding], fps: list[str], head_root: Path, repo_config: Any) -> list[Any]:
+        from asyncguard.bot.monitoring.handlers import seen_records
+
+        return seen_records(self.repo, self.number, self.req.head_sha, findings, fps, head_root,
+                            bool(getattr(repo_config, "share_snippets", False)))
+
+    async def _sync_review(self, report: Report, fps: list[str], existing: list[dict[str, Any]], reported: set[str],
+                           changed: dict[str, FileDiff], head_root: Path, base_url: str | None) -> str:
         suggestions = review.build_suggestions(report.findings, fps, head_root, changed, base_url)
-        existing = [c async for c in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/comments?per_page=100")]
-        plan = review.plan_review(suggestions, existing, await self.ctx.bot_login())
+        plan = review.plan_review(suggestions, existing, await self.ctx.bot_login(), keep=reported)
         deleted = 0
         for cid in plan.delete:
             try:

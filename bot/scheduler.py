@@ -5,10 +5,8 @@ The durable queue that runs them (one at a time per PR, newest head wins) is `pr
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
-log = logging.getLogger("asyncguard.scheduler")
+import time
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -24,6 +22,7 @@ class RunRequest:
     head_sha: str
     check_run_id: int | None
     reason: str
+    requested_at: float = field(default_factory=time.monotonic)  # queue wait = run start - this
 
 
 FORCE_REASONS = {"rerequested", "command", "reopened"}  # explicit asks for a fresh run

@@ -28,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    "ASYNCGUARD_DATABASE_URL when set)")
     p.add_argument("-o", "--output", type=Path, help="write the report here instead of stdout")
     p.set_defaults(func=run_audit)
+    from asyncguard.bot.monitoring.cli import add_audit_report
+
+    add_audit_report(p)
 
 
 def run_audit(args: argparse.Namespace) -> int:

@@ -11,11 +11,11 @@ from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
 from asyncguard.bot.governance import doctor, ghops
-from asyncguard.bot.governance.audit_store import Approval, NewRecord, PRState
+from asyncguard.bot.governance.audit_store import Approval, Bypass, NewRecord, PRState
 from asyncguard.bot.governance.authz import COMMAND_LEVEL, may_run
 from asyncguard.bot.governance.commands import Command, new_commands, parse_commands
 from asyncguard.bot.governance.context import GovernanceContext, resolve_context
-from asyncguard.bot.governance.gate import Work, changes_md, reconcile
+from asyncguard.bot.governance.gate import Work, changes_md, post_bypassed_analysis, reconcile
 from asyncguard.bot.governance.locks import pr_lock
 from asyncguard.bot.governance.replies import upsert_reply
 from asyncguard.bot.governance.repo_config import RepoConfig
@@ -33,9 +33,11 @@ HELP = """**asyncguard commands** (one per line, in a PR comment):
 | `/asyncguard contract` | the breaking interface changes and the migration guide | read access |
 | `/asyncguard checklist` | the review checklist tailored to this PR | read access |
 | `/asyncguard doctor` | is the governance check required on the base branch? | read access |
+| `/asyncguard false-positive AG101 path:line [reason]` | report a finding as wrong (or reply to its review comment) | read access |
 | `/asyncguard recheck` | run the checks again | write access or the PR's author |
 | `/asyncguard approve [reason]` | approve the current breaking changes | approvers |
 | `/asyncguard revoke` | withdraw the approval | approvers |
+| `/asyncguard bypass <reason>` | emergency: both checks pass at this commit; the next push ends it; audited | the governance team or admins |
 """
 
 
@@ -77,7 +79,7 @@ class _Run:
             self.say(cmd, f"Not allowed: {auth.reason}.")
             return
         try:
-            await getattr(self, f"do_{cmd.name}")(cmd)
+            await getattr(self, f"do_{cmd.name.replace('-', '_')}")(cmd)
         except gidgethub.GitHubException as exc:  # one failed command must not sink the others
             log.warning("/asyncguard %s failed on %s#%s: %r", cmd.name, self.repo, self.number, exc)
             self.ok = False
@@ -137,6 +139,15 @@ class _Run:
             self.say(cmd, "Re-evaluated the governance gate.")
         self.changed = True
 
+    async def do_false_positive(self, cmd: Command) -> None:
+        from asyncguard.bot.monitoring.handlers import false_positive_command
+        from asyncguard.bot.monitoring.store import MonitoringStore
+
+        store = MonitoringStore(self.ctx.store.db)  # the same database as the audit trail
+        ok, text = await false_positive_command(store, self.repo, self.number, self.actor, cmd.args)
+        self.ok = self.ok and ok
+        self.say(cmd, text)
+
     async def do_approve(self, cmd: Command) -> None:
         st, gov = self.state, self.cfg.governance
         if st.head_sha is not None and not st.changes and st.head_sha == self.head:
@@ -155,6 +166,29 @@ class _Run:
             pass
         covered = "the breaking changes listed in the governance check" if fp else f"the changes at `{(self.head or '')[:7]}`"
         self.say(cmd, f"Approved by `@{self.actor}`: {covered}." + (f" Reason: {cmd.args}" if cmd.args else ""))
+
+    async def do_bypass(self, cmd: Command) -> None:
+        """The rare hotfix: both checks pass at the current head, recorded before GitHub hears of it."""
+        reason = " ".join(cmd.args.split())
+        if not reason:
+            self.ok = False
+            self.say(cmd, "A reason is required: `/asyncguard bypass <reason>`. It goes into the audit trail "
+                          "and the compliance report.")
+            return
+        if not self.head:
+            self.ok = False
+            self.say(cmd, "This pull request has no head commit to bypass the checks for.")
+            return
+        st = self.state
+        st.bypass = Bypass(self.actor, reason, self.head, time.time())
+        await self.ctx.store.commit(st, [NewRecord(
+            "emergency-bypass", self.repo, self.number, self.head, self.actor, st.fingerprint, st.changes,
+            {"reason": reason},
+        )])
+        await post_bypassed_analysis(self.gh, self.repo, st.bypass)
+        self.changed = True
+        self.say(cmd, f"Bypassed by `@{self.actor}` at `{self.head[:7]}`: both asyncguard checks pass at this "
+                      f"commit. Reason: {reason}\n\nThe next push ends the bypass. Recorded in the audit trail.")
 
     async def do_revoke(self, cmd: Command) -> None:
         st = self.state
