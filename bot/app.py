@@ -90,16 +90,6 @@ async def webhook(request: web.Request) -> web.Response:
     return _json(202, status="queued", delivery=delivery_id)
 
 
-def _subject(data: dict[str, Any]) -> str | None:
-    """owner/name#number of the PR or issue a delivery is about (its jobs run in order), if any."""
-    repo = (data.get("repository") or {}).get("full_name") if isinstance(data.get("repository"), dict) else None
-    for field in ("pull_request", "issue"):
-        obj = data.get(field)
-        if repo and isinstance(obj, dict) and isinstance(obj.get("number"), int):
-            return f"{repo}#{obj['number']}"
-    return None
-
-
 async def enqueue_delivery(
     ctx: BotContext, event_name: str, delivery_id: str, data: dict[str, Any], installation: int | None
 ) -> bool:
@@ -107,14 +97,15 @@ async def enqueue_delivery(
 
     Only after this commit is the webhook acknowledged, so an acknowledged delivery is never lost,
     and a delivery refused here (5xx) left nothing behind: GitHub's redelivery is accepted.
+    Deliveries carry no lock key: governance work on one PR is serialized by its advisory lock
+    (`AuditStore.lock_pr`) and PR runs by their own job's key, so a burst for one PR fans out.
     """
-    subject = _subject(data)
     async with ctx.db.begin() as conn:
         if not await deliveries.accept(conn, delivery_id, event_name):
             return False
         await jobs.enqueue(conn, "delivery", {
             "event": event_name, "delivery_id": delivery_id, "installation_id": installation, "data": data,
-        }, delivery_id=delivery_id, lock_key=f"delivery:{subject}" if subject else None)
+        }, delivery_id=delivery_id)
     ctx.wake_workers()
     return True
 
@@ -228,7 +219,7 @@ def make_app(
     ctx = BotContext(settings, run_pr=run_pr)
     app[CTX] = ctx
     app[SITE] = {}
-    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers) if with_worker else None
+    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers, lease=settings.job_lease) if with_worker else None
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -277,7 +268,7 @@ def make_worker_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None 
     ctx = BotContext(settings, run_pr=run_pr)
     app[CTX] = ctx
     app[SITE] = {}
-    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers)
+    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers, lease=settings.job_lease)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
