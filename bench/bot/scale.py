@@ -199,7 +199,8 @@ async def main() -> None:
         holder = None
         deadline = time.monotonic() + 60
         while holder is None and time.monotonic() < deadline:
-            holder = await conn.fetchval("SELECT worker FROM jobs WHERE kind = 'pr_run' AND status = 'running'")
+            holder = await conn.fetchval("SELECT worker FROM jobs WHERE kind = 'pr_run' AND status = 'running' "
+                                         "AND payload LIKE $1", f'%"head_sha": "{sha}"%')
             await asyncio.sleep(0.01)
         killed = None
         if holder:
@@ -214,7 +215,7 @@ async def main() -> None:
         t = time.perf_counter()
         await asyncio.to_thread(wait_completed, fake, tok, sha, 120)
         attempts = await conn.fetchval("SELECT max(attempts) FROM jobs WHERE kind = 'pr_run' AND payload LIKE $1",
-                                       f'%"number": {n}%')
+                                       f'%"head_sha": "{sha}"%')
         await conn.close()
         req = urllib.request.Request(f"{fake.info['url']}/repos/{fake.info['repo']}/commits/{sha}/check-runs",
                                      headers={"Authorization": f"token {tok}"})
