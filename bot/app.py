@@ -111,16 +111,6 @@ async def webhook(request: web.Request) -> web.Response:
     return _json(202, status="queued", delivery=delivery_id)
 
 
-def _subject(data: dict[str, Any]) -> str | None:
-    """owner/name#number of the PR or issue a delivery is about (its jobs run in order), if any."""
-    repo = (data.get("repository") or {}).get("full_name") if isinstance(data.get("repository"), dict) else None
-    for field in ("pull_request", "issue"):
-        obj = data.get(field)
-        if repo and isinstance(obj, dict) and isinstance(obj.get("number"), int):
-            return f"{repo}#{obj['number']}"
-    return None
-
-
 async def enqueue_delivery(
     ctx: BotContext, event_name: str, delivery_id: str, data: dict[str, Any], installation: int | None
 ) -> bool:
@@ -128,14 +118,15 @@ async def enqueue_delivery(
 
     Only after this commit is the webhook acknowledged, so an acknowledged delivery is never lost,
     and a delivery refused here (5xx) left nothing behind: GitHub's redelivery is accepted.
+    Deliveries carry no lock key: governance work on one PR is serialized by its advisory lock
+    (`AuditStore.lock_pr`) and PR runs by their own job's key, so a burst for one PR fans out.
     """
-    subject = _subject(data)
     async with ctx.db.begin() as conn:
         if not await deliveries.accept(conn, delivery_id, event_name):
             return False
         await jobs.enqueue(conn, "delivery", {
             "event": event_name, "delivery_id": delivery_id, "installation_id": installation, "data": data,
-        }, delivery_id=delivery_id, lock_key=f"delivery:{subject}" if subject else None)
+        }, delivery_id=delivery_id)
     ctx.wake_workers()
     return True
 
@@ -227,6 +218,16 @@ async def _build_training_site(app: web.Application) -> None:
         app[SITE]["error"] = f"the training site could not be built: {exc.__class__.__name__}"
 
 
+async def _migrate_or_wait(ctx: BotContext) -> None:
+    """Migrate at start-up; a database that is down does not stop the process (it is retried on first
+    use, /readyz says why, and webhooks get 503 so GitHub redelivers)."""
+    try:
+        await ctx.db.ensure_schema()
+    except Exception as exc:
+        log.error("the database %s is not usable yet (%s: %s); retrying on use", ctx.db.describe(),
+                  exc.__class__.__name__, exc)
+
+
 def make_app(
     settings: BotSettings, *, run_pr: Callable[..., Any] | None = None, with_worker: bool = True,
 ) -> web.Application:
@@ -240,7 +241,7 @@ def make_app(
     app[CTX] = ctx
     app[LIMITS] = Limits(MAX_BODY, settings.body_timeout)
     app[SITE] = {}
-    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers) if with_worker else None
+    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers, lease=settings.job_lease) if with_worker else None
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -255,7 +256,7 @@ def make_app(
 
     async def startup(app: web.Application) -> None:
         await ctx.start()
-        await ctx.db.ensure_schema()
+        await _migrate_or_wait(ctx)
         worker = app[WORKER]
         if worker is not None:
             worker.start()
@@ -289,14 +290,14 @@ def make_worker_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None 
     ctx = BotContext(settings, run_pr=run_pr)
     app[CTX] = ctx
     app[SITE] = {}
-    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers)
+    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers, lease=settings.job_lease)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
 
     async def startup(app: web.Application) -> None:
         await ctx.start()
-        await ctx.db.ensure_schema()
+        await _migrate_or_wait(ctx)
         worker = app[WORKER]
         assert worker is not None
         worker.start()

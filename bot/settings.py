@@ -27,7 +27,8 @@ class BotSettings:
     data_dir: Path = Path(".asyncguard-data")
     database_url: str | None = field(default=None, repr=False)  # ASYNCGUARD_DATABASE_URL; None: SQLite in data_dir
     check_drafts: bool = False  # ASYNCGUARD_CHECK_DRAFTS: run on draft PRs too
-    workers: int = 4  # delivery workers
+    workers: int = 4  # job workers (concurrent jobs per process)
+    job_lease: float = 60.0  # seconds a claimed job is ours without renewal (a dead worker's job waits this long)
     max_concurrent_runs: int = 2  # PR runs at once (CPU-bound analysis)
     debounce_seconds: float = 1.0  # a burst of events for one PR within this window = one run
     request_timeout: float = 30.0  # per GitHub request
@@ -113,6 +114,7 @@ def _number(name: str, text: str, errors: list[str], kind: type, low: float) -> 
 
 _TUNABLES: dict[str, tuple[str, type, float]] = {
     "ASYNCGUARD_WORKERS": ("workers", int, 1),
+    "ASYNCGUARD_JOB_LEASE_SECONDS": ("job_lease", float, 0.5),
     "ASYNCGUARD_MAX_CONCURRENT_RUNS": ("max_concurrent_runs", int, 1),
     "ASYNCGUARD_DEBOUNCE_SECONDS": ("debounce_seconds", float, 0),
     "ASYNCGUARD_REQUEST_TIMEOUT": ("request_timeout", float, 0.01),

@@ -44,7 +44,7 @@ class Worker:
         self.concurrency = concurrency
         self.poll = poll
         self.grace = grace
-        self.sweep_every = sweep_every
+        self.sweep_every = min(sweep_every, max(1.0, lease / 2))  # a dead worker's job waits about one lease
         self.hanging_after = hanging_after
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._wake = asyncio.Event()
