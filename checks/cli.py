@@ -26,7 +26,7 @@ from asyncguard.checks.render.text import render_text
 from asyncguard.checks.report import Report
 
 if TYPE_CHECKING:
-    from checks.fixer import FixResult
+    from asyncguard.checks.fixer import FixResult
 
 ENTRY_POINT_GROUP = "asyncguard.commands"
 BUILTIN_COMMANDS = frozenset({"check", "pr"})

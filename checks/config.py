@@ -123,7 +123,7 @@ class Settings:
 
     def ignored_in(self, rel: str) -> frozenset[str]:
         """The codes `per-file-ignores` (and its extension) turn off for the file at `rel`."""
-        from checks.discover import is_excluded
+        from asyncguard.checks.discover import is_excluded
 
         out: set[str] = set()
         for glob, codes in (*self.per_file_ignores, *self.extend_per_file_ignores):

@@ -87,10 +87,10 @@ def test_fix_round_trip_on_aiohttp(tmp_path: Path, run_cli: Callable[..., Any], 
 def test_a_fix_whose_file_would_have_new_findings_is_put_back(tmp_path: Path) -> None:
     """The guard itself: a changed file whose re-check has a finding the first check did not is
     restored byte for byte, and the count of fixes goes down with it."""
-    from checks.cli import _revert_fixes_that_created_problems
-    from checks.fixer import FixResult
-    from checks.report import Report
-    from rules.model import Finding, Severity
+    from asyncguard.checks.cli import _revert_fixes_that_created_problems
+    from asyncguard.checks.fixer import FixResult
+    from asyncguard.checks.report import Report
+    from asyncguard.rules.model import Finding, Severity
 
     def finding(path: str, code: str, message: str) -> Finding:
         return Finding(code, "x", message, path, 1, 1, 1, 2, Severity.ERROR)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from checks.config import ConfigError, Settings
+from asyncguard.checks.config import ConfigError, Settings
 
 BLOCKING = "import time\n\n\nasync def tick():\n    time.sleep(1)\n"
 DROPPED = "import asyncio\n\n\nasync def work():\n    pass\n\n\nasync def main():\n    asyncio.create_task(work())\n"
