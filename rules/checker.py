@@ -206,8 +206,12 @@ class ModuleChecker:
             use = self._use_of_variable(use.name, call, scope, container=True)
         if use.kind in {"ok", "assign", "container"}:
             return
-        if use.kind == "cm" and isinstance(coro.origin, External) and coro.origin.name in catalog.AWAITABLE_CMS:
-            return  # `with` on it is AG103's finding; `async with` is right
+        if use.kind in {"cm", "return-async"} and isinstance(coro.origin, External) and \
+                coro.origin.name in catalog.AWAITABLE_CMS:
+            # Awaitable and an async context manager at once (`aiofiles.open`, aiohttp's
+            # `session.request`): `with` on it is AG103's finding; `async with` is right, and
+            # returning it from `async def` hands the caller one to `async with await f()`.
+            return
         fix = self._await_fix(call, scope, self._certain_coroutine(coro)) if use.kind in {
             "discard", "misuse", "condition", "cm", "iter", "return-async", "never"} else None
         if use.kind == "condition":
@@ -260,6 +264,8 @@ class ModuleChecker:
                 return Use("ok")
             if parent.attr in DRIVER_METHODS and self._drives_coroutine(parent):
                 return Use("ok", "drives")
+            if parent.attr in {"__aenter__", "__aexit__"}:
+                return Use("cm")  # entered by hand: right for an awaitable context manager
             return Use("misuse", f"`.{parent.attr}`")
         if isinstance(parent, ast.Subscript) and parent.value is node:
             return Use("misuse", "subscript")
@@ -813,12 +819,29 @@ class ModuleChecker:
             return
         use = self._use_of(call, scope)
         if use.kind == "assign" and use.name is not None:
+            if self._declared_outside(use.name, scope):
+                return  # `global task` / `nonlocal task`: kept where the rest of the program reads it
             use = self._use_of_variable(use.name, call, scope, container=False)
             if use.kind == "never" and use.detail != "_":
                 use = Use("discard")
         if use.kind in {"discard", "never"}:
             self.report("AG109", call, f"the task from `{name}` is not kept: it can be garbage-collected "
                         "before it finishes; keep a reference (e.g. in a set, discarded on done)")
+
+    @staticmethod
+    def _declared_outside(name: str, scope: Scope) -> bool:
+        """`global name` or `nonlocal name` in the function: the variable outlives the call."""
+        fn = scope.func_node
+        if fn is None or scope.info is None or name not in scope.info.bound:
+            return False
+        pending: list[ast.AST] = list(fn.body)
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Global | ast.Nonlocal) and name in node.names:
+                return True
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+                pending.extend(ast.iter_child_nodes(node))
+        return False
 
     def _check_nested_loop(self, call: ast.Call, callee: Value) -> None:
         name = callee.name if isinstance(callee, External) else None
