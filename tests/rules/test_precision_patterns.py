@@ -258,3 +258,31 @@ def test_ag109_tasks_kept_in_a_global_a_nonlocal_or_a_variable_read_later(projec
             asyncio.create_task(work())
     """})
     assert codes(found) == [("AG109", "tasks.py", 29), ("AG109", "tasks.py", 30)]
+
+
+# -- 7. async overloads that return a Future -------------------------------------------------------
+
+
+def test_ag112_async_overloads_returning_a_future_are_not_double_wrapped(project: Project) -> None:
+    found = project({"hooks.py": """
+        import asyncio
+        import typing
+        from typing import Literal, overload
+
+        class Webhook:
+            @overload
+            async def send(self, text: str, wait: Literal[True]) -> str: ...
+
+            @overload
+            async def send(self, text: str, wait: Literal[False] = ...) -> asyncio.Future[None]: ...
+
+            @typing.overload
+            async def edit(self, wait: Literal[False]) -> asyncio.Future[None]: ...
+
+            async def send(self, text, wait=False):
+                return text
+
+        async def wrong() -> asyncio.Future[int]:
+            return 1
+    """})
+    assert codes(found) == [("AG112", "hooks.py", 19)]
