@@ -803,6 +803,8 @@ class ModuleChecker:
         chain = self.blocking.chain_for(callee, direct=True, module=self.module)
         if not chain:
             return
+        if len(chain) == 1 and chain[0] == "queue.Queue.get" and self._queue_get_cannot_wait(call):
+            return
         if len(chain) == 1:
             msg = f"blocking call `{chain[0]}` inside `async def` stalls the event loop; use an async API " \
                   "or `await asyncio.to_thread(...)`"
@@ -810,6 +812,24 @@ class ModuleChecker:
             msg = f"`{chain[0]}` blocks the event loop inside `async def` (via {' -> '.join(chain)}); " \
                   "use an async API or `await asyncio.to_thread(...)`"
         self.report("AG107", call, msg, chain=tuple(chain))
+
+    def _queue_get_cannot_wait(self, call: ast.Call) -> bool:
+        """`q.get(False)` / `q.get(block=False)`, or `q.get()` under `while not q.empty():` /
+        `if q.qsize():`: an item is there (or it raises), so nothing waits."""
+        if (call.args and isinstance(call.args[0], ast.Constant) and call.args[0].value is False) or any(
+            k.arg == "block" and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords
+        ):
+            return True
+        if not isinstance(call.func, ast.Attribute):
+            return False
+        queue = ast.unparse(call.func.value)
+        guards = {f"not {queue}.empty()", f"{queue}.qsize()", f"{queue}.qsize() > 0", f"not {queue}.empty"}
+        child, cur = call, self._parent(call)
+        while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef):
+            if isinstance(cur, ast.While | ast.If) and child in cur.body and ast.unparse(cur.test) in guards:
+                return True
+            child, cur = cur, self._parent(cur)
+        return False
 
     def _check_task(self, call: ast.Call, callee: Value, scope: Scope) -> None:
         if "AG109" not in self.enabled:

@@ -286,3 +286,23 @@ def test_ag112_async_overloads_returning_a_future_are_not_double_wrapped(project
             return 1
     """})
     assert codes(found) == [("AG112", "hooks.py", 19)]
+
+
+# -- 5. blocking calls behind guards ---------------------------------------------------------------
+
+
+def test_ag107_queue_get_that_cannot_wait(project: Project) -> None:
+    found = project({"drain.py": """
+        import queue
+
+        async def drain(q: queue.Queue):
+            while not q.empty():
+                print(q.get())
+            if q.qsize():
+                print(q.get())
+            print(q.get(False), q.get(block=False))
+
+        async def wait(q: queue.Queue):
+            print(q.get())
+    """})
+    assert codes(found) == [("AG107", "drain.py", 12)]
