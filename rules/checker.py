@@ -26,6 +26,10 @@ from asyncguard.rules.summary import dotted, function_return_shapes
 from asyncguard.rules.walk import ScopeInfo, walk_module
 
 # Methods that hand back a future or a task whatever their receiver is (`self._loop.create_future()`).
+# AG112: the annotations that name an awaitable, and the modules they come from.
+_AWAITABLE_TYPE_NAMES = frozenset({"Awaitable", "Coroutine", "Future", "Task"})
+_AWAITABLE_TYPE_MODULES = frozenset({"typing", "typing_extensions", "collections", "asyncio", "_asyncio",
+                                     "concurrent"})
 _FUTURE_MAKERS = frozenset({name.rsplit(".", 1)[-1] for name in catalog.FUTURE_RESULTS} | {"create_task"})
 ASYNC_PROTOCOL_METHODS = {"__aenter__", "__aexit__", "__anext__", "asend", "athrow"}
 # Attributes only a coroutine has: using one is using the coroutine.
@@ -198,6 +202,8 @@ class ModuleChecker:
     def _check_coroutine_use(self, call: ast.Call, coro: Coroutine, scope: Scope) -> None:
         if isinstance(coro.origin, External) and coro.origin.name in catalog.FUTURE_RESULTS:
             return  # a future, not a coroutine: it runs anyway, and its methods are for use
+        if isinstance(coro.origin, Func) and self._stub_implemented_as_non_coroutine(coro.origin):
+            return
         use = self._use_of(call, scope)
         what = self._describe(coro)
         if use.kind == "assign" and use.name is not None:
@@ -228,6 +234,14 @@ class ModuleChecker:
             "never": f"coroutine from {what} is stored in `{use.detail}` and never awaited",
         }
         self.report("AG101", call, messages.get(use.kind, f"coroutine from {what} is never awaited"), fix)
+
+    def _stub_implemented_as_non_coroutine(self, func: Func) -> bool:
+        """An abstract `async def` method (only `raise NotImplementedError`, `...`, a docstring) does
+        not say whether its implementations are coroutines or async generators: when one override is
+        an async generator or an async context manager, the call through the base is one too."""
+        if not func.info.is_stub or func.owner is None:
+            return False
+        return any(self.index.func_kind(o) in {"asyncgen", "asynccm"} for o in self.index.overrides_of(func))
 
     def _use_of(self, node: ast.expr, scope: Scope) -> Use:
         parent = self._parent(node)
@@ -966,13 +980,26 @@ class ModuleChecker:
         annotation = node.returns
         target = annotation.value if isinstance(annotation, ast.Subscript) else annotation
         if isinstance(target, ast.Constant) and isinstance(target.value, str):  # a string annotation
-            head = target.value.split("[", 1)[0].rsplit(".", 1)[-1]
+            text = target.value.split("[", 1)[0].strip()
         else:
-            head = (dotted(target) or "").rsplit(".", 1)[-1]
-        if head in {"Awaitable", "Coroutine", "Future", "Task"} and self._returns_plain_values(node, info):
+            text = dotted(target) or ""
+        head = text.rsplit(".", 1)[-1]
+        if (head in _AWAITABLE_TYPE_NAMES and self._names_awaitable_type(text)
+                and self._returns_plain_values(node, info)):
             text = ast.unparse(annotation)
             self.report("AG112", node.returns, f"`async def {node.name}` is annotated `-> {text}`: the "
                         "annotation is the awaited result, so callers would need to await twice")
+
+    def _names_awaitable_type(self, text: str) -> bool:
+        """Whether an annotation named like an awaitable (`Task`, `Future`, ...) is one: a project's
+        own `Task` model, or a library's job class, is a plain result, whatever its name. An
+        unresolved name keeps the benefit of the doubt the name gives it."""
+        value = self.index.resolve_dotted(self.module, text)
+        if isinstance(value, External):
+            return value.name.split(".", 1)[0] in _AWAITABLE_TYPE_MODULES
+        if isinstance(value, Class):
+            return value.module.split(".", 1)[0] in _AWAITABLE_TYPE_MODULES
+        return value is None
 
     @staticmethod
     def _returns_plain_values(node: ast.AsyncFunctionDef, info: ScopeInfo) -> bool:

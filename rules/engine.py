@@ -22,14 +22,20 @@ from pathlib import Path
 from asyncguard.rules.blocking import BlockingAnalysis
 from asyncguard.rules.checker import ModuleChecker
 from asyncguard.rules.index import ProjectIndex, module_name_for
-from asyncguard.rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
+from asyncguard.rules.libraries import (
+    LibraryCache,
+    find_library_paths,
+    make_loader,
+    make_mentions,
+    module_file,
+)
 from asyncguard.rules.model import Finding, Severity
 from asyncguard.rules.parallel import Worker, WorkerLost, available_jobs
 from asyncguard.rules.registry import RULES
 from asyncguard.rules.summary import ModuleSummary, summarize
 from asyncguard.rules.walk import ScopeInfo, walk_module
 
-CACHE_VERSION = 8
+CACHE_VERSION = 10
 # The cache keeps the files' entries as pickles of up to this many files each: a run that changed
 # one file pickles its chunk again, not the whole project, and a cold run shared with a helper
 # process writes the pickles the two processes already made to swap their summaries.
@@ -315,6 +321,7 @@ def _analyze(
     libs_before = len(cache.libs)
     if library_paths:
         index.library_loader = make_loader(library_paths, cache.libs)
+        index.library_mentions = make_mentions(library_paths)
     notes: list[str] = []
     entries: dict[str, _FileEntry] = {}
     texts: dict[str, str] = {}
