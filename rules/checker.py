@@ -838,7 +838,8 @@ class ModuleChecker:
             return False
         queue = ast.unparse(call.func.value)
         guards = {f"not {queue}.empty()", f"{queue}.qsize()", f"{queue}.qsize() > 0", f"not {queue}.empty"}
-        child, cur = call, self._parent(call)
+        child: ast.AST = call
+        cur = self._parent(call)
         while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef):
             if isinstance(cur, ast.While | ast.If) and child in cur.body and ast.unparse(cur.test) in guards:
                 return True
