@@ -912,8 +912,12 @@ class ModuleChecker:
                             "callers cannot use them interchangeably")
 
     def _overridden_both_ways(self, base: Func) -> bool:
-        kinds = {self.index.func_kind(o) for o in self.index.overrides_of(base)}
-        return {"coroutine", "sync"} <= kinds
+        """Sync and async implementations in comparable numbers (a sync and an async client family).
+        One sync override among five async ones is the accident AG108 is for."""
+        kinds = [self.index.func_kind(o) for o in self.index.overrides_of(base)]
+        n_async, n_sync = kinds.count("coroutine"), kinds.count("sync")
+        minority, majority = min(n_async, n_sync), max(n_async, n_sync)
+        return minority > 0 and (minority >= 2 or minority == majority)
 
     def _odd_base(self, method: Func) -> list[Func]:
         """The overrides of `method` when all of them (two or more) disagree with it: then the base

@@ -306,3 +306,26 @@ def test_ag107_queue_get_that_cannot_wait(project: Project) -> None:
             print(q.get())
     """})
     assert codes(found) == [("AG107", "drain.py", 12)]
+
+
+def test_ag108_one_sync_implementation_of_a_stub_among_async_ones_is_still_reported(project: Project) -> None:
+    """tortoise's shape: `BaseDBAsyncClient.db_create` is a stub every backend implements with
+    `async def`; one backend flipped to `def` is out of step, not a second family."""
+    found = project({"backends.py": """
+        class BaseClient:
+            async def db_create(self):
+                raise NotImplementedError
+
+        class Postgres(BaseClient):
+            async def db_create(self):
+                pass
+
+        class MySQL(BaseClient):
+            async def db_create(self):
+                pass
+
+        class Sqlite(BaseClient):
+            def db_create(self):
+                pass
+    """})
+    assert codes(found) == [("AG108", "backends.py", 15)]
