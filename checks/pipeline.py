@@ -14,7 +14,7 @@ from asyncguard.checks.diffparse import FileDiff
 from asyncguard.checks.discover import discover, is_excluded, relpath
 from asyncguard.checks.report import ChecklistItem, Report
 from asyncguard.checks.suppress import filter_suppressed
-from asyncguard.rules.model import Finding
+from asyncguard.rules.model import Finding, Fix
 
 if TYPE_CHECKING:
     from asyncguard.rules.engine import AnalysisResult
@@ -232,6 +232,29 @@ def _dependent_findings(
     return findings
 
 
+# Analyzer codes that describe, at a call site, the same mistake an interface change's call-site
+# finding does (the call was not updated for the flip).
+_SITE_CODES = frozenset({"AG101", "AG102", "AG103", "AG104", "AG105", "AG106", "AG110"})
+
+
+def one_per_site(findings: list[Finding]) -> list[Finding]:
+    """One problem, one finding: where a call site carries both the change's finding (AG2xx) and the
+    analyzer's (AG101 at `conn = connect()` after `connect` became async), keep the change's, with
+    the analyzer's fix on it."""
+    changes = {(f.path, f.line): f for f in findings if f.code.startswith("AG2")}
+    fixes: dict[tuple[str, int], Fix] = {}
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.path, f.line)
+        if f.code in _SITE_CODES and key in changes:
+            if f.fix is not None:
+                fixes.setdefault(key, f.fix)
+            continue
+        out.append(f)
+    return [dataclasses.replace(f, fix=fixes[(f.path, f.line)]) if f.code.startswith("AG2") and f.fix is None
+            and (f.path, f.line) in fixes else f for f in out]
+
+
 def run_pr(
     base_root: Path,
     head_root: Path,
@@ -298,7 +321,7 @@ def run_pr(
             return True  # the file the PR changed cannot be read at all: say so whatever lines changed
         return annotate == "changed-files" or on_lines(f, changed[f.path].added_lines)
 
-    scoped = [f for f in findings if in_scope(f)]
+    scoped = one_per_site([f for f in findings if in_scope(f)])
     report = Report(root=str(head_root), findings=scoped, files_checked=len(result.files), contract_diff=diff,
                     broken_sites=broken)
     report.notes.extend(getattr(result, "notes", ()))

@@ -212,8 +212,12 @@ class ModuleChecker:
             use = self._use_of_variable(use.name, call, scope, container=True)
         if use.kind in {"ok", "assign", "container"}:
             return
-        if use.kind == "cm" and isinstance(coro.origin, External) and coro.origin.name in catalog.AWAITABLE_CMS:
-            return  # `with` on it is AG103's finding; `async with` is right
+        if use.kind in {"cm", "return-async"} and isinstance(coro.origin, External) and \
+                coro.origin.name in catalog.AWAITABLE_CMS:
+            # Awaitable and an async context manager at once (`aiofiles.open`, aiohttp's
+            # `session.request`): `with` on it is AG103's finding; `async with` is right, and
+            # returning it from `async def` hands the caller one to `async with await f()`.
+            return
         fix = self._await_fix(call, scope, self._certain_coroutine(coro)) if use.kind in {
             "discard", "misuse", "condition", "cm", "iter", "return-async", "never"} else None
         if use.kind == "condition":
@@ -274,6 +278,8 @@ class ModuleChecker:
                 return Use("ok")
             if parent.attr in DRIVER_METHODS and self._drives_coroutine(parent):
                 return Use("ok", "drives")
+            if parent.attr in {"__aenter__", "__aexit__"}:
+                return Use("cm")  # entered by hand: right for an awaitable context manager
             return Use("misuse", f"`.{parent.attr}`")
         if isinstance(parent, ast.Subscript) and parent.value is node:
             return Use("misuse", "subscript")
@@ -811,6 +817,8 @@ class ModuleChecker:
         chain = self.blocking.chain_for(callee, direct=True, module=self.module)
         if not chain:
             return
+        if len(chain) == 1 and chain[0] == "queue.Queue.get" and self._queue_get_cannot_wait(call):
+            return
         if len(chain) == 1:
             msg = f"blocking call `{chain[0]}` inside `async def` stalls the event loop; use an async API " \
                   "or `await asyncio.to_thread(...)`"
@@ -818,6 +826,25 @@ class ModuleChecker:
             msg = f"`{chain[0]}` blocks the event loop inside `async def` (via {' -> '.join(chain)}); " \
                   "use an async API or `await asyncio.to_thread(...)`"
         self.report("AG107", call, msg, chain=tuple(chain))
+
+    def _queue_get_cannot_wait(self, call: ast.Call) -> bool:
+        """`q.get(False)` / `q.get(block=False)`, or `q.get()` under `while not q.empty():` /
+        `if q.qsize():`: an item is there (or it raises), so nothing waits."""
+        if (call.args and isinstance(call.args[0], ast.Constant) and call.args[0].value is False) or any(
+            k.arg == "block" and isinstance(k.value, ast.Constant) and k.value.value is False for k in call.keywords
+        ):
+            return True
+        if not isinstance(call.func, ast.Attribute):
+            return False
+        queue = ast.unparse(call.func.value)
+        guards = {f"not {queue}.empty()", f"{queue}.qsize()", f"{queue}.qsize() > 0", f"not {queue}.empty"}
+        child: ast.AST = call
+        cur = self._parent(call)
+        while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef):
+            if isinstance(cur, ast.While | ast.If) and child in cur.body and ast.unparse(cur.test) in guards:
+                return True
+            child, cur = cur, self._parent(cur)
+        return False
 
     def _check_task(self, call: ast.Call, callee: Value, scope: Scope) -> None:
         if "AG109" not in self.enabled:
@@ -827,12 +854,29 @@ class ModuleChecker:
             return
         use = self._use_of(call, scope)
         if use.kind == "assign" and use.name is not None:
+            if self._declared_outside(use.name, scope):
+                return  # `global task` / `nonlocal task`: kept where the rest of the program reads it
             use = self._use_of_variable(use.name, call, scope, container=False)
             if use.kind == "never" and use.detail != "_":
                 use = Use("discard")
         if use.kind in {"discard", "never"}:
             self.report("AG109", call, f"the task from `{name}` is not kept: it can be garbage-collected "
                         "before it finishes; keep a reference (e.g. in a set, discarded on done)")
+
+    @staticmethod
+    def _declared_outside(name: str, scope: Scope) -> bool:
+        """`global name` or `nonlocal name` in the function: the variable outlives the call."""
+        fn = scope.func_node
+        if fn is None or scope.info is None or name not in scope.info.bound:
+            return False
+        pending: list[ast.AST] = list(fn.body)
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Global | ast.Nonlocal) and name in node.names:
+                return True
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+                pending.extend(ast.iter_child_nodes(node))
+        return False
 
     def _check_nested_loop(self, call: ast.Call, callee: Value) -> None:
         name = callee.name if isinstance(callee, External) else None
@@ -868,8 +912,12 @@ class ModuleChecker:
                             "callers cannot use them interchangeably")
 
     def _overridden_both_ways(self, base: Func) -> bool:
-        kinds = {self.index.func_kind(o) for o in self.index.overrides_of(base)}
-        return {"coroutine", "sync"} <= kinds
+        """Sync and async implementations in comparable numbers (a sync and an async client family).
+        One sync override among five async ones is the accident AG108 is for."""
+        kinds = [self.index.func_kind(o) for o in self.index.overrides_of(base)]
+        n_async, n_sync = kinds.count("coroutine"), kinds.count("sync")
+        minority, majority = min(n_async, n_sync), max(n_async, n_sync)
+        return minority > 0 and (minority >= 2 or minority == majority)
 
     def _odd_base(self, method: Func) -> list[Func]:
         """The overrides of `method` when all of them (two or more) disagree with it: then the base
@@ -932,6 +980,8 @@ class ModuleChecker:
     def _check_return_annotation(self, node: ast.AsyncFunctionDef, info: ScopeInfo) -> None:
         if node.returns is None:
             return
+        if any((dotted(d) or "").rsplit(".", 1)[-1] == "overload" for d in node.decorator_list):
+            return  # an overload's `...` body says nothing; a `wait=False` variant may well give a Future
         annotation = node.returns
         target = annotation.value if isinstance(annotation, ast.Subscript) else annotation
         if isinstance(target, ast.Constant) and isinstance(target.value, str):  # a string annotation

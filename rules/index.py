@@ -1169,6 +1169,8 @@ class ProjectIndex:
             if c is None:
                 return None
             names.update(n for n in c.info.methods if n.startswith("__"))
+            # `__enter__ = _sync_enter` in the class body binds the protocol method as well
+            names.update(n for n in c.info.attrs if n.startswith("__") and n.endswith("__"))
             for base in c.info.bases:
                 if "[" in base or base.rsplit(".", 1)[-1] in ABC_PROTOCOLS:
                     node = _annotation_target(base)

@@ -152,3 +152,180 @@ def test_ag108_a_base_on_an_unreadable_framework_class(project: Project) -> None
                 return 2
     """})
     assert codes(found) == [("AG108", "server.py", 17)]
+
+
+# -- 2. awaitable objects that are not coroutines ------------------------------------------------
+
+
+def test_ag101_awaitable_context_managers_returned_from_async_def(project: Project) -> None:
+    found = project({"files.py": """
+        import aiofiles
+        import aiohttp
+
+        async def open_resource(path):
+            return aiofiles.open(path)
+
+        async def request(session: aiohttp.ClientSession, url):
+            ctx = session.request("GET", url)
+            return ctx
+
+        async def use(session: aiohttp.ClientSession, url):
+            async with await open_resource("x") as f:
+                print(await f.read())
+            ctx = session.get(url)
+            response = await ctx.__aenter__()
+            print(response)
+
+        async def slip():
+            return helper()
+
+        async def helper():
+            return 1
+    """})
+    assert codes(found) == [("AG101", "files.py", 20)]  # a real coroutine returned un-awaited still is
+
+
+# -- 3. dunders bound by assignment ---------------------------------------------------------------
+
+
+def test_ag103_dunders_bound_by_assignment_in_the_class_body(project: Project) -> None:
+    found = project({"locks.py": """
+        class Lock:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, *exc):
+                return None
+
+            def _sync_enter(self):
+                return self
+
+            def _sync_exit(self, *exc):
+                return None
+
+            __enter__ = _sync_enter
+            __exit__ = _sync_exit
+
+        class AsyncOnly:
+            async def __aenter__(self):
+                return self
+
+            async def __aexit__(self, *exc):
+                return None
+
+        async def main():
+            with Lock():
+                pass
+            with AsyncOnly():
+                pass
+    """})
+    assert codes(found) == [("AG103", "locks.py", 28)]
+
+
+# -- 6. kept tasks --------------------------------------------------------------------------------
+
+
+def test_ag109_tasks_kept_in_a_global_a_nonlocal_or_a_variable_read_later(project: Project) -> None:
+    found = project({"tasks.py": """
+        import asyncio
+
+        _watcher = None
+
+        async def work():
+            pass
+
+        async def start_global():
+            global _watcher
+            _watcher = asyncio.create_task(work())
+
+        def make_starter():
+            task = None
+
+            async def start():
+                nonlocal task
+                task = asyncio.create_task(work())
+
+            return start
+
+        async def read_later(flag):
+            for _ in range(3):
+                last = asyncio.ensure_future(work())
+            if flag:
+                await last
+
+        async def lost():
+            t = asyncio.create_task(work())
+            asyncio.create_task(work())
+    """})
+    assert codes(found) == [("AG109", "tasks.py", 29), ("AG109", "tasks.py", 30)]
+
+
+# -- 7. async overloads that return a Future -------------------------------------------------------
+
+
+def test_ag112_async_overloads_returning_a_future_are_not_double_wrapped(project: Project) -> None:
+    found = project({"hooks.py": """
+        import asyncio
+        import typing
+        from typing import Literal, overload
+
+        class Webhook:
+            @overload
+            async def send(self, text: str, wait: Literal[True]) -> str: ...
+
+            @overload
+            async def send(self, text: str, wait: Literal[False] = ...) -> asyncio.Future[None]: ...
+
+            @typing.overload
+            async def edit(self, wait: Literal[False]) -> asyncio.Future[None]: ...
+
+            async def send(self, text, wait=False):
+                return text
+
+        async def wrong() -> asyncio.Future[int]:
+            return 1
+    """})
+    assert codes(found) == [("AG112", "hooks.py", 19)]
+
+
+# -- 5. blocking calls behind guards ---------------------------------------------------------------
+
+
+def test_ag107_queue_get_that_cannot_wait(project: Project) -> None:
+    found = project({"drain.py": """
+        import queue
+
+        async def drain(q: queue.Queue):
+            while not q.empty():
+                print(q.get())
+            if q.qsize():
+                print(q.get())
+            print(q.get(False), q.get(block=False))
+
+        async def wait(q: queue.Queue):
+            print(q.get())
+    """})
+    assert codes(found) == [("AG107", "drain.py", 12)]
+
+
+def test_ag108_one_sync_implementation_of_a_stub_among_async_ones_is_still_reported(project: Project) -> None:
+    """tortoise's shape: `BaseDBAsyncClient.db_create` is a stub every backend implements with
+    `async def`; one backend flipped to `def` is out of step, not a second family."""
+    found = project({"backends.py": """
+        class BaseClient:
+            async def db_create(self):
+                raise NotImplementedError
+
+        class Postgres(BaseClient):
+            async def db_create(self):
+                pass
+
+        class MySQL(BaseClient):
+            async def db_create(self):
+                pass
+
+        class Sqlite(BaseClient):
+            def db_create(self):
+                pass
+    """})
+    assert codes(found) == [("AG108", "backends.py", 15)]
