@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from asyncguard.rules.engine import RuleConfig
 from tests.rules.helpers import Project, codes
 
@@ -293,3 +295,38 @@ def test_a_decorator_named_property_makes_a_property_in_a_library(project: Proje
         """,
     })
     assert codes(found) == [("AG101", "app.py", 5)]
+
+
+def test_stubs_and_library_sources_are_cached_a_warm_run_parses_none(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read once, kept in the cache like project files: an unchanged tree parses no stub again,
+    and an edited file that needs them gets them from the cache."""
+    import ast as ast_module
+    import textwrap
+
+    from asyncguard.rules.engine import analyze
+
+    app = tmp_path / "app.py"
+    app.write_text(textwrap.dedent("""
+        import asyncio
+
+        async def main():
+            proc = await asyncio.create_subprocess_exec("ls")
+            proc.wait()
+    """))
+    cache = tmp_path / ".asyncguard_cache"
+    first = analyze(tmp_path, cache_dir=cache)
+    assert codes(first.findings) == [("AG101", "app.py", 6)]
+    parsed: list[str] = []
+    real_parse = ast_module.parse
+
+    def counting_parse(source: object, filename: str = "<unknown>", *args: object, **kwargs: object) -> object:
+        parsed.append(str(filename))
+        return real_parse(source, filename, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(ast_module, "parse", counting_parse)
+    assert codes(analyze(tmp_path, cache_dir=cache).findings) == [("AG101", "app.py", 6)]
+    assert not [p for p in parsed if p.endswith(".pyi")]
+    app.write_text(app.read_text() + "\n\nasync def other():\n    pass\n")
+    assert codes(analyze(tmp_path, cache_dir=cache).findings) == [("AG101", "app.py", 6)]
+    assert not [p for p in parsed if p.endswith(".pyi")]
