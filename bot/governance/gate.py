@@ -14,7 +14,7 @@ from typing import Any
 from gidgethub.abc import GitHubAPI
 
 from asyncguard.bot.governance import ghops
-from asyncguard.bot.governance.audit_store import Approval, AuditStore, NewRecord, PRState
+from asyncguard.bot.governance.audit_store import Approval, AuditStore, Bypass, NewRecord, PRState
 from asyncguard.bot.governance.authz import may_approve
 from asyncguard.bot.governance.changes import NO_CHANGES, fingerprint, governed_changes
 from asyncguard.bot.governance.locks import pr_lock
@@ -22,6 +22,7 @@ from asyncguard.bot.governance.replies import upsert_reply
 from asyncguard.bot.governance.repo_config import CONFIG_FILE, Governance, RepoConfig
 
 CHECK_NAME = "asyncguard/governance"
+ANALYSIS_CHECK = "asyncguard"  # the PR run's check (bot.pr_run.CHECK_NAME), re-posted by a bypass
 UNKNOWN_CHANGE: dict[str, Any] = {
     "code": "unknown",
     "symbol": "(unknown)",
@@ -106,6 +107,10 @@ def decide(state: PRState, cfg: RepoConfig) -> Decision:
     note = cfg.error_note()
     note = f"\n\n{note}" if note else ""
     n = len(state.changes)
+    bypass = state.bypassed(state.head_sha)
+    if bypass is not None:
+        listing = changes_md(state.changes) if state.changes else "No governed breaking interface changes."
+        return Decision("success", f"Bypassed by @{bypass.actor}", bypass_summary(bypass) + f"\n\n{listing}{note}")
     if not state.changes:
         return Decision("success", "No governed breaking interface changes", "Nothing to approve." + note)
     listing = changes_md(state.changes)
@@ -135,6 +140,35 @@ def decide(state: PRState, cfg: RepoConfig) -> Decision:
         f"{n} breaking interface change(s) need approval",
         f"This PR makes breaking changes to governed interfaces:\n\n{listing}\n\n{how_to_approve(gov)}{note}",
     )
+
+
+def bypass_summary(b: Bypass) -> str:
+    return (
+        f"**Emergency bypass** by `@{b.actor}` at `{b.head_sha[:7]}`: {b.reason}\n\n"
+        "Recorded in the audit trail and the compliance report; the next push ends it."
+    )
+
+
+async def post_bypassed_analysis(gh: GitHubAPI, repo: str, b: Bypass) -> None:
+    """A new completed `asyncguard` check on the bypassed head: GitHub counts the newest run of a name."""
+    await ghops.post_check(
+        gh, repo, head_sha=b.head_sha, name=ANALYSIS_CHECK, conclusion="success",
+        title=f"Bypassed by @{b.actor}", summary=bypass_summary(b),
+    )
+
+
+def _expire_bypass(state: PRState, head_sha: str, work: Work) -> None:
+    """A bypass is for one commit: evaluating another head ends it, on the record."""
+    b = state.bypass
+    if b is None or b.head_sha == head_sha:
+        return
+    state.bypass = None
+    work.records.append(NewRecord(
+        "bypass-expired", state.repo, state.pr, head_sha, b.actor, state.fingerprint, state.changes,
+        {"bypassed_head": b.head_sha, "reason": b.reason},
+    ))
+    work.notices.append(f"The emergency bypass by `@{b.actor}` (at `{b.head_sha[:7]}`) ended with the push "
+                        f"of `{head_sha[:7]}`: both checks apply again.")
 
 
 async def _confirm_label(
@@ -237,7 +271,7 @@ async def reconcile(
         await _confirm_label(gh, state, cfg, labels, work)
     await _expire_stale(gh, state, cfg, labels, work)
     # the decisions so far (approvals, revocations, ...) are durable before GitHub hears the verdict
-    store.commit(state, work.records)
+    await store.commit(state, work.records)
     work.records = []
     decision = None
     if state.head_sha is not None and state.fingerprint is not None:
@@ -269,6 +303,7 @@ async def reconcile(
                     "conclusion": decision.conclusion,
                     "mode": gov.breaking_changes,
                     "approved_by": state.approval.actor if state.approval and decision.conclusion == "success" else None,
+                    "bypassed_by": bypass.actor if (bypass := state.bypassed(state.head_sha)) else None,
                     "config_errors": list(cfg.errors),
                 },
             )
@@ -277,7 +312,7 @@ async def reconcile(
         state.reply_comment_id = await upsert_reply(
             gh, state.repo, state.pr, "\n\n---\n\n".join(work.notices), state.reply_comment_id
         )
-    store.commit(state, work.records)
+    await store.commit(state, work.records)
     return decision
 
 
@@ -306,8 +341,8 @@ async def after_pr_run(
 ) -> Decision | None:
     """Evaluate the gate for a finished PR run and post `asyncguard/governance` on `head_sha`."""
     number = int(pull["number"])
-    async with pr_lock(repo_full_name, number):
-        state = store.state(repo_full_name, number)
+    async with pr_lock(store, repo_full_name, number):
+        state = await store.state(repo_full_name, number)
         diff = getattr(report, "contract_diff", None)
         state.head_sha = head_sha
         state.base_ref = str((pull.get("base") or {}).get("ref") or state.base_ref or "") or None
@@ -322,8 +357,10 @@ async def after_pr_run(
         if a is not None and a.fingerprint is None and a.head_sha != head_sha:
             # approved at a head that was never evaluated and is gone now: what it covered is unknown
             state.approval = Approval(a.actor, a.via, f"unevaluated:{a.head_sha}", a.head_sha, a.at, a.reason)
+        work = Work()
+        _expire_bypass(state, head_sha, work)
         labels = await ghops.labels_on(gh, repo_full_name, number)
-        return await reconcile(gh, store, state, repo_config, labels=labels)
+        return await reconcile(gh, store, state, repo_config, work, labels=labels)
 
 
 def config_problem_note(cfg: RepoConfig) -> str:
