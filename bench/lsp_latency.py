@@ -114,13 +114,13 @@ class Session:
             content_changes=[types.TextDocumentContentChangePartial(range=rng, text=new)]))
         return self.versions[uri]
 
-    async def until(self, done: Callable[[], bool], wait_for: float = 120) -> None:
-        deadline = time.perf_counter() + wait_for
+    async def until(self, done: Callable[[], bool], within: float = 120) -> None:
+        deadline = time.perf_counter() + within
         while not done():
             self.changed.clear()
             left = deadline - time.perf_counter()
             if left <= 0:
-                raise TimeoutError(f"{self.name}: no diagnostics as expected within {wait_for}s")
+                raise TimeoutError(f"{self.name}: no diagnostics as expected within {within}s")
             try:
                 await asyncio.wait_for(self.changed.wait(), left)
             except TimeoutError:
@@ -150,9 +150,9 @@ async def measure(session: Session, edited: str, dependents: list[str], target: 
         col = len(session.texts[uri].split("\n")[comment])
         sent = time.perf_counter()
         version = session.edit(edited, comment, col, col, "x")
-        await session.until(lambda version=version, sent=sent: session.published.get(uri, (None, 0.0, 0))[0] == version
+        await session.until(lambda v=version, t=sent: session.published.get(uri, (None, 0.0, 0))[0] == v
                             or (session.published.get(uri, (None, 0.0, 0))[0] is None
-                                and session.published[uri][1] >= sent))
+                                and session.published[uri][1] >= t))
         body.append(session.published[uri][1] - sent)
     helper = _line_of(session.texts[uri], f"def sync_helper_{target}")
     interface: list[float] = []
@@ -165,7 +165,7 @@ async def measure(session: Session, edited: str, dependents: list[str], target: 
             session.edit(edited, helper, 0, 0, "async ")
         else:
             session.edit(edited, helper, 0, len("async "), "")
-        await session.until(lambda before=before: all(session.published[u][1] > before[u] for u in dep_uris))
+        await session.until(lambda b=before: all(session.published[u][1] > b[u] for u in dep_uris))
         interface.append(max(session.published[u][1] for u in dep_uris) - sent)
         if i == 0:
             flagged = {u: session.published[u][2] for u in dep_uris}

@@ -16,7 +16,7 @@ from lsprotocol import types
 from pygls.workspace import PositionCodec
 
 from asyncguard.checks.cst_fix import CstError
-from asyncguard.checks.fixer import fix_source_cst
+from asyncguard.checks.fixer import COMMENT_CODES, _comment_fixes, fix_source_cst
 from asyncguard.checks.links import rule_url
 from asyncguard.checks.lsp.convert import SOURCE, finding_range, replace_edit
 from asyncguard.checks.lsp.why import one_line_why
@@ -48,11 +48,20 @@ def _edit(uri: str, version: int | None, edits: list[types.TextEdit]) -> types.W
 
 
 def fixed_text(text: str, findings: Sequence[Finding]) -> str | None:
-    """The text with the findings' safe fixes made by the codemod; None when none applies."""
-    try:
-        new_text, applied, _ = fix_source_cst(text, [f for f in findings if f.fix is not None and f.fix.safe])
-    except CstError:
-        return None
+    """The text with the findings' safe fixes made as `--fix` makes them (the codemod for code, then
+    the comment-only edits of AG001); None when none applies."""
+    safe = [f for f in findings if f.fix is not None and f.fix.safe]
+    code = [f for f in safe if f.code not in COMMENT_CODES]
+    comments = [f for f in safe if f.code in COMMENT_CODES]
+    new_text, applied = text, 0
+    if code:
+        try:
+            new_text, applied, _ = fix_source_cst(text, code)
+        except CstError:
+            return None
+    if comments:
+        new_text, more, _ = _comment_fixes(text, new_text, comments)
+        applied += more
     return new_text if applied and new_text != text else None
 
 
@@ -128,7 +137,7 @@ def code_actions(
                     title=f"{f.fix.description} ({f.code})", kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic], is_preferred=True, edit=_edit(uri, version, [edit]),
                 ))
-        if f.code != "AG000":
+        if f.code not in ("AG000", "AG001"):  # a broken file or the marker itself: nothing to suppress
             edit = suppress_edit(lines, codec, text, f)
             if edit is not None:
                 out.append(types.CodeAction(

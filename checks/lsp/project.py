@@ -1,7 +1,8 @@
 """One project as the language server sees it: its settings, its in-memory index, its findings.
 
 The findings go through the same `pipeline.finalize` as `asyncguard check` (select/ignore,
-severities, excludes, inline suppressions, here read from the unsaved buffers). A bad
+per-file-ignores, severities, excludes, inline suppressions, here read from the unsaved buffers),
+and markers that suppressed nothing are AG001 as in `check`. A bad
 `[tool.asyncguard]` is reported once and the previous settings (at start: the defaults) stay, so
 the server keeps working while the file is being fixed.
 """
@@ -12,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from asyncguard.checks.config import ConfigError, Settings, load_settings
+from asyncguard.checks.discover import is_excluded
 from asyncguard.checks.pipeline import cache_dir_for, finalize
+from asyncguard.checks.suppress import find_markers, unused_suppressions
 from asyncguard.rules.model import Finding
 from asyncguard.rules.workspace import Workspace
 
@@ -59,5 +62,16 @@ class Project:
         """What `asyncguard check` reports on this module, on the text the editor holds."""
         raw = self.ws.check(rel)
         text = self.ws.text_of(rel)
-        found, _ = finalize(self.root, raw, self.settings, texts={rel: text} if text is not None else None)
-        return found
+        used: set[tuple[str, int, str]] = set()
+        found, _ = finalize(self.root, raw, self.settings, texts={rel: text} if text is not None else None,
+                            used=used)
+        if (text is None or not self.settings.is_enabled("AG001") or any(f.code == "AG000" for f in found)
+                or is_excluded(rel, self.settings.exclude)):
+            return found
+        markers = find_markers(text.encode("utf-8", "surrogateescape"))
+        if not markers:
+            return found
+        here = {(line, code) for path, line, code in used if path == rel}
+        unused = unused_suppressions(rel, markers, here, self.settings.enabled_codes(),
+                                     narrowed=self.settings.select is not None)
+        return sorted([*found, *unused], key=lambda f: f.sort_key)

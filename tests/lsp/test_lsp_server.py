@@ -102,6 +102,22 @@ async def test_suppress_on_this_line_and_hover(editor: Editor, project: Path) ->
     assert "    connect()  # asyncguard: ignore[AG101]\n" in editor.texts[editor.uri("pkg/app.py")]
     assert await editor.diagnostics("pkg/app.py", lambda d: not d) == []
 
+    # The callee turns back into a plain def: the marker now suppresses nothing (AG001, as `check`
+    # says), and its quick fix removes the marker again.
+    editor.open("pkg/db.py", "async " + DB)
+    editor.change("pkg/db.py", DB)
+    (unused,) = await editor.diagnostics("pkg/app.py", lambda d: codes(d) == ["AG001"])
+    actions = await editor.client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=editor.uri("pkg/app.py")), range=unused.range,
+        context=types.CodeActionContext(diagnostics=[unused])))
+    assert actions is not None
+    remove = next(a for a in actions if isinstance(a, types.CodeAction) and "AG001" in a.title
+                  and not a.title.startswith("Suppress"))
+    assert remove.edit is not None
+    editor.apply(remove.edit)
+    assert editor.texts[editor.uri("pkg/app.py")] == APP
+    assert await editor.diagnostics("pkg/app.py", lambda d: not d) == []
+
 
 async def test_syntax_error_is_ag000_and_the_rest_keeps_working(editor: Editor, project: Path) -> None:
     (project / "pkg" / "db.py").write_text("async " + DB, encoding="utf-8")
