@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from rules.engine import RuleConfig, analyze, discover_python_files
+from asyncguard.rules.engine import RuleConfig, analyze, discover_python_files
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from rules.engine import RuleConfig, analyze, discover_python_files  # noqa: E402
+from asyncguard.rules.engine import RuleConfig, analyze, discover_python_files  # noqa: E402
 
 BENCH_ROOT = Path(os.environ.get("ASYNCGUARD_BENCH_ROOT", Path(tempfile.gettempdir()) / "asyncguard-bench-visible"))
 # (venv, package): async libraries of the corpus projects' dependency trees

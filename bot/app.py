@@ -21,11 +21,11 @@ from urllib.parse import parse_qs
 from aiohttp import web
 from gidgethub import routing, sansio
 
-from bot import pr_events
-from bot.context import BotContext
-from bot.deliveries import DeliveryStore
-from bot.queue import Delivery, DeliveryQueue
-from bot.settings import BotSettings
+from asyncguard.bot import pr_events
+from asyncguard.bot.context import BotContext
+from asyncguard.bot.deliveries import DeliveryStore
+from asyncguard.bot.queue import Delivery, DeliveryQueue
+from asyncguard.bot.settings import BotSettings
 
 log = logging.getLogger("asyncguard.app")
 
@@ -38,7 +38,7 @@ MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
 
 def build_router() -> routing.Router:
     """Our PR handlers composed with governance's (bedevere style: one router per concern)."""
-    from bot.governance import router as governance_router
+    from asyncguard.bot.governance import router as governance_router
 
     return routing.Router(pr_events.router, governance_router)
 
@@ -168,7 +168,7 @@ async def _build_training_site(app: web.Application) -> None:
     ctx = app[CTX]
     out = ctx.data_dir / "training-site"
     try:
-        from checks.site import build_site
+        from asyncguard.checks.site import build_site
 
         root = await asyncio.to_thread(lambda: Path(build_site(out, ctx.training_url)).resolve())
         app[SITE]["root"] = root

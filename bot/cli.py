@@ -30,8 +30,8 @@ def serve(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
-    from bot.app import make_app
-    from bot.settings import load_settings
+    from asyncguard.bot.app import make_app
+    from asyncguard.bot.settings import load_settings
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.env_file is not None and not args.env_file.is_file():

@@ -17,11 +17,11 @@ from typing import Any
 
 import aiohttp
 
-from bot.github import GitHubApp, GitHubClient, RetryPolicy
-from bot.metrics import BotMetrics
-from bot.scheduler import PRKey, RunRequest, Scheduler
-from bot.settings import BotSettings
-from bot.snapshots import Limits, SnapshotCache
+from asyncguard.bot.github import GitHubApp, GitHubClient, RetryPolicy
+from asyncguard.bot.metrics import BotMetrics
+from asyncguard.bot.scheduler import PRKey, RunRequest, Scheduler
+from asyncguard.bot.settings import BotSettings
+from asyncguard.bot.snapshots import Limits, SnapshotCache
 
 log = logging.getLogger("asyncguard.bot")
 
@@ -30,7 +30,7 @@ RUN_TIMEOUT = 900.0
 
 def run_pr_job(*args: Any, **kwargs: Any) -> Any:
     """`checks.pipeline.run_pr` in an analysis worker process (module level: picklable)."""
-    from checks.pipeline import run_pr
+    from asyncguard.checks.pipeline import run_pr
 
     return run_pr(*args, **kwargs)
 
@@ -44,7 +44,7 @@ def _analysis_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     (webhook acks stay fast during runs). Forkserver workers start from a process that already
     imported the analyzer, never from the running event loop."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["checks.pipeline", "rules.engine", "contracts.api"])
+    ctx.set_forkserver_preload(["asyncguard.checks.pipeline", "asyncguard.rules.engine", "asyncguard.contracts.api"])
     return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
@@ -142,14 +142,14 @@ class BotContext:
 
     def governance_store(self) -> Any:
         if self._store is None:
-            from bot.governance.audit_store import AuditStore
+            from asyncguard.bot.governance.audit_store import AuditStore
 
             self._store = AuditStore.in_data_dir(self.data_dir)
         return self._store
 
     def governance_context(self, installation_id: int | None) -> Any:
         """E's GovernanceContext, with `rerun` bound to this installation's scheduler."""
-        from bot.governance.context import GovernanceContext
+        from asyncguard.bot.governance.context import GovernanceContext
 
         async def rerun(repo: str, number: int, head_sha: str) -> None:
             if installation_id is not None:
@@ -159,7 +159,7 @@ class BotContext:
 
     # ---- scheduler callbacks ------------------------------------------------------------
     async def create_check(self, key: PRKey, head_sha: str) -> int | None:
-        from bot.pr_run import CHECK_NAME, now_iso
+        from asyncguard.bot.pr_run import CHECK_NAME, now_iso
 
         gh = self.github_client(key.installation_id)
         try:
@@ -174,7 +174,7 @@ class BotContext:
         return int(data["id"])
 
     async def run(self, req: RunRequest, latest_head: Callable[[], str]) -> None:
-        from bot.pr_run import PRRun
+        from asyncguard.bot.pr_run import PRRun
 
         if req.check_run_id is None:
             # GitHub refused even the in_progress check run: try once more now, else give up
@@ -186,7 +186,7 @@ class BotContext:
         await PRRun(self, req, latest_head).execute()
 
     async def supersede(self, req: RunRequest, newer: str) -> None:
-        from bot.pr_run import PRRun
+        from asyncguard.bot.pr_run import PRRun
 
         await PRRun(self, req, lambda: newer).complete_superseded(newer)
 

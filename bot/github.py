@@ -26,7 +26,7 @@ import jwt
 from cachetools import TLRUCache
 from gidgethub import aiohttp as gh_aiohttp
 
-from bot.metrics import BotMetrics
+from asyncguard.bot.metrics import BotMetrics
 
 log = logging.getLogger("asyncguard.github")
 

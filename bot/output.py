@@ -12,11 +12,11 @@ from typing import Any
 
 import jinja2
 
-from checks.links import rule_url
-from checks.render.common import rule_name
-from checks.render.summary import GITHUB_SUMMARY_LIMIT, render_summary, truncate
-from checks.report import Report
-from rules.model import Finding, Severity
+from asyncguard.checks.links import rule_url
+from asyncguard.checks.render.common import rule_name
+from asyncguard.checks.render.summary import GITHUB_SUMMARY_LIMIT, render_summary, truncate
+from asyncguard.checks.report import Report
+from asyncguard.rules.model import Finding, Severity
 
 ANNOTATION_BATCH = 50
 MAX_TITLE = 255
@@ -27,7 +27,7 @@ _LEVEL = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.INFO:
 @cache
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("bot", "templates"),
+        loader=jinja2.PackageLoader("asyncguard.bot", "templates"),
         autoescape=False,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,

@@ -10,7 +10,7 @@ from typing import Any
 
 from gidgethub import routing, sansio
 
-from bot.scheduler import PRKey
+from asyncguard.bot.scheduler import PRKey
 
 log = logging.getLogger("asyncguard.events")
 
@@ -66,7 +66,7 @@ async def on_check_suite(event: sansio.Event, gh: Any, *args: Any, bot: Any = No
 
 @router.register("check_run", action="rerequested")
 async def on_check_run_rerequested(event: sansio.Event, gh: Any, *args: Any, bot: Any = None, **kwargs: Any) -> None:
-    from bot.pr_run import CHECK_NAME
+    from asyncguard.bot.pr_run import CHECK_NAME
 
     run = event.data["check_run"]
     if run.get("name") != CHECK_NAME:

@@ -20,19 +20,19 @@ from typing import TYPE_CHECKING, Any
 
 from gidgethub import BadRequest, GitHubException
 
-from bot import output, review
-from bot.github import GitHubClient, GitHubUnavailable
-from bot.scheduler import RunRequest
-from bot.snapshots import SnapshotError
-from checks.diffparse import FileDiff, parse_unified_diff
-from checks.fingerprint import fingerprints
-from checks.pipeline import on_lines
-from checks.render.summary import GITHUB_SUMMARY_LIMIT
-from checks.report import Report
-from rules.model import Finding, Severity
+from asyncguard.bot import output, review
+from asyncguard.bot.github import GitHubClient, GitHubUnavailable
+from asyncguard.bot.scheduler import RunRequest
+from asyncguard.bot.snapshots import SnapshotError
+from asyncguard.checks.diffparse import FileDiff, parse_unified_diff
+from asyncguard.checks.fingerprint import fingerprints
+from asyncguard.checks.pipeline import on_lines
+from asyncguard.checks.render.summary import GITHUB_SUMMARY_LIMIT
+from asyncguard.checks.report import Report
+from asyncguard.rules.model import Finding, Severity
 
 if TYPE_CHECKING:
-    from bot.context import BotContext
+    from asyncguard.bot.context import BotContext
 
 log = logging.getLogger("asyncguard.pr_run")
 
@@ -239,7 +239,7 @@ class PRRun:
         self.ctx.metrics.jobs.observe(took, kind=f"pr_run_{name}", outcome="ok")
 
     def _repo_config(self, base_root: Path) -> Any:
-        from bot.governance.repo_config import load_repo_config
+        from asyncguard.bot.governance.repo_config import load_repo_config
 
         path = base_root / CONFIG_FILE
         text: str | None = None
@@ -251,8 +251,8 @@ class PRRun:
         return load_repo_config(text)
 
     def _settings(self, repo_config: Any, base_root: Path) -> Any:
-        from checks.config import ConfigError, Settings
-        from checks.config import load_settings as load_checks_settings
+        from asyncguard.checks.config import ConfigError, Settings
+        from asyncguard.checks.config import load_settings as load_checks_settings
 
         settings = repo_config.settings
         if settings is None:
@@ -360,7 +360,7 @@ class PRRun:
 
     async def _governance(self, pull: dict[str, Any], report: Report, repo_config: Any) -> None:
         try:
-            from bot.governance.gate import after_pr_run
+            from asyncguard.bot.governance.gate import after_pr_run
 
             await after_pr_run(
                 self.gh, store=self.ctx.governance_store(), repo_full_name=self.repo, pull=pull,

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checks.diffparse import FileDiff
-from checks.links import rule_url
-from rules.model import Finding, TextEdit
+from asyncguard.checks.diffparse import FileDiff
+from asyncguard.checks.links import rule_url
+from asyncguard.rules.model import Finding, TextEdit
 
 MAX_COMMENTS = 30
 MARKER_RE = re.compile(r"<!-- asyncguard:fp=([0-9a-f]{8,64}) -->")

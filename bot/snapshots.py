@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bot.github import GitHubClient
+from asyncguard.bot.github import GitHubClient
 
 log = logging.getLogger("asyncguard.snapshots")
 
@@ -138,7 +138,7 @@ class SnapshotCache:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{sha[:12]}-") as tmp:
             archive = Path(tmp) / "archive.tar.gz"
-            from bot.github import DownloadTooLarge
+            from asyncguard.bot.github import DownloadTooLarge
 
             try:
                 await gh.download(f"/repos/{repo_full_name}/tarball/{sha}", archive, self.limits.tarball_bytes)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rules.model import Finding
+from asyncguard.rules.model import Finding
 
 FORMAT = "asyncguard-baseline"
 VERSION = 1

@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from checks.report import ChecklistItem
-from checks.training import CONTENT_DIR
-from rules.model import Finding
+from asyncguard.checks.report import ChecklistItem
+from asyncguard.checks.training import CONTENT_DIR
+from asyncguard.rules.model import Finding
 
 CHECKLIST_FILE = CONTENT_DIR / "checklist.yaml"
 CONDITIONS = (

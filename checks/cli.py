@@ -12,12 +12,14 @@ import argparse
 import gc
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from checks.baseline import Baseline, apply_baseline, known_note, read_baseline, write_baseline
-from checks.config import (
+from asyncguard.checks.baseline import Baseline, apply_baseline, known_note, read_baseline, write_baseline
+from asyncguard.checks.config import (
     FAIL_LEVELS,
     ConfigError,
     Settings,
@@ -25,14 +27,17 @@ from checks.config import (
     find_project_root,
     resolve_path,
 )
-from checks.diffparse import FileDiff
-from checks.discover import DiscoveryError
-from checks.pipeline import ANNOTATE_SCOPES, run_check
-from checks.render import FORMATS, render
-from checks.render.github import render_github
-from checks.render.style import COLOR_MODES, use_color
-from checks.render.text import render_text
-from checks.report import Report
+from asyncguard.checks.diffparse import FileDiff
+from asyncguard.checks.discover import DiscoveryError
+from asyncguard.checks.pipeline import ANNOTATE_SCOPES, run_check
+from asyncguard.checks.render import FORMATS, render
+from asyncguard.checks.render.github import render_github
+from asyncguard.checks.render.style import COLOR_MODES, use_color
+from asyncguard.checks.render.text import render_text
+from asyncguard.checks.report import Report
+
+if TYPE_CHECKING:
+    from asyncguard.checks.fixer import FixResult
 
 ENTRY_POINT_GROUP = "asyncguard.commands"
 BUILTIN_COMMANDS = frozenset({"check", "pr"})
@@ -43,7 +48,7 @@ BUILTIN_COMMANDS = frozenset({"check", "pr"})
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """Errors whose message is for the user as it is (GitError only if git was ever run)."""
-    gitdiff = sys.modules.get("checks.gitdiff")
+    gitdiff = sys.modules.get("asyncguard.checks.gitdiff")
     git_error: tuple[type[BaseException], ...] = (gitdiff.GitError,) if gitdiff is not None else ()
     return (ConfigError, DiscoveryError, *git_error, ValueError, OSError)
 
@@ -116,6 +121,8 @@ def build_parser(plugins: bool = True) -> tuple[argparse.ArgumentParser, list[st
     _add_output_options(check, FORMATS[:4])
     check.add_argument("--diff", metavar="REF", help="report only on lines changed since git REF")
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix, apply the fixes marked unsafe too (the callee's kind is not certain)")
     check.add_argument("--statistics", action="store_true", help="show counts by rule")
     check.add_argument(
         "--baseline", metavar="FILE",
@@ -235,7 +242,7 @@ def _emit(text: str, output: str | None, silent: bool = False) -> None:
 
 def _repo_prefix(root: Path) -> str:
     """The project's folder inside its git work tree (`""` at the top), for paths GitHub resolves."""
-    from checks.gitdiff import GitError, git
+    from asyncguard.checks.gitdiff import GitError, git
 
     try:
         top = Path(git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
@@ -260,7 +267,7 @@ def _render(
 def _changed_lines(root: Path, ref: str | None) -> dict[str, FileDiff] | None:
     if not ref:
         return None
-    from checks.gitdiff import changed_lines
+    from asyncguard.checks.gitdiff import changed_lines
 
     return changed_lines(root, ref)
 
@@ -301,6 +308,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     changed = _changed_lines(root, args.diff)
     use_cache = not args.no_cache
     report = run_check(root, paths, settings, changed, use_cache=use_cache)
+    if args.unsafe_fixes and not args.fix:
+        raise ValueError("--unsafe-fixes goes with --fix")
     if args.write_baseline:
         n = write_baseline(Path(args.write_baseline), Path(report.root), report.findings)
         if not args.silent:
@@ -313,12 +322,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     whole = changed is None and not args.paths
     report = _without_baselined(report, baseline, whole)
     if args.fix and report.findings:
-        from checks.fixer import apply_fixes
+        from asyncguard.checks.fixer import apply_fixes
 
-        result = apply_fixes(root, report.findings)  # the new findings only: the baseline's stay as they are
+        before = report
+        # the new findings only: the baseline's stay as they are
+        result = apply_fixes(root, report.findings, include_unsafe=args.unsafe_fixes)
         if result.fixed:
             changed = _changed_lines(root, args.diff)
             report = _without_baselined(run_check(root, paths, settings, changed, use_cache=use_cache), baseline, whole)
+            reverted = _revert_fixes_that_created_problems(root, before, report, result)
+            if reverted:
+                changed = _changed_lines(root, args.diff)
+                report = _without_baselined(
+                    run_check(root, paths, settings, changed, use_cache=use_cache), baseline, whole
+                )
+                report.notes.extend(reverted)
         report.notes.extend(result.skipped)
         if (result.fixed or result.skipped) and not (args.quiet or args.silent):
             n_files = len(result.files_changed)
@@ -347,9 +365,26 @@ def _note_warn_mode(report: Report, settings: Settings) -> None:
         )
 
 
+def _revert_fixes_that_created_problems(root: Path, before: Report, after: Report, result: FixResult) -> list[str]:
+    """Put back every fixed file where the re-check finds a problem the check before did not have
+    (a fix must never leave the code worse); one note each."""
+    old = Counter((f.path, f.code, f.message) for f in before.findings)
+    new = Counter((f.path, f.code, f.message) for f in after.findings)
+    created = new - old
+    notes: list[str] = []
+    paths = {path for path, _, _ in created}
+    if paths - set(result.files_changed):  # a fix in one file broke another: take back every fix
+        paths = set(result.files_changed)
+    for rel in sorted(paths & set(result.files_changed)):
+        codes = ", ".join(sorted({code for path, code, _ in created if path == rel}))
+        result.revert(root, rel)
+        notes.append(f"{rel}: fixes not applied: the fixed file would have new findings ({codes})")
+    return notes
+
+
 def cmd_pr(args: argparse.Namespace) -> int:
-    from checks.prlocal import run_local_pr
-    from checks.render.summary import render_summary
+    from asyncguard.checks.prlocal import run_local_pr
+    from asyncguard.checks.render.summary import render_summary
 
     run = run_local_pr(
         Path(args.path),

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from contracts.codes import CHANGE_CODES
-from rules.model import Severity
-from rules.registry import RULES
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.rules.model import Severity
+from asyncguard.rules.registry import RULES
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checks.codes import all_codes, expand_selector
-from rules.model import Severity
+from asyncguard.checks.codes import all_codes, expand_selector
+from asyncguard.rules.model import Severity
 
 if TYPE_CHECKING:
-    from rules.engine import RuleConfig
+    from asyncguard.rules.engine import RuleConfig
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -40,6 +40,17 @@ KNOWN_KEYS = (
     "fail-on",
     "baseline",
     "mode",
+    "per-file-ignores",
+    "extend-per-file-ignores",
+)
+
+# AG107 is off in test files unless `per-file-ignores` says otherwise. A blocking call in an async
+# test stalls only that test's own event loop, which serves nothing else: the test gets slower, no
+# user waits. Most AG107 findings on real projects were there (101 of 127 on ten projects), and a
+# maintainer would not change them. Examples and docs keep the rule: users copy them into servers.
+TEST_FILE_GLOBS = ("tests", "test", "test_*.py", "*_test.py", "conftest.py")
+DEFAULT_PER_FILE_IGNORES: tuple[tuple[str, frozenset[str]], ...] = tuple(
+    (glob, frozenset({"AG107"})) for glob in TEST_FILE_GLOBS
 )
 MODES = ("enforce", "warn")
 # `--fail-on LEVEL`: the lowest severity that makes `check` exit 1 (ruff and mypy fail on errors only)
@@ -71,6 +82,10 @@ class Settings:
     rule_modes: Mapping[str, str] = field(default_factory=dict)  # per code, over `mode`
     # the folder of the config file the settings came from: relative paths in it are relative to it
     config_dir: str | None = field(default=None, compare=False)
+    # (glob, codes) pairs, ruff's `per-file-ignores`: the codes are not reported in matching files.
+    # Setting the key replaces the default; `extend-per-file-ignores` adds to it.
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = DEFAULT_PER_FILE_IGNORES
+    extend_per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, source: str = "config") -> Settings:
@@ -122,6 +137,16 @@ class Settings:
         base = self.select if self.select is not None else {c for c, i in codes.items() if i.default_enabled}
         return frozenset((set(base) | self.extend_select) - self.ignore)
 
+    def ignored_in(self, rel: str) -> frozenset[str]:
+        """The codes `per-file-ignores` (and its extension) turn off for the file at `rel`."""
+        from asyncguard.checks.discover import is_excluded
+
+        out: set[str] = set()
+        for glob, codes in (*self.per_file_ignores, *self.extend_per_file_ignores):
+            if codes - out and is_excluded(rel, (glob,)):
+                out |= codes
+        return frozenset(out)
+
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes()
 
@@ -137,7 +162,7 @@ class Settings:
 
     def rule_config(self) -> RuleConfig:
         """The analyzer's view of these settings."""
-        from rules.engine import RuleConfig
+        from asyncguard.rules.engine import RuleConfig
 
         return RuleConfig(
             select=self.select,
@@ -215,6 +240,20 @@ def _dotted(value: Any) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _per_file(value: Any) -> tuple[tuple[str, frozenset[str]], ...]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f'expected a table of "glob" = [codes], got {value!r}')
+    out: list[tuple[str, frozenset[str]]] = []
+    for glob, codes in value.items():
+        if not isinstance(glob, str) or not glob.strip():
+            raise ConfigError(f"{glob!r} is not a glob")
+        try:
+            out.append((glob.strip(), _codes(codes)))
+        except ConfigError as exc:
+            raise ConfigError(f"{glob}: {exc}") from None
+    return tuple(out)
+
+
 def _globs(value: Any) -> tuple[str, ...]:
     return tuple(_str_list(value))
 
@@ -253,6 +292,8 @@ _PARSERS = {
     "libraries": _bool,
     "fail-on": _fail_level,
     "baseline": _text,
+    "per-file-ignores": _per_file,
+    "extend-per-file-ignores": _per_file,
 }
 
 

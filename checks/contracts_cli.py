@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
-from contracts.api import (
+from asyncguard.contracts.api import (
     CompareConfig,
     ContractError,
     ContractSettings,
@@ -25,10 +25,10 @@ from contracts.api import (
     render_changelog,
     render_migration_guide,
 )
-from contracts.extract import extract as extract_tree
-from contracts.model import AllowEntry, Contract, ContractDiff, diff_to_dict
-from contracts.sources import Side, changed_lines_between, materialize
-from contracts.store import DEFAULT_FILE, write_contract, write_text_atomic
+from asyncguard.contracts.extract import extract as extract_tree
+from asyncguard.contracts.model import AllowEntry, Contract, ContractDiff, diff_to_dict
+from asyncguard.contracts.sources import Side, changed_lines_between, materialize
+from asyncguard.contracts.store import DEFAULT_FILE, write_contract, write_text_atomic
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 
@@ -98,7 +98,7 @@ def _guard(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
 def _settings(root: Path) -> ContractSettings:
     settings = load_contract_settings(root)
     try:  # `[tool.asyncguard] contracts-file` (engineer A's settings) names the file too
-        from checks.config import load_settings
+        from asyncguard.checks.config import load_settings
 
         configured = load_settings(root).contracts_file
     except Exception:  # a problem there is reported by `asyncguard check`
@@ -171,7 +171,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         diff = compare(base_contract, head_contract, settings.compare_config(allow))
         if head.directory is not None and diff.breaking:
             changed = _changed_lines(repo, base, head)
-            from rules.engine import analyze
+            from asyncguard.rules.engine import analyze
 
             index = analyze(head.directory.resolve(), files=[], cache_dir=cache).index
             attach_impact(diff, index, changed, head_root=head.directory.resolve())
@@ -201,8 +201,8 @@ def _side_contract(side: Side, settings: ContractSettings, cache: Path | None) -
 def _cache_dir(repo: Path) -> Path | None:
     """The project's cache folder (shared with `asyncguard check`); None when it cannot be made."""
     try:
-        from checks.config import load_settings
-        from checks.pipeline import cache_dir_for
+        from asyncguard.checks.config import load_settings
+        from asyncguard.checks.pipeline import cache_dir_for
 
         return cache_dir_for(repo.resolve(), load_settings(repo.resolve()))
     except Exception:  # a broken [tool.asyncguard] is reported by `asyncguard check`; run uncached
@@ -221,12 +221,12 @@ def _changed_lines(repo: Path, base: Side, head: Side) -> dict[str, set[int]]:
     if base.commit is None:
         return {}
     if head.commit is not None:
-        from checks.diffparse import parse_unified_diff
+        from asyncguard.checks.diffparse import parse_unified_diff
 
         files = parse_unified_diff(changed_lines_between(repo, base.commit, head.commit))
         return {path: set(fd.added_lines) for path, fd in files.items()}
     if head.directory is not None and head.directory.resolve() == repo.resolve():
-        from checks.gitdiff import GitError, changed_lines
+        from asyncguard.checks.gitdiff import GitError, changed_lines
 
         try:
             return {path: set(fd.added_lines) for path, fd in changed_lines(repo, base.commit).items()}
@@ -238,8 +238,8 @@ def _changed_lines(repo: Path, base: Side, head: Side) -> dict[str, set[int]]:
 def _render(diff: ContractDiff, fmt: str, root: Path, title: str) -> str:
     if fmt == "text":
         return render_text(diff, title)
-    from checks.render import render
-    from checks.report import Report
+    from asyncguard.checks.render import render
+    from asyncguard.checks.report import Report
 
     report = Report(root=str(root), findings=diff_findings(diff), contract_diff=diff)
     if fmt == "json":

@@ -27,7 +27,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import CodeRange, ParentNodeProvider, PositionProvider
 
-from rules.model import Finding, Fix
+from asyncguard.rules.model import Finding, Fix
 
 
 class Kind(StrEnum):

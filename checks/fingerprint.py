@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from rules.model import Finding
+from asyncguard.rules.model import Finding
 
 
 def _line_text(root: Path | None, path: str, line: int, cache: dict[str, list[str]]) -> str:

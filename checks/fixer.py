@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from checks.cst_fix import CstError, Target, target_of, transform
-from rules.model import Finding, Fix, TextEdit
+from asyncguard.checks.cst_fix import CstError, Target, target_of, transform
+from asyncguard.rules.model import Finding, Fix, TextEdit
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
@@ -33,6 +33,14 @@ class FixResult:
     fixed: int = 0  # findings whose fix was applied
     files_changed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # one line each: what was not applied and why
+    originals: dict[str, bytes] = field(default_factory=dict)  # each changed file as it was before
+    fixed_in: dict[str, int] = field(default_factory=dict)  # findings fixed, per changed file
+
+    def revert(self, root: Path, rel: str) -> None:
+        """Put one changed file back as it was (its fixes introduced a problem)."""
+        _write_atomic(Path(root) / rel, self.originals[rel])
+        self.fixed -= self.fixed_in.pop(rel, 0)
+        self.files_changed.remove(rel)
 
 
 def _line_starts(text: str) -> list[int]:
@@ -206,7 +214,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def apply_fixes(root: Path, findings: Iterable[Finding], include_unsafe: bool = False) -> FixResult:
-    """Apply every (safe) fix carried by `findings` to the files under `root`."""
+    """Apply every safe fix carried by `findings` (and the unsafe ones with `include_unsafe`) to the
+    files under `root`."""
     result = FixResult()
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
@@ -251,4 +260,6 @@ def apply_fixes(root: Path, findings: Iterable[Finding], include_unsafe: bool = 
             continue
         result.fixed += applied
         result.files_changed.append(rel)
+        result.originals[rel] = data
+        result.fixed_in[rel] = applied
     return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from checks.diffparse import FileDiff, parse_unified_diff
+from asyncguard.checks.diffparse import FileDiff, parse_unified_diff
 
 
 class GitError(RuntimeError):

@@ -9,15 +9,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checks.config import Settings
-from checks.diffparse import FileDiff
-from checks.discover import discover, is_excluded, relpath
-from checks.report import ChecklistItem, Report
-from checks.suppress import filter_suppressed
-from rules.model import Finding
+from asyncguard.checks.config import Settings
+from asyncguard.checks.diffparse import FileDiff
+from asyncguard.checks.discover import discover, is_excluded, relpath
+from asyncguard.checks.report import ChecklistItem, Report
+from asyncguard.checks.suppress import filter_suppressed
+from asyncguard.rules.model import Finding
 
 if TYPE_CHECKING:
-    from rules.engine import AnalysisResult
+    from asyncguard.rules.engine import AnalysisResult
 
 ANNOTATE_SCOPES = ("changed-lines", "changed-files", "all")
 CACHE_DIRNAME = ".asyncguard_cache"
@@ -63,15 +63,21 @@ def on_lines(f: Finding, lines: Iterable[int]) -> bool:
 def finalize(
     root: Path, findings: Iterable[Finding], settings: Settings, used: set[tuple[str, int, str]] | None = None
 ) -> tuple[list[Finding], int]:
-    """Apply select/ignore, severity overrides, excludes and inline suppressions; sort and dedupe.
+    """Apply select/ignore, per-file-ignores, severity overrides, excludes and inline suppressions;
+    sort and dedupe.
 
     Returns the findings and how many inline suppressions dropped; `used` collects which
     (path, line, code) the suppressions dropped.
     """
     enabled = settings.enabled_codes()
     kept: dict[tuple[object, ...], Finding] = {}
+    per_file: dict[str, frozenset[str]] = {}
     for f in findings:
         if f.code not in enabled or is_excluded(f.path, settings.exclude):
+            continue
+        if f.path not in per_file:
+            per_file[f.path] = settings.ignored_in(f.path)
+        if f.code in per_file[f.path]:
             continue
         if f.code in settings.severity:
             f = dataclasses.replace(f, severity=settings.severity[f.code])
@@ -82,7 +88,7 @@ def finalize(
 
 
 def _analyze(root: Path, files: Sequence[Path] | None, settings: Settings, use_cache: bool) -> AnalysisResult:
-    from rules.engine import analyze
+    from asyncguard.rules.engine import analyze
 
     cache = cache_dir_for(root, settings) if use_cache else None
     return analyze(root, files=files, config=settings.rule_config(), cache_dir=cache)
@@ -150,7 +156,7 @@ def _unused_suppressions(
 ) -> list[Finding]:
     """AG001 for the markers of the files in scope that suppressed nothing (files that did not
     parse are left out: their findings are unknown)."""
-    from checks.suppress import find_markers, unused_suppressions
+    from asyncguard.checks.suppress import find_markers, unused_suppressions
 
     unreadable = {f.path for f in findings if f.code == "AG000"}
     enabled = settings.enabled_codes()
@@ -188,7 +194,7 @@ def _dependent_findings(
     `outside`: the (finalized) findings of the other files when the analysis already covered
     them; none at all means nothing to look up.
     """
-    from rules.callsites import find_call_sites
+    from asyncguard.rules.callsites import find_call_sites
 
     if outside is not None and not outside:
         return []
@@ -236,7 +242,7 @@ def run_pr(
     Whatever the scope, a finding at an old-style call site of a changed interface (a caller the
     PR broke without touching it) is kept: that is the outage this tool exists for.
     """
-    from contracts.api import compare_trees, diff_findings
+    from asyncguard.contracts.api import compare_trees, diff_findings
 
     if annotate not in ANNOTATE_SCOPES:
         raise ValueError(f"unknown annotate scope {annotate!r} (choose from {', '.join(ANNOTATE_SCOPES)})")
@@ -308,7 +314,7 @@ def _without_base_baseline(
     """Drop the findings the BASE branch's baseline has (never the head's: a pull request must not
     be able to bless its own findings by adding them to the baseline). A baseline that cannot be
     used is a note, and every finding is reported."""
-    from checks.baseline import BaselineError, apply_baseline, known_note, read_from_tree
+    from asyncguard.checks.baseline import BaselineError, apply_baseline, known_note, read_from_tree
 
     try:
         baseline = read_from_tree(base_root, relative)
@@ -327,8 +333,8 @@ def _checklist(
     extra: tuple[object, ...],
     settings: Settings,
 ) -> list[ChecklistItem]:
-    from checks.checklist import tailor
-    from checks.links import training_base
+    from asyncguard.checks.checklist import tailor
+    from asyncguard.checks.links import training_base
 
     base_url = training_base(settings.training_url)
     return list(tailor(head_root, changed_lines, findings, diff, extra=extra, base_url=base_url))

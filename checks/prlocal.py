@@ -18,11 +18,11 @@ from pathlib import Path
 
 import yaml
 
-from checks.config import ConfigError, Settings, find_project_root, load_settings
-from checks.diffparse import parse_unified_diff
-from checks.gitdiff import GitError, git, verify_ref
-from checks.pipeline import ANNOTATE_SCOPES, CACHE_DIRNAME, run_pr
-from checks.report import Report
+from asyncguard.checks.config import ConfigError, Settings, find_project_root, load_settings
+from asyncguard.checks.diffparse import parse_unified_diff
+from asyncguard.checks.gitdiff import GitError, git, verify_ref
+from asyncguard.checks.pipeline import ANNOTATE_SCOPES, CACHE_DIRNAME, run_pr
+from asyncguard.checks.report import Report
 
 REPO_CONFIG = ".asyncguard.yml"
 

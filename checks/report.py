@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rules.model import Finding, Severity
+from asyncguard.rules.model import Finding, Severity
 
 
 @dataclass

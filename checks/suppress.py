@@ -1,5 +1,10 @@
 """Inline suppressions: `# asyncguard: ignore[AG101, AG107]` or a bare `# asyncguard: ignore`.
 
+A line that already silences the same problem for ruff or flake8-async (`# noqa: RUF006`,
+`# noqa: ASYNC251`) silences the AG rule that reports it too (`NOQA_EQUIVALENTS`): the
+maintainer has judged that line once. A bare `# noqa` does not: it was written for whatever the
+linter said, which was never an async finding of ours.
+
 Comments are found with tokenize, so the marker inside a string literal does not count. A file
 that stops tokenizing part-way keeps what was read so far, and its remaining lines fall back to a
 line scan: a suppression is never lost because a later line is broken.
@@ -14,22 +19,38 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rules.model import Finding, Fix, Severity, TextEdit
+from asyncguard.rules.model import Finding, Fix, Severity, TextEdit
 
 _MARKER = re.compile(r"#\s*asyncguard\s*:\s*ignore\b(?:\[([^\]]*)\])?", re.IGNORECASE)
+_NOQA = re.compile(r"#\s*noqa\s*:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+
+# Other linters' codes -> the AG rule that reports the same problem. Only codes with one meaning
+# across ruff, flake8-async and its predecessor flake8-trio; ASYNC100-102 are left out: ruff once
+# used them for blocking calls, flake8-async uses them for cancel scopes and shielding.
+NOQA_EQUIVALENTS: dict[str, str] = {
+    "RUF006": "AG109",  # asyncio-dangling-task
+    "ASYNC105": "AG101", "TRIO105": "AG101",  # a trio async function called without `await`
+    **{f"ASYNC{n}": "AG107" for n in (200, 210, 211, 212, 220, 221, 222, 230, 231, 232, 240, 250, 251)},
+    **{f"TRIO{n}": "AG107" for n in (200, 210, 211, 212, 220, 221, 222, 230, 231, 232, 240)},
+}
 ALL = None  # a bare marker suppresses every code on its line
 
 Suppressions = dict[int, frozenset[str] | None]
 
 
 def _parse_marker(comment: str) -> tuple[bool, frozenset[str] | None]:
+    """(found, codes) of the comment's markers: ours, and other linters' codes we take as ours."""
+    noqa = _NOQA.search(comment)
+    equivalent = frozenset(
+        NOQA_EQUIVALENTS[c.upper()] for c in re.split(r"[\s,]+", noqa.group(1)) if c.upper() in NOQA_EQUIVALENTS
+    ) if noqa else frozenset()
     m = _MARKER.search(comment)
     if not m:
-        return False, None
+        return (True, equivalent) if equivalent else (False, None)
     if m.group(1) is None:
         return True, ALL
     codes = frozenset(c.strip().upper() for c in m.group(1).split(",") if c.strip())
-    return True, codes or ALL
+    return True, (codes | equivalent) if codes else ALL
 
 
 def _merge(out: Suppressions, line: int, codes: frozenset[str] | None) -> None:
@@ -45,7 +66,9 @@ def parse_suppressions(source: bytes | str) -> Suppressions:
     """Line number -> suppressed codes (None = all) for every marker comment in the source."""
     data = source.encode("utf-8", "surrogateescape") if isinstance(source, str) else source
     out: Suppressions = {}
-    if b"asyncguard" not in data.lower():
+    lowered = data.lower()
+    if b"asyncguard" not in lowered and not (b"noqa" in lowered and (b"ruf006" in lowered or b"async" in lowered
+                                                                     or b"trio" in lowered)):
         return out  # no marker anywhere (the usual case): no need to tokenize the file
     last_line = 0
     try:
@@ -116,7 +139,7 @@ def unused_suppressions(
     alone (another configuration may need it); a bare marker is judged only when every default
     rule ran (`narrowed` False). Unknown codes are always unused.
     """
-    from checks.codes import all_codes
+    from asyncguard.checks.codes import all_codes
 
     known = all_codes()
     out: list[Finding] = []

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-import training_content
+from asyncguard import training_content
 
 CONTENT_DIR = Path(training_content.__file__).resolve().parent
 RULES_DIR = CONTENT_DIR / "rules"
@@ -161,7 +161,7 @@ def normalize_code(code: str) -> str:
     c = code.strip().upper()
     if _CODE_RE.match(c):
         return c
-    from checks.codes import all_codes
+    from asyncguard.checks.codes import all_codes
 
     name = code.strip().lower().replace("_", "-")
     for info in all_codes().values():
@@ -282,7 +282,7 @@ def render_markdown(code: str, base_url: str | None = None) -> str:
     For the bot's `/asyncguard explain` reply. `base_url` defaults like the finding links
     (checks.links.training_base).
     """
-    from checks.links import training_base
+    from asyncguard.checks.links import training_base
 
     page = load_page(code)
     base = training_base(base_url)

@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 
-from checks.links import rule_url
-from checks.render.style import use_color
-from checks.site import SiteError, build_site
-from checks.training import PageError, load_page, render_terminal, rule_pages
+from asyncguard.checks.links import rule_url
+from asyncguard.checks.render.style import use_color
+from asyncguard.checks.site import SiteError, build_site
+from asyncguard.checks.training import PageError, load_page, render_terminal, rule_pages
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

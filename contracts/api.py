@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contracts.compare import CompareConfig, compare
-from contracts.extract import extract as _extract
-from contracts.extract import read_project_config
-from contracts.findings import diff_findings
-from contracts.guide import render_changelog, render_migration_guide
-from contracts.impact import attach_impact
-from contracts.model import AllowEntry, Contract, ContractDiff, ContractError
-from contracts.store import DEFAULT_FILE, load_contract, parse_allow, write_contract
+from asyncguard.contracts.compare import CompareConfig, compare
+from asyncguard.contracts.extract import extract as _extract
+from asyncguard.contracts.extract import read_project_config
+from asyncguard.contracts.findings import diff_findings
+from asyncguard.contracts.guide import render_changelog, render_migration_guide
+from asyncguard.contracts.impact import attach_impact
+from asyncguard.contracts.model import AllowEntry, Contract, ContractDiff, ContractError
+from asyncguard.contracts.store import DEFAULT_FILE, load_contract, parse_allow, write_contract
 
 __all__ = [
     "DEFAULT_FILE",
@@ -59,7 +59,7 @@ class ContractSettings:
 
 def load_contract_settings(root: Path) -> ContractSettings:
     """Read the settings from `root/pyproject.toml`; ContractError on a wrong type."""
-    from contracts.codes import CHANGE_CODES
+    from asyncguard.contracts.codes import CHANGE_CODES
 
     raw = read_project_config(Path(root))
     source = f"{Path(root) / 'pyproject.toml'} [tool.asyncguard.contracts]"
@@ -145,6 +145,6 @@ def compare_trees(
 
 
 def _head_index(head_root: Path, cache_dir: Path | None) -> Any:
-    from rules.engine import analyze
+    from asyncguard.rules.engine import analyze
 
     return analyze(head_root, files=[], cache_dir=cache_dir).index

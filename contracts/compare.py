@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from contracts import typeann
-from contracts.codes import CHANGE_CODES
-from contracts.model import AllowEntry, Change, Contract, ContractDiff, Param, Symbol
-from contracts.semver import check_version, recommend_bump
+from asyncguard.contracts import typeann
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.contracts.model import AllowEntry, Change, Contract, ContractDiff, Param, Symbol
+from asyncguard.contracts.semver import check_version, recommend_bump
 
 _POSITIONAL = frozenset({"positional_only", "positional_or_keyword"})
 _ANNOTATION_CODES = frozenset({"AG215", "AG216"})

@@ -20,8 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from contracts.model import Contract, ContractError, DynamicName, Param, Symbol
-from contracts.summary import ALL_REF, ClassInfo, FuncInfo, ModuleSummary, summarize
+from asyncguard.contracts.model import Contract, ContractError, DynamicName, Param, Symbol
+from asyncguard.contracts.summary import ALL_REF, ClassInfo, FuncInfo, ModuleSummary, summarize
 
 SKIP_DIRS = frozenset(
     {
@@ -63,7 +63,7 @@ class _Def:
 def module_name_for(root: Path, path: Path) -> str:
     """Dotted module name of a file (src/ layouts handled); the analyzer's own when it is there."""
     try:
-        from rules import index as analyzer_index
+        from asyncguard.rules import index as analyzer_index
     except ImportError:
         analyzer_index = None  # type: ignore[assignment]
     if analyzer_index is not None and hasattr(analyzer_index, "module_name_for"):

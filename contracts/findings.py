@@ -7,9 +7,9 @@ may merge); compatible and approved changes are info.
 
 from __future__ import annotations
 
-from contracts.codes import CHANGE_CODES
-from contracts.model import Change, ContractDiff
-from rules.model import Finding, Severity
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.contracts.model import Change, ContractDiff
+from asyncguard.rules.model import Finding, Severity
 
 _FLIPS = frozenset({"AG202", "AG203", "AG204", "AG205"})
 # changes whose old-style call sites are certain breakage: the site gets an error finding

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import jinja2
 
-from contracts.codes import CHANGE_CODES
-from contracts.model import Change, ContractDiff
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.contracts.model import Change, ContractDiff
 
 _ADDED = frozenset({"AG230", "AG231", "AG232", "AG233", "AG234", "AG237"})
 _DEPRECATED = frozenset({"AG235"})
@@ -23,7 +23,7 @@ _NOT_IN_CHANGELOG = frozenset({"AG236"})
 
 
 def _templates_dir() -> Path:
-    return Path(str(resources.files("training_content"))) / "migration"
+    return Path(str(resources.files("asyncguard.training_content"))) / "migration"
 
 
 def _environment() -> jinja2.Environment:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from contracts.model import Change, ContractDiff, ContractError, ImpactSite, ImpactStatus, Param
+from asyncguard.contracts.model import Change, ContractDiff, ContractError, ImpactSite, ImpactStatus, Param
 
 # usages under which a call to a newly async function is already correct; "returned" only from a
 # plain `def` (a wrapper handing the coroutine to its caller): `return f()` inside `async def` makes
@@ -41,7 +41,7 @@ def attach_impact(
     head_root: Path | None = None,
 ) -> ContractDiff:
     """Fill `Change.call_sites` for breaking changes whose symbol still exists in head."""
-    from rules.callsites import find_call_sites
+    from asyncguard.rules.callsites import find_call_sites
 
     changed = normalize_changed_lines(changed_lines)
     root = head_root or _index_root(head_index)
@@ -84,7 +84,7 @@ def _attach_stale_imports(diff: ContractDiff, root: Path) -> None:
     gone = [c for c in diff.changes if c.code in _GONE_CODES and c.breaking]
     if not gone:
         return
-    from contracts.extract import _cached_summary, discover, module_name_for
+    from asyncguard.contracts.extract import _cached_summary, discover, module_name_for
 
     refs: list[tuple[str, str, int, int, str]] = []  # (target, path, line, column, importing module)
     for path in discover(root, all_code=True):
@@ -180,7 +180,7 @@ def _param_affected(change: Change, call: ast.Call) -> bool | None:
 
 
 def _explicit(symbol: Any) -> tuple[Param, ...]:
-    from contracts.compare import explicit_params
+    from asyncguard.contracts.compare import explicit_params
 
     return explicit_params(symbol)
 

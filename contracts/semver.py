@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from contracts.model import Bump, Change, VersionCheck
+from asyncguard.contracts.model import Bump, Change, VersionCheck
 
 _ORDER: dict[Bump, int] = {"none": 0, "patch": 1, "minor": 2, "major": 3}
 _FEATURE_CODES = frozenset({"AG230", "AG231", "AG232", "AG233", "AG234", "AG235", "AG237"})

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from contracts.model import ContractError
+from asyncguard.contracts.model import ContractError
 
 
 @dataclass

@@ -14,8 +14,8 @@ from typing import Any, get_args
 
 import yaml
 
-from contracts.codes import CHANGE_CODES
-from contracts.model import (
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.contracts.model import (
     FORMAT_VERSION,
     AllowEntry,
     Contract,

@@ -10,7 +10,7 @@ import ast
 import threading
 from dataclasses import dataclass, field
 
-from contracts.model import ContractError, Param, ParamKind
+from asyncguard.contracts.model import ContractError, Param, ParamKind
 
 _DEPRECATION_WARNINGS = frozenset({"DeprecationWarning", "PendingDeprecationWarning", "FutureWarning"})
 ALL_REF = "@all:"  # marks another module's `__all__` inside this one's

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rules import catalog
-from rules.index import External, Func, ProjectIndex, Value
+from asyncguard.rules import catalog
+from asyncguard.rules.index import External, Func, ProjectIndex, Value
 
 # How deep below the called function a chain is followed: a chain has at most MAX_DEPTH + 1
 # project functions before the blocking call.

@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rules import catalog
-from rules.blocking import BlockingAnalysis
-from rules.checker import ModuleChecker
-from rules.index import Class, External, Func, ProjectIndex
-from rules.scope import Scope, build_scope
-from rules.walk import ScopeInfo
+from asyncguard.rules import catalog
+from asyncguard.rules.blocking import BlockingAnalysis
+from asyncguard.rules.checker import ModuleChecker
+from asyncguard.rules.index import Class, External, Func, ProjectIndex
+from asyncguard.rules.scope import Scope, build_scope
+from asyncguard.rules.walk import ScopeInfo
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,11 @@ class _SiteCollector(ModuleChecker):
             target = scope.eval(outer.func)
             tname = target.name if isinstance(target, External) else (
                 target.qualname if isinstance(target, Func) else None)
+            # A runner's method name counts only on a receiver that cannot be resolved: a project
+            # class's own `run(...)` or `submit(...)` is just a call.
             if tname in catalog.RUNNERS or (
-                isinstance(outer.func, ast.Attribute) and outer.func.attr in catalog.RUNNER_METHOD_NAMES
+                target is None and isinstance(outer.func, ast.Attribute)
+                and outer.func.attr in catalog.RUNNER_METHOD_NAMES
             ):
                 return "scheduled"
             return "argument"

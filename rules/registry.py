@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rules.model import Severity
+from asyncguard.rules.model import Severity
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from rules.index import (
+from asyncguard.rules.index import (
     Class,
     Coroutine,
     External,
@@ -19,8 +19,8 @@ from rules.index import (
     ProjectIndex,
     Value,
 )
-from rules.summary import ClassInfo, dotted, resolve_relative
-from rules.walk import ScopeInfo
+from asyncguard.rules.summary import ClassInfo, dotted, resolve_relative
+from asyncguard.rules.walk import ScopeInfo
 
 UNKNOWN = object()
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)

@@ -57,7 +57,7 @@ def webhook_secret() -> str:
 @pytest.fixture
 def bot_settings(fake_github: FakeGitHub, tmp_path: Path, webhook_secret: str) -> Callable[..., Any]:
     """Factory for BotSettings pointing at the fake GitHub, tuned for fast tests."""
-    from bot.settings import BotSettings
+    from asyncguard.bot.settings import BotSettings
 
     def make(**overrides: Any) -> BotSettings:
         values: dict[str, Any] = dict(
@@ -82,7 +82,7 @@ def bot_settings(fake_github: FakeGitHub, tmp_path: Path, webhook_secret: str) -
 @pytest.fixture
 async def start_bot(bot_settings: Callable[..., Any], webhook_secret: str) -> AsyncIterator[Callable[..., Awaitable[BotServer]]]:
     """`await start_bot(**settings_overrides, run_pr=None)` -> BotServer; all stopped at teardown."""
-    from bot.app import make_app
+    from asyncguard.bot.app import make_app
 
     runners: list[web.AppRunner] = []
     sessions: list[aiohttp.ClientSession] = []

@@ -29,9 +29,9 @@ import griffe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from contracts.compare import compare
-from contracts.extract import extract
-from contracts.model import Contract, ContractDiff
+from asyncguard.contracts.compare import compare
+from asyncguard.contracts.extract import extract
+from asyncguard.contracts.model import Contract, ContractDiff
 
 CACHE = Path(os.environ.get("ASYNCGUARD_BENCH_CACHE", "/tmp/asyncguard-bench"))
 

@@ -22,11 +22,11 @@ import griffe
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from contracts import extract as extract_module
-from contracts.compare import compare
-from contracts.extract import extract
-from contracts.impact import attach_impact
-from rules.engine import analyze
+from asyncguard.contracts import extract as extract_module
+from asyncguard.contracts.compare import compare
+from asyncguard.contracts.extract import extract
+from asyncguard.contracts.impact import attach_impact
+from asyncguard.rules.engine import analyze
 
 PACKAGES = 20
 

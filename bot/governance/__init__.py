@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from gidgethub import routing
 
-from bot.governance import labels, merges, rerun, slash
+from asyncguard.bot.governance import labels, merges, rerun, slash
 
 router = routing.Router(labels.router, merges.router, rerun.router, slash.router)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import gidgethub
 from gidgethub.abc import GitHubAPI
 
-from bot.governance.repo_config import Governance
+from asyncguard.bot.governance.repo_config import Governance
 
 _LEVELS = {"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
 

@@ -10,8 +10,8 @@ import hashlib
 import json
 from typing import Any
 
-from bot.governance.globs import path_matches
-from bot.governance.repo_config import Governance
+from asyncguard.bot.governance.globs import path_matches
+from asyncguard.bot.governance.repo_config import Governance
 
 NO_CHANGES = "none"
 

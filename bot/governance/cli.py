@@ -7,9 +7,9 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot.governance.audit_report import RENDERERS, SinceError, build_report, parse_since
-from bot.governance.audit_store import DB_NAME, AuditStore
-from bot.governance.context import default_data_dir
+from asyncguard.bot.governance.audit_report import RENDERERS, SinceError, build_report, parse_since
+from asyncguard.bot.governance.audit_store import DB_NAME, AuditStore
+from asyncguard.bot.governance.context import default_data_dir
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,7 +10,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from bot.governance.repo_config import COMMANDS
+from asyncguard.bot.governance.repo_config import COMMANDS
 
 _TRIGGER = re.compile(r"^\s{0,3}/asyncguard\b(?P<rest>.*)$", re.IGNORECASE)
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")

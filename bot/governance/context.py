@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.governance.audit_store import AuditStore
+from asyncguard.bot.governance.audit_store import AuditStore
 
 # rerun(repo_full_name, pr_number, head_sha) -> None: enqueue a PR run (C's queue); optional
 Rerun = Callable[[str, int, str], Awaitable[None]]
@@ -29,7 +29,7 @@ _default: GovernanceContext | None = None
 
 def default_data_dir() -> Path:
     """Where the bot keeps its store: the same rules as `bot.settings` (environment, then `./.env`)."""
-    from bot.settings import BotSettings, read_dotenv
+    from asyncguard.bot.settings import BotSettings, read_dotenv
 
     value = os.environ.get("ASYNCGUARD_DATA_DIR", "").strip()
     if not value and Path(".env").is_file():

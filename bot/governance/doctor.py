@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import gidgethub
 from gidgethub.abc import GitHubAPI
 
-from bot.governance.ghops import split
-from bot.governance.repo_config import CONFIG_FILE, RepoConfig
+from asyncguard.bot.governance.ghops import split
+from asyncguard.bot.governance.repo_config import CONFIG_FILE, RepoConfig
 
 CHECK_NAME = "asyncguard/governance"
 

@@ -13,13 +13,13 @@ from typing import Any
 
 from gidgethub.abc import GitHubAPI
 
-from bot.governance import ghops
-from bot.governance.audit_store import Approval, AuditStore, Bypass, NewRecord, PRState
-from bot.governance.authz import may_approve
-from bot.governance.changes import NO_CHANGES, fingerprint, governed_changes
-from bot.governance.locks import pr_lock
-from bot.governance.replies import upsert_reply
-from bot.governance.repo_config import CONFIG_FILE, Governance, RepoConfig
+from asyncguard.bot.governance import ghops
+from asyncguard.bot.governance.audit_store import Approval, AuditStore, Bypass, NewRecord, PRState
+from asyncguard.bot.governance.authz import may_approve
+from asyncguard.bot.governance.changes import NO_CHANGES, fingerprint, governed_changes
+from asyncguard.bot.governance.locks import pr_lock
+from asyncguard.bot.governance.replies import upsert_reply
+from asyncguard.bot.governance.repo_config import CONFIG_FILE, Governance, RepoConfig
 
 CHECK_NAME = "asyncguard/governance"
 ANALYSIS_CHECK = "asyncguard"  # the PR run's check (bot.pr_run.CHECK_NAME), re-posted by a bypass
@@ -68,7 +68,7 @@ def _code_link(code: str) -> str:
     if not code.startswith("AG"):
         return code
     try:
-        from checks.links import rule_url
+        from asyncguard.checks.links import rule_url
     except ImportError:
         return code
     return f"[{code}]({rule_url(code)})"
@@ -320,7 +320,7 @@ def _migration_guide(contract_diff: Any) -> str:
     if contract_diff is None:
         return ""
     try:
-        from contracts.api import render_migration_guide
+        from asyncguard.contracts.api import render_migration_guide
     except ImportError:
         return ""
     try:

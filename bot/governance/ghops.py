@@ -9,7 +9,7 @@ from typing import Any
 import gidgethub
 from gidgethub.abc import GitHubAPI
 
-from bot.governance.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
+from asyncguard.bot.governance.repo_config import CONFIG_FILE, RepoConfig, load_repo_config
 
 MAX_SUMMARY = 65000  # GitHub's limit on check-run output.summary is 65535 characters
 

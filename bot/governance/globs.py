@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from checks.checklist import glob_regex
+from asyncguard.checks.checklist import glob_regex
 
 
 @lru_cache(maxsize=256)

@@ -8,13 +8,13 @@ from typing import Any
 from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
-from bot.governance import ghops
-from bot.governance.audit_store import Approval, NewRecord
-from bot.governance.authz import may_approve
-from bot.governance.context import resolve_context
-from bot.governance.gate import Work, how_to_approve, reconcile
-from bot.governance.locks import pr_lock
-from bot.governance.replies import upsert_reply
+from asyncguard.bot.governance import ghops
+from asyncguard.bot.governance.audit_store import Approval, NewRecord
+from asyncguard.bot.governance.authz import may_approve
+from asyncguard.bot.governance.context import resolve_context
+from asyncguard.bot.governance.gate import Work, how_to_approve, reconcile
+from asyncguard.bot.governance.locks import pr_lock
+from asyncguard.bot.governance.replies import upsert_reply
 
 router = routing.Router()
 

@@ -7,9 +7,9 @@ from typing import Any
 from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
-from bot.governance.audit_store import NewRecord
-from bot.governance.context import resolve_context
-from bot.governance.locks import pr_lock
+from asyncguard.bot.governance.audit_store import NewRecord
+from asyncguard.bot.governance.context import resolve_context
+from asyncguard.bot.governance.locks import pr_lock
 
 router = routing.Router()
 

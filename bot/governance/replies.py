@@ -5,7 +5,7 @@ from __future__ import annotations
 import gidgethub
 from gidgethub.abc import GitHubAPI
 
-from bot.governance.ghops import clip, split
+from asyncguard.bot.governance.ghops import clip, split
 
 MARKER = "<!-- asyncguard:governance -->"
 MAX_COMMENT = 65000

@@ -152,7 +152,7 @@ def _rules(raw: Any, cfg: RepoConfig) -> None:
         return
     cfg.rules = dict(raw)
     try:
-        from checks.config import Settings
+        from asyncguard.checks.config import Settings
     except ImportError:  # checks.config not installed in this build: keep the raw mapping
         return
     try:

@@ -8,10 +8,10 @@ from typing import Any
 from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
-from bot.governance import ghops
-from bot.governance.context import resolve_context
-from bot.governance.gate import CHECK_NAME, reconcile
-from bot.governance.locks import pr_lock
+from asyncguard.bot.governance import ghops
+from asyncguard.bot.governance.context import resolve_context
+from asyncguard.bot.governance.gate import CHECK_NAME, reconcile
+from asyncguard.bot.governance.locks import pr_lock
 
 router = routing.Router()
 

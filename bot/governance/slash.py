@@ -10,15 +10,15 @@ import gidgethub
 from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
-from bot.governance import doctor, ghops
-from bot.governance.audit_store import Approval, Bypass, NewRecord, PRState
-from bot.governance.authz import COMMAND_LEVEL, may_run
-from bot.governance.commands import Command, new_commands, parse_commands
-from bot.governance.context import GovernanceContext, resolve_context
-from bot.governance.gate import Work, changes_md, post_bypassed_analysis, reconcile
-from bot.governance.locks import pr_lock
-from bot.governance.replies import upsert_reply
-from bot.governance.repo_config import RepoConfig
+from asyncguard.bot.governance import doctor, ghops
+from asyncguard.bot.governance.audit_store import Approval, Bypass, NewRecord, PRState
+from asyncguard.bot.governance.authz import COMMAND_LEVEL, may_run
+from asyncguard.bot.governance.commands import Command, new_commands, parse_commands
+from asyncguard.bot.governance.context import GovernanceContext, resolve_context
+from asyncguard.bot.governance.gate import Work, changes_md, post_bypassed_analysis, reconcile
+from asyncguard.bot.governance.locks import pr_lock
+from asyncguard.bot.governance.replies import upsert_reply
+from asyncguard.bot.governance.repo_config import RepoConfig
 
 log = logging.getLogger("asyncguard.governance")
 router = routing.Router()
@@ -94,7 +94,7 @@ class _Run:
             self.ok = False
             self.say(cmd, "Which rule? For example `/asyncguard explain AG101`.")
             return
-        from checks.training import PageError, load_page, render_markdown
+        from asyncguard.checks.training import PageError, load_page, render_markdown
 
         try:
             page = load_page(code)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from checks.render.github import render_github
-from checks.render.jsonfmt import render_json
-from checks.render.sarif import render_sarif
-from checks.render.text import render_text
-from checks.report import Report
+from asyncguard.checks.render.github import render_github
+from asyncguard.checks.render.jsonfmt import render_json
+from asyncguard.checks.render.sarif import render_sarif
+from asyncguard.checks.render.text import render_text
+from asyncguard.checks.report import Report
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 
@@ -22,7 +22,7 @@ def render(report: Report, fmt: str, base_url: str | None = None) -> str:
     if fmt == "github":
         return render_github(report, base_url)
     if fmt == "markdown":
-        from checks.render.summary import render_summary  # jinja2: loaded only when asked for
+        from asyncguard.checks.render.summary import render_summary  # jinja2: loaded only when asked for
 
         s = render_summary(report, base_url)
         return f"## asyncguard: {s.title}\n\n{s.text}"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.codes import code_info
-from checks.links import rule_url
-from rules.model import Finding, Fix
+from asyncguard.checks.codes import code_info
+from asyncguard.checks.links import rule_url
+from asyncguard.rules.model import Finding, Fix
 
 
 def rule_name(f: Finding) -> str:

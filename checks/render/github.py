@@ -6,10 +6,10 @@ also `:` and `,` (otherwise a path or title containing them would cut the comman
 
 from __future__ import annotations
 
-from checks.links import rule_url
-from checks.render.common import rule_name
-from checks.report import Report
-from rules.model import Severity
+from asyncguard.checks.links import rule_url
+from asyncguard.checks.render.common import rule_name
+from asyncguard.checks.report import Report
+from asyncguard.rules.model import Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

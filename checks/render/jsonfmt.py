@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from checks.render.common import finding_dict
-from checks.report import Report
+from asyncguard.checks.render.common import finding_dict
+from asyncguard.checks.report import Report
 
 
 def render_json(report: Report, base_url: str | None = None) -> str:

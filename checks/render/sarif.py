@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from checks.codes import CodeInfo, all_codes
-from checks.fingerprint import fingerprints
-from checks.links import rule_url, training_base
-from checks.render.common import rule_name
-from checks.report import Report
-from rules.model import Finding, Fix, Severity
+from asyncguard.checks.codes import CodeInfo, all_codes
+from asyncguard.checks.fingerprint import fingerprints
+from asyncguard.checks.links import rule_url, training_base
+from asyncguard.checks.render.common import rule_name
+from asyncguard.checks.report import Report
+from asyncguard.rules.model import Finding, Fix, Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

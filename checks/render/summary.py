@@ -11,10 +11,10 @@ from functools import cache
 
 import jinja2
 
-from checks.links import rule_url
-from checks.render.common import rule_name
-from checks.report import Report
-from rules.model import Severity
+from asyncguard.checks.links import rule_url
+from asyncguard.checks.render.common import rule_name
+from asyncguard.checks.report import Report
+from asyncguard.rules.model import Severity
 
 GITHUB_SUMMARY_LIMIT = 65_535  # characters GitHub accepts in a check run's output.summary
 _TRUNCATED = "\n\n_… summary truncated: {dropped} more characters not shown. Run `asyncguard pr` locally for all of it._\n"
@@ -29,7 +29,7 @@ class Summary:
 @cache
 def _template() -> jinja2.Template:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("checks.render", "templates"),
+        loader=jinja2.PackageLoader("asyncguard.checks.render", "templates"),
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=False,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from checks.links import rule_url
-from checks.render.common import rule_name
-from checks.render.style import BLUE, BOLD, CYAN, DIM, RED, YELLOW, paint
-from checks.report import Report
-from rules.model import Severity
+from asyncguard.checks.links import rule_url
+from asyncguard.checks.render.common import rule_name
+from asyncguard.checks.render.style import BLUE, BOLD, CYAN, DIM, RED, YELLOW, paint
+from asyncguard.checks.report import Report
+from asyncguard.rules.model import Severity
 
 _SEVERITY_COLOR = {Severity.ERROR: RED, Severity.WARNING: YELLOW, Severity.INFO: BLUE}
 
@@ -27,7 +27,7 @@ def render_text(
         if f.chain:
             lines.append(f"  via: {' -> '.join(f.chain)}")
         if f.fix is not None:
-            how = "run with --fix" if f.fix.safe else "unsafe, not applied by --fix"
+            how = "run with --fix" if f.fix.safe else "unsafe: --fix --unsafe-fixes applies it"
             lines.append(f"  fix: {f.fix.description} ({how})")
         lines.append(paint(f"  help: {rule_url(f.code, base_url)}", DIM, on=color))
     if quiet:

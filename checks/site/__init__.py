@@ -1,5 +1,5 @@
 """The static training site (`asyncguard training build`)."""
 
-from checks.site.builder import SiteError, build_site
+from asyncguard.checks.site.builder import SiteError, build_site
 
 __all__ = ["SiteError", "build_site"]

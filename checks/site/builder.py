@@ -15,10 +15,10 @@ from typing import Any
 
 import jinja2
 
-from checks.checklist import Rule, builtin_items
-from checks.site.markdown import make_renderer, to_plain
-from checks.training import CONTENT_DIR, Page, kb_pages, rule_pages
-from rules.registry import RULES
+from asyncguard.checks.checklist import Rule, builtin_items
+from asyncguard.checks.site.markdown import make_renderer, to_plain
+from asyncguard.checks.training import CONTENT_DIR, Page, kb_pages, rule_pages
+from asyncguard.rules.registry import RULES
 
 ASSETS = ("search.js", "style.css")
 # Kept here rather than as a file: package data ships only the suffixes pyproject lists.
@@ -157,7 +157,7 @@ def build_site(out_dir: Path | str, base_url: str | None = None) -> Path:
     (out / "search-index.json").write_text(data, encoding="utf-8")
     # The same data as a script, so search also works from file:// where fetch() is refused.
     (out / "search-index.js").write_text(f"window.ASYNCGUARD_SEARCH = {data};\n", encoding="utf-8")
-    assets = resources.files("checks.site")
+    assets = resources.files("asyncguard.checks.site")
     for name in ASSETS:
         (out / name).write_text(assets.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
     (out / "favicon.svg").write_text(FAVICON_SVG, encoding="utf-8")

@@ -16,7 +16,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from checks.training import DEFAULT_MODULE, split_modules
+from asyncguard.checks.training import DEFAULT_MODULE, split_modules
 
 _TITLE_RE = re.compile(r'title="([^"]+)"')
 _MD_LINK_RE = re.compile(r"^(?P<path>[^:#?]+)\.md(?P<rest>#.*)?$")

@@ -10,9 +10,9 @@ from bot_scenario import open_pr
 from fakegithub import FakeGitHub
 from fakegithub.botserver import BotServer
 
-from checks.baseline import render_baseline
-from checks.config import Settings
-from checks.pipeline import run_check
+from asyncguard.checks.baseline import render_baseline
+from asyncguard.checks.config import Settings
+from asyncguard.checks.pipeline import run_check
 from tests.checks.conftest import write_tree
 
 CONFIG = "annotate: all\nrules:\n  baseline: ci/asyncguard-baseline.json\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.app import build_router, make_app
-from bot.settings import BotSettings
+from asyncguard.bot.app import build_router, make_app
+from asyncguard.bot.settings import BotSettings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 SETTINGS_SRC = (Path(__file__).resolve().parents[2] / "bot" / "settings.py").read_text()

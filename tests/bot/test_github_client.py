@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import time
 from collections.abc import AsyncIterator
@@ -12,8 +13,8 @@ import pytest
 from fakegithub import FakeGitHub, GitRepo
 from gidgethub import BadRequest
 
-from bot.github import GitHubApp, GitHubClient, GitHubUnavailable, RetryPolicy, rate_limit_wait
-from bot.metrics import BotMetrics
+from asyncguard.bot.github import GitHubApp, GitHubClient, GitHubUnavailable, RetryPolicy, rate_limit_wait
+from asyncguard.bot.metrics import BotMetrics
 
 PULL = "/repos/octo/demo/pulls/1"
 
@@ -138,6 +139,9 @@ async def test_pagination_follows_link_headers(fake_github: FakeGitHub, make_git
     git.checkout("main")
     fake_github.add_repo("octo/wide", git, installation_id=9)
     fake_github.open_pull("octo/wide")
+    # The fixture's 0.5 s timeout is for the timeout tests; listing 150 files runs git on the fake's side,
+    # which takes longer than that on a loaded 2-core machine.
+    app.policy = dataclasses.replace(app.policy, request_timeout=30)
     files = [f async for f in client(app).getiter("/repos/octo/wide/pulls/1/files?per_page=100")]
     assert len(files) == 150 and files[-1]["filename"] == "pkg/m149.py"
     assert len(fake_github.calls("pulls/list-files")) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.review import (
+from asyncguard.bot.review import (
     MAX_COMMENTS,
     Suggestion,
     build_suggestions,
@@ -13,8 +13,8 @@ from bot.review import (
     review_payload,
     suggested_lines,
 )
-from checks.diffparse import FileDiff
-from rules.model import Finding, Fix, Severity, TextEdit
+from asyncguard.checks.diffparse import FileDiff
+from asyncguard.rules.model import Finding, Fix, Severity, TextEdit
 
 SRC = "async def f():\n    g()\n    return 1\n"
 

@@ -11,9 +11,9 @@ from bot_scenario import REPO, open_pr
 from fakegithub import FakeGitHub, GitRepo
 from fakegithub.botserver import BotServer
 
-from bot.output import render_check_summary
-from checks.report import Report
-from rules.model import Finding, Severity
+from asyncguard.bot.output import render_check_summary
+from asyncguard.checks.report import Report
+from asyncguard.rules.model import Finding, Severity
 
 MakeRepo = Callable[[str], GitRepo]
 StartBot = Callable[..., Awaitable[BotServer]]
@@ -84,7 +84,7 @@ async def test_tokens_refreshed_shortly_before_expiry(fake_github: FakeGitHub, m
 
 
 def test_changed_lines_from_github_file_entries(tmp_path: Path) -> None:
-    from bot.pr_run import changed_from_files
+    from asyncguard.bot.pr_run import changed_from_files
 
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "huge.py").write_text("a = 1\nb = 2\nc = 3\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from bot.scheduler import PRKey, RunRequest, Scheduler
+from asyncguard.bot.scheduler import PRKey, RunRequest, Scheduler
 
 KEY = PRKey(1, "o/r", 7)
 

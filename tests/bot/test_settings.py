@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fakegithub import generate_private_key
 
-from bot.settings import BotSettings, load_settings
+from asyncguard.bot.settings import BotSettings, load_settings
 
 PEM = generate_private_key()
 ASYNCGUARD = Path(sys.executable).parent / "asyncguard"

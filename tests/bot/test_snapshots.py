@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 from fakegithub import FakeGitHub, GitRepo
 
-from bot.github import GitHubApp, RetryPolicy
-from bot.metrics import BotMetrics
-from bot.snapshots import Limits, SnapshotCache, SnapshotError, safe_extract
+from asyncguard.bot.github import GitHubApp, RetryPolicy
+from asyncguard.bot.metrics import BotMetrics
+from asyncguard.bot.snapshots import Limits, SnapshotCache, SnapshotError, safe_extract
 
 
 def _tar(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]) -> Path:

@@ -90,7 +90,7 @@ async def test_health_ready_metrics(bot_server: BotServer) -> None:
 async def test_without_credentials_the_server_still_serves_health_and_training(
     start_bot: Callable[..., Awaitable[BotServer]], bot_settings: Callable[..., object]
 ) -> None:
-    from bot.settings import BotSettings
+    from asyncguard.bot.settings import BotSettings
 
     base = bot_settings()
     assert isinstance(base, BotSettings)
@@ -105,7 +105,7 @@ async def test_without_credentials_the_server_still_serves_health_and_training(
         assert any("ASYNCGUARD_WEBHOOK_SECRET" in p for p in body["problems"])
     async with s.post(f"{server.url}/webhook", data=b"{}", headers={"X-GitHub-Event": "ping"}) as r:
         assert r.status == 503 and "ASYNCGUARD_WEBHOOK_SECRET" in await r.text()
-    from bot.app import SITE
+    from asyncguard.bot.app import SITE
 
     task = server.app[SITE]["task"]
     await task

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from checks.cli import main
+from asyncguard.checks.cli import main
 from tests.shared_data import SARIF_SCHEMA
 
 CROSS_MODULE = {

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.config import ConfigError, Settings, find_project_root, load_settings
-from rules.model import Severity
+from asyncguard.checks.config import ConfigError, Settings, find_project_root, load_settings
+from asyncguard.rules.model import Severity
 
 
 def test_defaults_enable_every_default_rule_and_contract_code_but_not_opt_in() -> None:

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from checks.fixer import apply_fixes, fix_source, fix_source_cst
-from rules.engine import analyze
-from rules.model import Finding
+from asyncguard.checks.fixer import apply_fixes, fix_source, fix_source_cst
+from asyncguard.rules.engine import analyze
+from asyncguard.rules.model import Finding
 
 LIB = """from contextlib import asynccontextmanager
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from checks.diffparse import parse_unified_diff
-from checks.gitdiff import GitError, changed_lines
+from asyncguard.checks.diffparse import parse_unified_diff
+from asyncguard.checks.gitdiff import GitError, changed_lines
 
 DIFF = """\
 diff --git a/pkg/a.py b/pkg/a.py

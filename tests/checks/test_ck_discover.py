@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.discover import DiscoveryError, discover, is_excluded, relpath
+from asyncguard.checks.discover import DiscoveryError, discover, is_excluded, relpath
 
 
 def _rels(root: Path, files: list[Path]) -> list[str]:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import checks.fixer
-from checks.fixer import apply_fixes, fix_source, fix_source_cst
-from rules.model import Finding, Fix, Severity, TextEdit
+from asyncguard.checks import fixer as checks_fixer
+from asyncguard.checks.fixer import apply_fixes, fix_source, fix_source_cst
+from asyncguard.rules.model import Finding, Fix, Severity, TextEdit
 
 
 def _f(path: str, span: tuple[int, int, int, int], fix: Fix, code: str = "AG101") -> Finding:
@@ -163,7 +163,7 @@ def test_result_that_would_not_parse_leaves_the_file_alone(
 ) -> None:
     original = "async def f():\n    x = g()\n"
     (tmp_path / "m.py").write_text(original)
-    monkeypatch.setattr(checks.fixer, "transform", lambda text, targets: (text + "((\n", list(targets)))
+    monkeypatch.setattr(checks_fixer, "transform", lambda text, targets: (text + "((\n", list(targets)))
     result = apply_fixes(tmp_path, [_add_await("m.py", 2, 9, 12)])
     assert (tmp_path / "m.py").read_text() == original
     assert result.fixed == 0 and result.files_changed == []

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from checks.config import Settings
-from checks.diffparse import FileDiff
-from checks.pipeline import run_pr
+from asyncguard.checks.config import Settings
+from asyncguard.checks.diffparse import FileDiff
+from asyncguard.checks.pipeline import run_pr
 
 PYPROJECT = '[project]\nname = "demo"\nversion = "1.0.0"\n'
 BASE = {

@@ -6,12 +6,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from checks.render import render
-from checks.render.github import escape_data, escape_property, render_github
-from checks.render.summary import render_summary, truncate
-from checks.render.text import render_text
-from checks.report import ChecklistItem, Report
-from rules.model import Finding, Fix, Severity, TextEdit
+from asyncguard.checks.render import render
+from asyncguard.checks.render.github import escape_data, escape_property, render_github
+from asyncguard.checks.render.summary import render_summary, truncate
+from asyncguard.checks.render.text import render_text
+from asyncguard.checks.report import ChecklistItem, Report
+from asyncguard.rules.model import Finding, Fix, Severity, TextEdit
 from tests.shared_data import SARIF_SCHEMA
 
 

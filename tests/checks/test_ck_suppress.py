@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checks.suppress import filter_suppressed, parse_suppressions
-from rules.model import Finding, Severity
+from asyncguard.checks.suppress import filter_suppressed, parse_suppressions
+from asyncguard.rules.model import Finding, Severity
 
 
 def _finding(code: str, line: int, path: str = "m.py") -> Finding:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from ct_helpers import write_tree
 
-from contracts.api import compare_trees
-from contracts.compare import CompareConfig, compare
-from contracts.extract import extract
-from contracts.model import AllowEntry, ContractDiff
+from asyncguard.contracts.api import compare_trees
+from asyncguard.contracts.compare import CompareConfig, compare
+from asyncguard.contracts.extract import extract
+from asyncguard.contracts.model import AllowEntry, ContractDiff
 
 
 def diff_of(
@@ -455,7 +455,7 @@ def test_pyproject_settings_allow_ignore_and_annotation_policy(tmp_path: Path) -
 def test_bad_pyproject_settings_are_clear_errors(tmp_path: Path) -> None:
     import pytest
 
-    from contracts.model import ContractError
+    from asyncguard.contracts.model import ContractError
 
     write_tree(
         tmp_path,

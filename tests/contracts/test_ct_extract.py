@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from ct_helpers import write_tree
 
-from contracts.extract import extract
-from contracts.model import ContractError
+from asyncguard.contracts.extract import extract
+from asyncguard.contracts.model import ContractError
 
 
 def test_user_code_is_never_imported(tmp_path: Path) -> None:

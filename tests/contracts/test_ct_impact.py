@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from ct_helpers import Repo, git
 
-from checks.diffparse import parse_unified_diff
-from contracts.api import compare_trees, diff_findings, render_migration_guide
-from contracts.model import ContractDiff
-from contracts.sources import materialize
-from rules.model import Severity
+from asyncguard.checks.diffparse import parse_unified_diff
+from asyncguard.contracts.api import compare_trees, diff_findings, render_migration_guide
+from asyncguard.contracts.model import ContractDiff
+from asyncguard.contracts.sources import materialize
+from asyncguard.rules.model import Severity
 
 BASE = {
     "pkg/__init__.py": "from pkg.store import Store, load\n",

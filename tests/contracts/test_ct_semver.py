@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from ct_helpers import write_tree
 
-from contracts.api import compare_trees
-from contracts.model import Change
-from contracts.semver import check_version, recommend_bump
+from asyncguard.contracts.api import compare_trees
+from asyncguard.contracts.model import Change
+from asyncguard.contracts.semver import check_version, recommend_bump
 
 
 def change(code: str, breaking: bool) -> Change:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from ct_helpers import write_tree
 
-from contracts.compare import compare
-from contracts.extract import extract
-from contracts.model import FORMAT_VERSION, AllowEntry, ContractError
-from contracts.store import dump_contract, load_contract, parse_contract, write_contract
+from asyncguard.contracts.compare import compare
+from asyncguard.contracts.extract import extract
+from asyncguard.contracts.model import FORMAT_VERSION, AllowEntry, ContractError
+from asyncguard.contracts.store import dump_contract, load_contract, parse_contract, write_contract
 
 PROJECT = {
     "pyproject.toml": '[project]\nname = "pkg"\nversion = "1.4.0"\n',

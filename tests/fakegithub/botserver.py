@@ -23,13 +23,13 @@ class BotServer:
 
     @property
     def ctx(self) -> Any:
-        from bot.app import CTX
+        from asyncguard.bot.app import CTX
 
         return self.app[CTX]
 
     async def settle(self, within: float = 60.0) -> None:
         """Wait until every queued delivery was handled and every PR run finished."""
-        from bot.app import QUEUE
+        from asyncguard.bot.app import QUEUE
 
         async with asyncio.timeout(within):
             while True:

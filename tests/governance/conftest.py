@@ -11,8 +11,8 @@ from fakegithub import FakeGitHub, GitRepo
 from fakegithub.governance_routes import gov
 from gidgethub import aiohttp as gh_aiohttp
 
-from bot.governance.audit_store import AuditStore
-from bot.governance.context import GovernanceContext
+from asyncguard.bot.governance.audit_store import AuditStore
+from asyncguard.bot.governance.context import GovernanceContext
 
 from .support import API_ASYNC, API_V1, APP, CONFIG, REPO, Env
 

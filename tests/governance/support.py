@@ -16,16 +16,16 @@ from fakegithub.governance_routes import gov, human_comment
 from gidgethub import aiohttp as gh_aiohttp
 from gidgethub import sansio
 
-from bot.governance import router
-from bot.governance.audit_store import AuditStore
-from bot.governance.context import GovernanceContext
-from bot.governance.gate import after_pr_run
-from bot.governance.ghops import fetch_repo_config
-from bot.governance.repo_config import RepoConfig
-from checks.config import Settings
-from checks.diffparse import parse_unified_diff
-from checks.pipeline import run_pr
-from checks.report import Report
+from asyncguard.bot.governance import router
+from asyncguard.bot.governance.audit_store import AuditStore
+from asyncguard.bot.governance.context import GovernanceContext
+from asyncguard.bot.governance.gate import after_pr_run
+from asyncguard.bot.governance.ghops import fetch_repo_config
+from asyncguard.bot.governance.repo_config import RepoConfig
+from asyncguard.checks.config import Settings
+from asyncguard.checks.diffparse import parse_unified_diff
+from asyncguard.checks.pipeline import run_pr
+from asyncguard.checks.report import Report
 
 REPO = "acme/widgets"
 CONFIG = """\

@@ -11,9 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.governance import cli
-from bot.governance.audit_report import build_report, median, parse_since, percentile, render_csv, render_md
-from bot.governance.audit_store import AuditStore, NewRecord
+from asyncguard.bot.governance import cli
+from asyncguard.bot.governance.audit_report import (
+    build_report,
+    median,
+    parse_since,
+    percentile,
+    render_csv,
+    render_md,
+)
+from asyncguard.bot.governance.audit_store import AuditStore, NewRecord
 
 CH = [{"code": "AG202", "symbol": "pkg.api.fetch"}]
 DAY = 86400.0
@@ -113,7 +120,7 @@ def test_cli_bad_input_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
 def test_cli_finds_the_store_like_the_bot_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """No flags: ASYNCGUARD_DATA_DIR, else `./.env`, else the bot's default data dir."""
-    from bot.settings import BotSettings
+    from asyncguard.bot.settings import BotSettings
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ASYNCGUARD_DATA_DIR", raising=False)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.governance.audit_store import Approval, AuditStore, NewRecord, PRState
+from asyncguard.bot.governance.audit_store import Approval, AuditStore, NewRecord, PRState
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def test_filters(tmp_path: Path) -> None:
 
 WRITER = """
 import sys
-from bot.governance.audit_store import AuditStore, NewRecord, PRState
+from asyncguard.bot.governance.audit_store import AuditStore, NewRecord, PRState
 store = AuditStore(sys.argv[1])
 i = 0
 while True:

@@ -17,7 +17,7 @@ from fakegithub import pull_request_payload
 from fakegithub.governance_routes import gov
 from fakegithub.webhooks import check_payload
 
-from bot.governance.audit_report import build_report, render_csv, render_md
+from asyncguard.bot.governance.audit_report import build_report, render_csv, render_md
 
 from .support import API_ASYNC_2, REPO, Env
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.governance.commands import new_commands, parse_commands
+from asyncguard.bot.governance.commands import new_commands, parse_commands
 
 
 def names(body: str) -> list[tuple[str, str]]:

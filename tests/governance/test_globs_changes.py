@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.governance.changes import NO_CHANGES, fingerprint, governed_changes
-from bot.governance.globs import path_matches
-from bot.governance.repo_config import Governance
-from contracts.model import Change, ContractDiff, ImpactSite
+from asyncguard.bot.governance.changes import NO_CHANGES, fingerprint, governed_changes
+from asyncguard.bot.governance.globs import path_matches
+from asyncguard.bot.governance.repo_config import Governance
+from asyncguard.contracts.model import Change, ContractDiff, ImpactSite
 
 
 def test_globs() -> None:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from fakegithub.governance_routes import gov, human_labels
 
-from bot.governance.authz import may_approve, may_run, permission_level, team_state
-from bot.governance.repo_config import Governance
+from asyncguard.bot.governance.authz import may_approve, may_run, permission_level, team_state
+from asyncguard.bot.governance.repo_config import Governance
 
 from .support import REPO, Env
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.governance.audit_report import build_report
-from bot.governance.locks import pr_lock
+from asyncguard.bot.governance.audit_report import build_report
+from asyncguard.bot.governance.locks import pr_lock
 
 from .support import REPO, Env
 

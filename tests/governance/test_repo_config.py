@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.governance.repo_config import DEFAULT_LABEL, load_repo_config
+from asyncguard.bot.governance.repo_config import DEFAULT_LABEL, load_repo_config
 
 
 def test_no_file_means_defaults_with_gate_on() -> None:

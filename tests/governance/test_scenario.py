@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from fakegithub.governance_routes import gov, human_labels
 
-from bot.governance.audit_report import build_report, render_md
-from bot.governance.replies import MARKER
+from asyncguard.bot.governance.audit_report import build_report, render_md
+from asyncguard.bot.governance.replies import MARKER
 
 from .support import API_ASYNC_2, REPO, Env
 
@@ -137,9 +137,9 @@ async def test_push_that_keeps_the_diff_keeps_the_approval(env: Env) -> None:
 
 
 async def test_run_without_contract_diff_fails_closed(env: Env) -> None:
-    from bot.governance.gate import after_pr_run
-    from bot.governance.ghops import fetch_repo_config
-    from checks.report import Report
+    from asyncguard.bot.governance.gate import after_pr_run
+    from asyncguard.bot.governance.ghops import fetch_repo_config
+    from asyncguard.checks.report import Report
 
     cfg = await fetch_repo_config(env.gh, REPO, "main")
     pull = await env.gh.getitem(f"/repos/{REPO}/pulls/1")

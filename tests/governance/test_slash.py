@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fakegithub.governance_routes import gov, require_check, ruleset_requires
 
-from bot.governance.context import GovernanceContext
+from asyncguard.bot.governance.context import GovernanceContext
 
 from .support import REPO, Env
 
@@ -32,7 +32,7 @@ async def test_help_and_unknown_command(env: Env) -> None:
 
 
 async def test_explain_posts_training_page(env: Env) -> None:
-    from checks.training import load_page
+    from asyncguard.checks.training import load_page
 
     p = env.comment_payload("/asyncguard explain ag101", "stranger")
     await env.dispatch("issue_comment", p)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rules.engine import RuleConfig, analyze
-from rules.model import Finding
+from asyncguard.rules.engine import RuleConfig, analyze
+from asyncguard.rules.model import Finding
 
 Project = Callable[..., list[Finding]]
 

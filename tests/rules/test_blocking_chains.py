@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rules.engine import analyze
-from rules.model import Finding
+from asyncguard.rules.engine import analyze
+from asyncguard.rules.model import Finding
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rules.index import module_name_for
-from rules.summary import _ann, _simple_unparse, _unparse
-from rules.walk import walk_module
+from asyncguard.rules.index import module_name_for
+from asyncguard.rules.summary import _ann, _simple_unparse, _unparse
+from asyncguard.rules.walk import walk_module
 
 ANNOTATIONS = [
     "int", "a.b.C", "list[int]", "dict[str, list[a.B]]", "Optional[Conn]", "A | None", "A | B | None",

@@ -672,3 +672,34 @@ def test_coroutine_stored_by_a_constructor_that_nothing_awaits(project: Project)
     assert codes(found) == [("AG101", "chat/connector.py", 12), ("AG101", "chat/connector.py", 12),
                             ("AG101", "chat/connector.py", 13), ("AG101", "chat/connector.py", 15)]
     assert "stored in `Message.text`, which nothing awaits" in found[0].message
+
+
+def test_abstract_async_stub_implemented_as_async_generators(project: Project) -> None:
+    """python-socketio's pub/sub manager: the base `async def _listen` only raises
+    NotImplementedError and every backend implements it as an async generator, so the base's
+    `async for ... in self._listen()` is right. A stub whose overrides are coroutines still counts."""
+    found = project({"pubsub.py": """
+        class PubSub:
+            async def _listen(self):
+                raise NotImplementedError
+
+            async def handle(self):
+                \"\"\"Implemented by backends.\"\"\"
+
+            async def run(self):
+                async for message in self._listen():
+                    print(message)
+                self.handle()
+
+        class RedisPubSub(PubSub):
+            async def _listen(self):
+                while True:
+                    yield await self.read()
+
+            async def handle(self):
+                return None
+
+            async def read(self):
+                return b""
+    """})
+    assert codes(found) == [("AG101", "pubsub.py", 12)]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import rules.engine
-from rules.engine import AnalysisResult, RuleConfig, analyze
+from asyncguard.rules import engine as rules_engine
+from asyncguard.rules.engine import AnalysisResult, RuleConfig, analyze
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the helper process needs os.fork")
 
@@ -66,7 +66,7 @@ def _same(one: AnalysisResult, two: AnalysisResult) -> None:
 
 @pytest.fixture(autouse=True)
 def _any_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rules.engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(rules_engine, "PARALLEL_MIN_BYTES", 0)
 
 
 def test_two_processes_find_what_one_finds(tmp_path: Path) -> None:
@@ -100,23 +100,23 @@ def test_a_helper_that_dies_leaves_its_share_to_the_parent(
     one = analyze(tmp_path, jobs=1)
     parent = os.getpid()
     if phase == "parsing":
-        real_summarize = rules.engine.summarize
+        real_summarize = rules_engine.summarize
 
         def summarize(*args: object, **kwargs: object) -> object:
             if os.getpid() != parent:
                 os._exit(3)
             return real_summarize(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(rules.engine, "summarize", summarize)
+        monkeypatch.setattr(rules_engine, "summarize", summarize)
     else:
-        real_run = rules.engine.ModuleChecker.run
+        real_run = rules_engine.ModuleChecker.run
 
-        def run(self: rules.engine.ModuleChecker) -> object:
+        def run(self: rules_engine.ModuleChecker) -> object:
             if os.getpid() != parent:
                 raise RuntimeError("helper bug")
             return real_run(self)
 
-        monkeypatch.setattr(rules.engine.ModuleChecker, "run", run)
+        monkeypatch.setattr(rules_engine.ModuleChecker, "run", run)
     two = analyze(tmp_path, jobs=2)
     assert repr(two.findings) == repr(one.findings)
     assert two.files == one.files and two.notes == one.notes
@@ -125,9 +125,9 @@ def test_a_helper_that_dies_leaves_its_share_to_the_parent(
 
 def test_below_the_threshold_or_with_one_job_nothing_is_forked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write(tmp_path, n=3)
-    monkeypatch.setattr(rules.engine, "PARALLEL_MIN_BYTES", 1 << 30)
+    monkeypatch.setattr(rules_engine, "PARALLEL_MIN_BYTES", 1 << 30)
     assert analyze(tmp_path, jobs=2).processes == 1
-    monkeypatch.setattr(rules.engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(rules_engine, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setenv("ASYNCGUARD_JOBS", "1")
     assert analyze(tmp_path).processes == 1
     monkeypatch.setenv("ASYNCGUARD_JOBS", "2")
@@ -137,14 +137,14 @@ def test_below_the_threshold_or_with_one_job_nothing_is_forked(tmp_path: Path, m
 def test_one_changed_file_rewrites_only_its_chunk_of_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import pickle
 
-    monkeypatch.setattr(rules.engine, "CHUNK_FILES", 4)
+    monkeypatch.setattr(rules_engine, "CHUNK_FILES", 4)
     files = _write(tmp_path, n=20)
     cache = tmp_path / ".cache"
     cold = analyze(tmp_path, cache_dir=cache, jobs=2)
     assert cold.processes == 2
 
     def chunks() -> list[bytes]:
-        data = pickle.loads((cache / f"index-v{rules.engine.CACHE_VERSION}.pickle").read_bytes())
+        data = pickle.loads((cache / f"index-v{rules_engine.CACHE_VERSION}.pickle").read_bytes())
         return list(data["chunks"])
 
     before = chunks()
@@ -183,10 +183,10 @@ def test_the_command_line_with_a_helper_reports_what_one_process_reports(tmp_pat
     padding = "# " + "x" * 98 + "\n"
     for path in sorted((tmp_path / "pkg").glob("m*.py")):
         path.write_text(path.read_text() + padding * 60)  # ~6 KB each: over PARALLEL_MIN_BYTES in all
-    assert sum(p.stat().st_size for p in tmp_path.rglob("*.py")) > rules.engine.PARALLEL_MIN_BYTES
+    assert sum(p.stat().st_size for p in tmp_path.rglob("*.py")) > rules_engine.PARALLEL_MIN_BYTES
 
     def run(jobs: str) -> tuple[int, list[object], str]:
-        proc = subprocess.run([sys.executable, "-m", "checks", "check", "pkg", "--format", "json", "--no-cache"],
+        proc = subprocess.run([sys.executable, "-m", "asyncguard", "check", "pkg", "--format", "json", "--no-cache"],
                               cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "ASYNCGUARD_JOBS": jobs})
         return proc.returncode, json.loads(proc.stdout), proc.stderr
 

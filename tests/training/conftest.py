@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.site import build_site
+from asyncguard.checks.site import build_site
 
 
 @pytest.fixture(scope="session")

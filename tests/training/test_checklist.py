@@ -11,13 +11,20 @@ from pathlib import Path
 
 import pytest
 
-from checks.checklist import ChecklistError, builtin_items, parse_extra, parse_items, path_matches, tailor
-from checks.gitdiff import changed_lines
-from checks.training import KB_DIR
-from contracts.codes import CHANGE_CODES
-from contracts.model import Change, ContractDiff
-from rules.model import Finding, Severity
-from rules.registry import RULES
+from asyncguard.checks.checklist import (
+    ChecklistError,
+    builtin_items,
+    parse_extra,
+    parse_items,
+    path_matches,
+    tailor,
+)
+from asyncguard.checks.gitdiff import changed_lines
+from asyncguard.checks.training import KB_DIR
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.contracts.model import Change, ContractDiff
+from asyncguard.rules.model import Finding, Severity
+from asyncguard.rules.registry import RULES
 
 BASE = {
     "app/service.py": "import asyncio\n\n\ndef load(n: int) -> int:\n    return n\n",

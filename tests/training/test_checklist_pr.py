@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from checks.checklist import builtin_items
+from asyncguard.checks.checklist import builtin_items
 
 ASYNCGUARD = Path(sys.executable).parent / "asyncguard"
 TEXTS = {i.id: i.text for i in builtin_items()}

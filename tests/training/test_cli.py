@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from checks.training import render_terminal
-from contracts.codes import CHANGE_CODES
-from rules.registry import RULES
+from asyncguard.checks.training import render_terminal
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.rules.registry import RULES
 
 ASYNCGUARD = Path(sys.executable).parent / "asyncguard"
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from checks.config import Settings
-from checks.fixer import apply_fixes
-from checks.pipeline import run_check
-from checks.training import Example, Page, kb_pages, rule_pages
-from rules.engine import RuleConfig, analyze
-from rules.model import Finding
-from rules.registry import RULES
+from asyncguard.checks.config import Settings
+from asyncguard.checks.fixer import apply_fixes
+from asyncguard.checks.pipeline import run_check
+from asyncguard.checks.training import Example, Page, kb_pages, rule_pages
+from asyncguard.rules.engine import RuleConfig, analyze
+from asyncguard.rules.model import Finding
+from asyncguard.rules.registry import RULES
 
 ALL_RULES = RuleConfig(select=frozenset(RULES))
 # codes the checks pipeline adds on top of the analyzer: its pages are checked through it
@@ -57,7 +57,7 @@ def test_good_example_is_clean(page: Page, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("page", CONTRACT_PAGES, ids=lambda p: p.code)
 def test_contract_example_reports_its_change(page: Page, tmp_path: Path) -> None:
-    from contracts.api import compare_trees
+    from asyncguard.contracts.api import compare_trees
 
     before, after = page.example("before"), page.example("after")
     (tmp_path / "base").mkdir()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.training import Example, Page, kb_pages, rule_pages
+from asyncguard.checks.training import Example, Page, kb_pages, rule_pages
 
 RUNTIME_PAGES = [p for p in rule_pages() if p.kind == "rule" and (p.meta.get("runtime") or {}).get("error")]
 

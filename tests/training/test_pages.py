@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.training import (
+from asyncguard.checks.training import (
     Page,
     PageError,
     UnknownCode,
@@ -16,8 +16,8 @@ from checks.training import (
     rule_pages,
     split_modules,
 )
-from contracts.codes import CHANGE_CODES
-from rules.registry import RULES
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.rules.registry import RULES
 
 RULE_SECTIONS = [
     "What it catches",

@@ -10,11 +10,11 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from checks.links import rule_url
-from checks.site import SiteError, build_site
-from checks.training import kb_pages, render_markdown, rule_pages
-from contracts.codes import CHANGE_CODES
-from rules.registry import RULES
+from asyncguard.checks.links import rule_url
+from asyncguard.checks.site import SiteError, build_site
+from asyncguard.checks.training import kb_pages, render_markdown, rule_pages
+from asyncguard.contracts.codes import CHANGE_CODES
+from asyncguard.rules.registry import RULES
 
 
 class _Links(HTMLParser):

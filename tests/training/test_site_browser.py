@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from checks.training import kb_pages
+from asyncguard.checks.training import kb_pages
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
