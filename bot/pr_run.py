@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("asyncguard.pr_run")
 
 CHECK_NAME = "asyncguard"
+RERUN_ACTION = {"label": "Re-run", "description": "Run asyncguard on this commit again", "identifier": "rerun"}
 CONFIG_FILE = ".asyncguard.yml"
 SUMMARY_ROOM = GITHUB_SUMMARY_LIMIT - 4000  # the bot's own lines around the report's summary
 
@@ -130,7 +131,7 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
 class PRRun:
     """Everything one run needs; `execute` never raises (except cancellation)."""
 
-    def __init__(self, ctx: BotContext, req: RunRequest, latest_head: Callable[[], str]) -> None:
+    def __init__(self, ctx: BotContext, req: RunRequest, latest_head: Callable[[], Awaitable[str]]) -> None:
         self.ctx = ctx
         self.req = req
         self.latest_head = latest_head
@@ -141,13 +142,14 @@ class PRRun:
         self.timings: dict[str, float] = {}
         self.base_sha = ""
         self.notes: list[str] = []
+        self.seen: list[Any] = []  # the findings this run showed (bot.monitoring.store.SeenFinding)
 
     @property
     def run_url(self) -> str:
         return f"/repos/{self.repo}/check-runs/{self.req.check_run_id}"
 
-    def _check_current(self) -> None:
-        latest = self.latest_head()
+    async def _check_current(self) -> None:
+        latest = await self.latest_head()
         if latest and latest != self.req.head_sha:
             raise Superseded(latest)
 
@@ -177,16 +179,36 @@ class PRRun:
             await self._complete_quietly(conclusion, "asyncguard could not finish", summary)
         self.ctx.metrics.runs.inc(conclusion=conclusion)
         self.ctx.metrics.jobs.observe(time.monotonic() - self.started, kind="pr_run", outcome=conclusion)
+        await self._record_run(conclusion)
         return conclusion
 
-    async def _complete_quietly(self, conclusion: str, title: str, summary: str) -> None:
+    async def _record_run(self, conclusion: str) -> None:
+        """Duration, queue wait and the findings shown, for the dashboard (never fails the run)."""
+        from collections import Counter
+
+        from asyncguard.bot.monitoring.store import RunRecord
+
+        try:
+            await self.ctx.monitoring_store().record_run(RunRecord(
+                self.repo, self.number, self.req.head_sha, conclusion, time.monotonic() - self.started,
+                max(0.0, self.started - self.req.requested_at), dict(Counter(s.rule for s in self.seen)),
+                self.req.key.installation_id,
+            ), self.seen)
+        except Exception:
+            log.exception("could not record run metrics for %s#%s", self.repo, self.number)
+
+    async def _complete_quietly(self, conclusion: str, title: str, summary: str, rerun_button: bool = False) -> None:
         if self.req.check_run_id is None:
             return
+        data: dict[str, Any] = {
+            "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
+            "output": {"title": output.clip_title(title), "summary": summary},
+        }
+        if rerun_button:
+            data["actions"] = [RERUN_ACTION]
         try:
-            await self.gh.patch(self.run_url, data={
-                "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
-                "output": {"title": output.clip_title(title), "summary": summary},
-            })
+            await self.gh.patch(self.run_url, data=data)
+            await self.ctx.check_run_done(self.req.check_run_id)
         except Exception:
             log.exception("could not complete check run %s", self.req.check_run_id)
 
@@ -215,7 +237,7 @@ class PRRun:
                               "beyond them are not annotated by changed lines.")
         repo_config = await asyncio.to_thread(self._repo_config, base_root)
         settings = self._settings(repo_config, base_root)
-        self._check_current()
+        await self._check_current()
         self._phase("files")
         report: Report = await self.ctx.analyze(
             base_root, head_root, changed, settings,
@@ -223,7 +245,7 @@ class PRRun:
         )
         self._phase("analysis")
         await asyncio.to_thread(snaps.evict, frozenset({head_root, base_root}))
-        self._check_current()
+        await self._check_current()
         conclusion = await self._post(pull, report, changed, head_root, settings, repo_config)
         self._phase("post")
         log.info("%s#%s@%s %s in %s", self.repo, self.number, self.req.head_sha[:7], conclusion,
@@ -272,6 +294,15 @@ class PRRun:
         repo_config: Any,
     ) -> str:
         base_url = settings.training_url
+        fps = fingerprints(report.findings, head_root)
+        existing = [c async for c in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/comments?per_page=100")]
+        reported = await self._reported(existing)
+        self.seen = await asyncio.to_thread(self._seen, report.findings, fps, head_root, repo_config)
+        hidden = [f for f, fp in zip(report.findings, fps, strict=True) if fp in reported]
+        if hidden:
+            kept = [(f, fp) for f, fp in zip(report.findings, fps, strict=True) if fp not in reported]
+            report = replace(report, findings=[f for f, _ in kept])
+            fps = [fp for _, fp in kept]
         candidates = blocking_findings(report.findings, changed, report.broken_sites)
         blocking, warned = enforced_split(candidates, settings)
         conclusion = "failure" if blocking else ("neutral" if warned else self.ctx.clean_conclusion)
@@ -283,8 +314,12 @@ class PRRun:
             title = f"Bypassed by @{bypass.actor}: {title}"
             notes.insert(0, f"Emergency bypass by @{bypass.actor} for this commit: {bypass.reason}")
 
-        # annotations, 50 a request; a rejected batch does not lose the others
+        # annotations, 50 a request; a rejected batch does not lose the others; a retried run
+        # (its worker died after posting them) does not post them twice
         batches = list(output.annotation_batches(report.findings, base_url))
+        assert self.req.check_run_id is not None
+        if await self.ctx.check_run_annotated(self.req.check_run_id):
+            batches = []
         rejected = 0
         for i, batch in enumerate(batches, 1):
             try:
@@ -296,12 +331,18 @@ class PRRun:
             except BadRequest as exc:
                 rejected += len(batch)
                 log.warning("annotation batch %d/%d rejected: %s", i, len(batches), exc)
+        if batches:
+            await self.ctx.check_run_annotated(self.req.check_run_id, mark=True)
         if rejected:
             notes.append(f"GitHub rejected {rejected} of {len(report.findings)} annotations; they are listed in the summary counts.")
+        if hidden:
+            notes.append(f"{len(hidden)} finding{'s' if len(hidden) != 1 else ''} reported as false positive"
+                         f"{'s' if len(hidden) != 1 else ''} on this pull request {'are' if len(hidden) != 1 else 'is'}"
+                         " not shown again.")
 
-        self._check_current()
-        review_note = await self._sync_review(report, changed, head_root, base_url)
-        self._check_current()
+        await self._check_current()
+        review_note = await self._sync_review(report, fps, existing, reported, changed, head_root, base_url)
+        await self._check_current()
         summary = output.render_check_summary(
             blocking=len(blocking), warned=len(warned), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
             review=review_note, annotation_notes=notes, head_sha=self.req.head_sha, base_sha=self.base_sha,
@@ -311,6 +352,7 @@ class PRRun:
             "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
             "output": {"title": output.clip_title(title), "summary": summary},
         })
+        await self.ctx.check_run_done(self.req.check_run_id)
         await self._governance(pull, report, repo_config)
         return conclusion
 
@@ -318,17 +360,33 @@ class PRRun:
         """The governance store's emergency bypass for this head, if one is in force."""
         try:
             store = self.ctx.governance_store()
-            state = await asyncio.to_thread(store.state, self.repo, self.number)
+            state = await store.state(self.repo, self.number)
         except Exception:  # no store, no bypass: the run's own verdict stands
             log.exception("could not read the governance state of %s#%s", self.repo, self.number)
             return None
         return state.bypassed(self.req.head_sha)
 
-    async def _sync_review(self, report: Report, changed: dict[str, FileDiff], head_root: Path, base_url: str | None) -> str:
-        fps = fingerprints(report.findings, head_root)
+    async def _reported(self, existing: list[dict[str, Any]]) -> set[str]:
+        """Fingerprints reported as false positives on this PR (👎 on our comments recorded first)."""
+        from asyncguard.bot.monitoring.handlers import collect_reactions
+
+        store = self.ctx.monitoring_store()
+        try:
+            await collect_reactions(self.gh, store, self.repo, self.number, existing, await self.ctx.bot_login())
+        except GitHubException as exc:  # the reactions are read again on the next run
+            log.warning("could not read reactions on %s#%s: %s", self.repo, self.number, exc)
+        return set(await store.reported_by(self.repo, self.number))
+
+    def _seen(self, findings: list[Finding], fps: list[str], head_root: Path, repo_config: Any) -> list[Any]:
+        from asyncguard.bot.monitoring.handlers import seen_records
+
+        return seen_records(self.repo, self.number, self.req.head_sha, findings, fps, head_root,
+                            bool(getattr(repo_config, "share_snippets", False)))
+
+    async def _sync_review(self, report: Report, fps: list[str], existing: list[dict[str, Any]], reported: set[str],
+                           changed: dict[str, FileDiff], head_root: Path, base_url: str | None) -> str:
         suggestions = review.build_suggestions(report.findings, fps, head_root, changed, base_url)
-        existing = [c async for c in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/comments?per_page=100")]
-        plan = review.plan_review(suggestions, existing, await self.ctx.bot_login())
+        plan = review.plan_review(suggestions, existing, await self.ctx.bot_login(), keep=reported)
         deleted = 0
         for cid in plan.delete:
             try:

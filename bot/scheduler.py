@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ class RunRequest:
     head_sha: str
     check_run_id: int | None
     reason: str
+    requested_at: float = field(default_factory=time.monotonic)  # queue wait = run start - this
 
 
 @dataclass

@@ -8,6 +8,7 @@ starts (unconfigured: /healthz, the training site) and says what to set.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ class BotSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path(".asyncguard-data")
+    database_url: str | None = field(default=None, repr=False)  # ASYNCGUARD_DATABASE_URL; None: SQLite in data_dir
     check_drafts: bool = False  # ASYNCGUARD_CHECK_DRAFTS: run on draft PRs too
     workers: int = 4  # delivery workers
     max_concurrent_runs: int = 2  # PR runs at once (CPU-bound analysis)
@@ -40,6 +42,16 @@ class BotSettings:
     clean_conclusion: str = "success"  # conclusion without blocking findings: success | neutral
     training_url: str | None = None  # public base URL of /training (rule links in output)
     prewarm: bool = True  # start analysis worker processes at start-up (not from the environment)
+    # the dashboard (/dashboard/): who may see it; nothing set = nobody
+    dashboard_token: str | None = field(default=None, repr=False)  # ASYNCGUARD_DASHBOARD_TOKEN: Bearer <token>
+    dashboard_user_header: str | None = None  # ASYNCGUARD_DASHBOARD_USER_HEADER: set by an authenticating proxy
+    oauth_client_id: str | None = None  # ASYNCGUARD_OAUTH_CLIENT_ID: the App's client id (sign in with GitHub)
+    oauth_client_secret: str | None = field(default=None, repr=False)  # ASYNCGUARD_OAUTH_CLIENT_SECRET
+    github_web_url: str = "https://github.com"  # ASYNCGUARD_GITHUB_WEB_URL: where the OAuth pages are
+    public_url: str | None = None  # ASYNCGUARD_PUBLIC_URL: this server's external base URL (OAuth callback)
+    # the monthly report: an issue opened or updated in this repository on the 1st
+    report_repo: str | None = None  # ASYNCGUARD_REPORT_REPO: owner/name (the App must be installed there)
+    report_check_seconds: float = 3600.0  # how often the scheduler looks whether a report is due
 
     @property
     def configured(self) -> bool:
@@ -179,6 +191,14 @@ def load_settings(
     data_dir = env.get("ASYNCGUARD_DATA_DIR", "").strip()
     if data_dir:
         values["data_dir"] = Path(data_dir)
+    database_url = env.get("ASYNCGUARD_DATABASE_URL", "").strip()
+    if database_url:
+        from asyncguard.bot.storage.db import StorageError, database_url_for
+
+        try:
+            values["database_url"] = database_url_for(".", database_url)
+        except StorageError as exc:
+            errors.append(str(exc))
     if "ASYNCGUARD_CHECK_DRAFTS" in env:
         values["check_drafts"] = _bool("ASYNCGUARD_CHECK_DRAFTS", env["ASYNCGUARD_CHECK_DRAFTS"], errors)
     conclusion = env.get("ASYNCGUARD_CLEAN_CONCLUSION", "").strip()
@@ -187,6 +207,7 @@ def load_settings(
             values["clean_conclusion"] = conclusion
         else:
             errors.append(f"ASYNCGUARD_CLEAN_CONCLUSION: expected success or neutral, got {conclusion!r}")
+    _monitoring_settings(env, values, errors)
     training = env.get("ASYNCGUARD_TRAINING_URL", "").strip()
     if training:
         values["training_url"] = training.rstrip("/")
@@ -203,6 +224,45 @@ def load_settings(
             if not any(e.startswith(name) for e in errors):
                 errors.append(f"{name}: not set; set {what}")
     return settings, errors
+
+
+_HEADER_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+_REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
+
+
+def _monitoring_settings(env: Mapping[str, str], values: dict[str, object], errors: list[str]) -> None:
+    """The dashboard's access settings and the monthly report's repository."""
+    token = env.get("ASYNCGUARD_DASHBOARD_TOKEN", "").strip()
+    if token:
+        if len(token) < 16:
+            errors.append("ASYNCGUARD_DASHBOARD_TOKEN: use at least 16 characters (e.g. `openssl rand -hex 32`)")
+        else:
+            values["dashboard_token"] = token
+    header = env.get("ASYNCGUARD_DASHBOARD_USER_HEADER", "").strip()
+    if header:
+        if _HEADER_RE.match(header):
+            values["dashboard_user_header"] = header
+        else:
+            errors.append(f"ASYNCGUARD_DASHBOARD_USER_HEADER: expected a header name like X-Forwarded-User, got {header!r}")
+    cid = env.get("ASYNCGUARD_OAUTH_CLIENT_ID", "").strip()
+    secret = env.get("ASYNCGUARD_OAUTH_CLIENT_SECRET", "").strip()
+    if bool(cid) != bool(secret):
+        errors.append("ASYNCGUARD_OAUTH_CLIENT_ID and ASYNCGUARD_OAUTH_CLIENT_SECRET: set both or neither")
+    elif cid:
+        values["oauth_client_id"], values["oauth_client_secret"] = cid, secret
+    for name, attr in (("ASYNCGUARD_GITHUB_WEB_URL", "github_web_url"), ("ASYNCGUARD_PUBLIC_URL", "public_url")):
+        url = env.get(name, "").strip()
+        if url:
+            if url.startswith(("http://", "https://")):
+                values[attr] = url.rstrip("/")
+            else:
+                errors.append(f"{name}: expected an http(s) URL, got {url!r}")
+    repo = env.get("ASYNCGUARD_REPORT_REPO", "").strip()
+    if repo:
+        if _REPO_RE.match(repo):
+            values["report_repo"] = repo
+        else:
+            errors.append(f"ASYNCGUARD_REPORT_REPO: expected owner/name, got {repo!r}")
 
 
 def _given(env: Mapping[str, str]) -> set[str]:

@@ -37,11 +37,11 @@ KNOWN_KEYS = (
     "contracts-file",
     "python",
     "libraries",
+    "per-file-ignores",
+    "extend-per-file-ignores",
     "fail-on",
     "baseline",
     "mode",
-    "per-file-ignores",
-    "extend-per-file-ignores",
 )
 
 # AG107 is off in test files unless `per-file-ignores` says otherwise. A blocking call in an async
@@ -75,6 +75,10 @@ class Settings:
     contracts_file: str | None = None
     python: str | None = None  # interpreter whose site-packages the analyzer reads (default: ./.venv)
     libraries: bool = True  # read installed libraries to resolve calls into them
+    # (glob, codes) pairs, ruff's `per-file-ignores`: the codes are not reported in matching files.
+    # Setting the key replaces the default; `extend-per-file-ignores` adds to it.
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = DEFAULT_PER_FILE_IGNORES
+    extend_per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     fail_on: str = "error"  # the lowest severity that fails `check` (one of FAIL_LEVELS)
     baseline: str | None = None  # findings recorded by `--write-baseline`; only new ones are reported
     # rollout: "warn" reports findings without failing (the bot's check concludes neutral)
@@ -82,10 +86,6 @@ class Settings:
     rule_modes: Mapping[str, str] = field(default_factory=dict)  # per code, over `mode`
     # the folder of the config file the settings came from: relative paths in it are relative to it
     config_dir: str | None = field(default=None, compare=False)
-    # (glob, codes) pairs, ruff's `per-file-ignores`: the codes are not reported in matching files.
-    # Setting the key replaces the default; `extend-per-file-ignores` adds to it.
-    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = DEFAULT_PER_FILE_IGNORES
-    extend_per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, source: str = "config") -> Settings:
@@ -290,10 +290,10 @@ _PARSERS = {
     "contracts-file": _text,
     "python": _text,
     "libraries": _bool,
-    "fail-on": _fail_level,
-    "baseline": _text,
     "per-file-ignores": _per_file,
     "extend-per-file-ignores": _per_file,
+    "fail-on": _fail_level,
+    "baseline": _text,
 }
 
 

@@ -61,13 +61,18 @@ def on_lines(f: Finding, lines: Iterable[int]) -> bool:
 
 
 def finalize(
-    root: Path, findings: Iterable[Finding], settings: Settings, used: set[tuple[str, int, str]] | None = None
+    root: Path,
+    findings: Iterable[Finding],
+    settings: Settings,
+    texts: Mapping[str, str] | None = None,
+    used: set[tuple[str, int, str]] | None = None,
 ) -> tuple[list[Finding], int]:
     """Apply select/ignore, per-file-ignores, severity overrides, excludes and inline suppressions;
     sort and dedupe.
 
-    Returns the findings and how many inline suppressions dropped; `used` collects which
-    (path, line, code) the suppressions dropped.
+    Returns the findings and how many inline suppressions dropped. `texts`: unsaved buffers by
+    relative path, whose suppression comments count instead of the disk's (the language server);
+    `used` collects which (path, line, code) the suppressions dropped.
     """
     enabled = settings.enabled_codes()
     kept: dict[tuple[object, ...], Finding] = {}
@@ -82,7 +87,7 @@ def finalize(
         if f.code in settings.severity:
             f = dataclasses.replace(f, severity=settings.severity[f.code])
         kept.setdefault((f.code, f.path, f.line, f.column, f.end_line, f.end_column, f.message), f)
-    out, suppressed = filter_suppressed(root, kept.values(), used)
+    out, suppressed = filter_suppressed(root, kept.values(), texts, used)
     out.sort(key=lambda f: f.sort_key)
     return out, suppressed
 
@@ -127,7 +132,7 @@ def run_check(
     one_pass = want_dependents and _cache_is_warm(root, settings, use_cache)
     result = _analyze(root, None if one_pass else files, settings, use_cache)
     used: set[tuple[str, int, str]] = set()
-    findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings, used)
+    findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings, used=used)
     if settings.is_enabled("AG001"):
         findings = sorted([*findings, *_unused_suppressions(root, scope, findings, used, settings)],
                           key=lambda f: f.sort_key)

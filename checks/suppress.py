@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,7 @@ NOQA_EQUIVALENTS: dict[str, str] = {
     **{f"ASYNC{n}": "AG107" for n in (200, 210, 211, 212, 220, 221, 222, 230, 231, 232, 240, 250, 251)},
     **{f"TRIO{n}": "AG107" for n in (200, 210, 211, 212, 220, 221, 222, 230, 231, 232, 240)},
 }
+MARKER = _MARKER  # the language server's "suppress on this line" writes what this reads
 ALL = None  # a bare marker suppresses every code on its line
 
 Suppressions = dict[int, frozenset[str] | None]
@@ -198,13 +199,17 @@ def is_suppressed(finding: Finding, suppressions: Suppressions) -> bool:
 
 
 def filter_suppressed(
-    root: Path, findings: Iterable[Finding], used: set[tuple[str, int, str]] | None = None
+    root: Path,
+    findings: Iterable[Finding],
+    texts: Mapping[str, str] | None = None,
+    used: set[tuple[str, int, str]] | None = None,
 ) -> tuple[list[Finding], int]:
     """Drop suppressed findings; returns the kept ones and how many were dropped.
 
-    `used` collects (path, line, code) of each finding a marker dropped (for AG001).
-
-    AG000 (the file does not parse) cannot be suppressed inline: the comment may be the broken part.
+    `texts`: files' current texts by relative path where they differ from the disk (an editor's
+    unsaved buffers). `used` collects (path, line, code) of each finding a marker dropped (for
+    AG001). AG000 (the file does not parse) cannot be suppressed inline: the comment may be the
+    broken part.
     """
     cache: dict[str, Suppressions] = {}
     kept: list[Finding] = []
@@ -213,6 +218,8 @@ def filter_suppressed(
         if f.code == "AG000":
             kept.append(f)
             continue
+        if f.path not in cache and texts is not None and f.path in texts:
+            cache[f.path] = parse_suppressions(texts[f.path])
         if f.path not in cache:
             try:
                 cache[f.path] = parse_suppressions((root / f.path).read_bytes())

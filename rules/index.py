@@ -333,6 +333,15 @@ class ProjectIndex:
 
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.name] = summary
+        self._forget()
+
+    def remove(self, name: str) -> None:
+        """Drop a module (its file was deleted): an editor's index outlives the files it read."""
+        if self.modules.pop(name, None) is not None:
+            self._forget()
+
+    def _forget(self) -> None:
+        """Every memo may have read the module that changed."""
         self._sites = None
         self._param_memo.clear()
         self._methods_by_name = None

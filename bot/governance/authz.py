@@ -22,6 +22,7 @@ COMMAND_LEVEL = {
     "contract": "read",
     "checklist": "read",
     "doctor": "read",
+    "false-positive": "read",
     "recheck": "write",
     "approve": "approver",
     "revoke": "approver",

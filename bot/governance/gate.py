@@ -271,7 +271,7 @@ async def reconcile(
         await _confirm_label(gh, state, cfg, labels, work)
     await _expire_stale(gh, state, cfg, labels, work)
     # the decisions so far (approvals, revocations, ...) are durable before GitHub hears the verdict
-    store.commit(state, work.records)
+    await store.commit(state, work.records)
     work.records = []
     decision = None
     if state.head_sha is not None and state.fingerprint is not None:
@@ -312,7 +312,7 @@ async def reconcile(
         state.reply_comment_id = await upsert_reply(
             gh, state.repo, state.pr, "\n\n---\n\n".join(work.notices), state.reply_comment_id
         )
-    store.commit(state, work.records)
+    await store.commit(state, work.records)
     return decision
 
 
@@ -341,8 +341,8 @@ async def after_pr_run(
 ) -> Decision | None:
     """Evaluate the gate for a finished PR run and post `asyncguard/governance` on `head_sha`."""
     number = int(pull["number"])
-    async with pr_lock(repo_full_name, number):
-        state = store.state(repo_full_name, number)
+    async with pr_lock(store, repo_full_name, number):
+        state = await store.state(repo_full_name, number)
         diff = getattr(report, "contract_diff", None)
         state.head_sha = head_sha
         state.base_ref = str((pull.get("base") or {}).get("ref") or state.base_ref or "") or None

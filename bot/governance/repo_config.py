@@ -17,10 +17,11 @@ CONFIG_FILE = ".asyncguard.yml"
 DEFAULT_LABEL = "api-change-approved"
 BREAKING_MODES = ("require-approval", "warn", "off")
 ANNOTATE_MODES = ("changed-lines", "changed-files", "all")
-COMMANDS = ("help", "recheck", "explain", "approve", "revoke", "contract", "checklist", "doctor", "bypass")
+COMMANDS = ("help", "recheck", "explain", "approve", "revoke", "contract", "checklist", "doctor", "bypass",
+            "false-positive")
 _TEAM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
-_TOP_KEYS = ("governance", "rules", "annotate", "checklist", "commands")
+_TOP_KEYS = ("governance", "rules", "annotate", "checklist", "commands", "feedback")
 _GOV_KEYS = (
     "review_teams",
     "reviewers",
@@ -66,6 +67,7 @@ class RepoConfig:
     annotate: str = "changed-lines"
     checklist_extra: tuple[str, ...] = ()
     commands_disabled: frozenset[str] = frozenset()
+    share_snippets: bool = False  # feedback.share_snippets: reported findings keep a redacted code snippet
     errors: list[str] = field(default_factory=list)
     found: bool = False  # False when the base branch has no .asyncguard.yml
 
@@ -181,6 +183,14 @@ def _apply_top(data: Mapping[str, Any], cfg: RepoConfig) -> None:
         elif extra is not None:
             items = _str_list(extra, "checklist.extra", cfg.errors)
             cfg.checklist_extra = items or ()
+    feedback = data.get("feedback")
+    if feedback is not None:
+        share = feedback.get("share_snippets") if isinstance(feedback, Mapping) else None
+        unknown_fb = [k for k in feedback if k != "share_snippets"] if isinstance(feedback, Mapping) else []
+        if not isinstance(feedback, Mapping) or not isinstance(share, bool | None) or unknown_fb:
+            cfg.errors.append("`feedback` must be a mapping like `{share_snippets: true}` (snippets stay off)")
+        else:
+            cfg.share_snippets = bool(share)
     commands = data.get("commands")
     if commands is not None:
         disabled = commands.get("disabled") if isinstance(commands, Mapping) else None

@@ -33,6 +33,7 @@ HELP = """**asyncguard commands** (one per line, in a PR comment):
 | `/asyncguard contract` | the breaking interface changes and the migration guide | read access |
 | `/asyncguard checklist` | the review checklist tailored to this PR | read access |
 | `/asyncguard doctor` | is the governance check required on the base branch? | read access |
+| `/asyncguard false-positive AG101 path:line [reason]` | report a finding as wrong (or reply to its review comment) | read access |
 | `/asyncguard recheck` | run the checks again | write access or the PR's author |
 | `/asyncguard approve [reason]` | approve the current breaking changes | approvers |
 | `/asyncguard revoke` | withdraw the approval | approvers |
@@ -78,7 +79,7 @@ class _Run:
             self.say(cmd, f"Not allowed: {auth.reason}.")
             return
         try:
-            await getattr(self, f"do_{cmd.name}")(cmd)
+            await getattr(self, f"do_{cmd.name.replace('-', '_')}")(cmd)
         except gidgethub.GitHubException as exc:  # one failed command must not sink the others
             log.warning("/asyncguard %s failed on %s#%s: %r", cmd.name, self.repo, self.number, exc)
             self.ok = False
@@ -138,12 +139,21 @@ class _Run:
             self.say(cmd, "Re-evaluated the governance gate.")
         self.changed = True
 
+    async def do_false_positive(self, cmd: Command) -> None:
+        from asyncguard.bot.monitoring.handlers import false_positive_command
+        from asyncguard.bot.monitoring.store import MonitoringStore
+
+        store = MonitoringStore(self.ctx.store.db)  # the same database as the audit trail
+        ok, text = await false_positive_command(store, self.repo, self.number, self.actor, cmd.args)
+        self.ok = self.ok and ok
+        self.say(cmd, text)
+
     async def do_approve(self, cmd: Command) -> None:
         st, gov = self.state, self.cfg.governance
         if st.head_sha is not None and not st.changes and st.head_sha == self.head:
             self.say(cmd, "Nothing to approve: this PR makes no governed breaking interface changes.")
             return
-        fp = self.ctx.store.fingerprint_for_head(self.repo, self.number, self.head) if self.head else None
+        fp = await self.ctx.store.fingerprint_for_head(self.repo, self.number, self.head) if self.head else None
         st.approval = Approval(self.actor, "command", fp, self.head, time.time(), cmd.args)
         self.work.records.append(NewRecord(
             "approval", self.repo, self.number, self.head, self.actor, fp, st.changes,
@@ -171,7 +181,7 @@ class _Run:
             return
         st = self.state
         st.bypass = Bypass(self.actor, reason, self.head, time.time())
-        self.ctx.store.commit(st, [NewRecord(
+        await self.ctx.store.commit(st, [NewRecord(
             "emergency-bypass", self.repo, self.number, self.head, self.actor, st.fingerprint, st.changes,
             {"reason": reason},
         )])
@@ -206,8 +216,8 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
     pull = await ghops.get_pull(gh, repo, number)
     base = pull.get("base") or {}
     cfg = await ghops.fetch_repo_config(gh, repo, str(base.get("ref") or base.get("sha")))
-    async with pr_lock(repo, number):
-        state = ctx.store.state(repo, number)
+    async with pr_lock(ctx.store, repo, number):
+        state = await ctx.store.state(repo, number)
         run = _Run(gh, ctx, repo, pull, cfg, str(user.get("login", "")), user.get("type") == "Bot", state)
         for cmd in commands[:MAX_COMMANDS]:
             await run.run(cmd)
@@ -220,7 +230,7 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
             await reconcile(gh, ctx.store, state, cfg, run.work)
         else:
             state.reply_comment_id = await upsert_reply(gh, repo, number, reply, state.reply_comment_id)
-            ctx.store.commit(state, run.work.records)
+            await ctx.store.commit(state, run.work.records)
 
 
 def _should_skip(data: dict[str, Any]) -> bool:
