@@ -46,8 +46,8 @@ async def test_who_may_bypass_and_the_reason_is_required(env: Env) -> None:
     bot = env.comment_payload("/asyncguard bypass prod is down", "deployer[bot]", user_type="Bot")
     await env.dispatch("issue_comment", bot)  # bots are never answered, let alone obeyed
     assert env.conclusion() == "failure"
-    assert "emergency-bypass" not in env.kinds()
-    assert env.kinds().count("unauthorized") == 3
+    assert "emergency-bypass" not in (await env.kinds())
+    assert (await env.kinds()).count("unauthorized") == 3
     assert _analysis(env, env.pull.head_sha) is None  # nothing posted on the main check
 
     # an admin who is not in the team may
@@ -59,7 +59,7 @@ async def test_who_may_bypass_and_the_reason_is_required(env: Env) -> None:
     assert gate.output["title"] == "Bypassed by @olga" and "INC-7 payment outage" in gate.output["summary"]
     main = _analysis(env, env.pull.head_sha)
     assert (main.conclusion, main.output["title"]) == ("success", "Bypassed by @olga")
-    (rec,) = [r for r in env.store.records(repo=REPO, pr=1) if r.kind == "emergency-bypass"]
+    (rec,) = [r for r in (await env.store.records(repo=REPO, pr=1)) if r.kind == "emergency-bypass"]
     assert (rec.actor, rec.head_sha, rec.detail["reason"]) == (
         "olga", env.pull.head_sha, "INC-7 payment outage, fix verified on staging"
     )
@@ -73,11 +73,11 @@ async def test_team_member_bypass_expires_with_the_next_push_and_is_reported(env
     head2 = env.push({"pkg/api.py": API_ASYNC_2}, "follow-up")
     await env.run_gate()
     assert env.conclusion(head2) == "failure"  # a new commit: the gate applies again
-    assert "bypass-expired" in env.kinds()
+    assert "bypass-expired" in (await env.kinds())
     assert "ended with the push" in env.bot_comments()[-1].body
-    assert env.store.state(REPO, 1).bypass is None
+    assert (await env.store.state(REPO, 1)).bypass is None
 
-    rep = build_report(env.store.records(), since=0)
+    rep = build_report(await env.store.records(), since=0)
     (b,) = rep.emergency_bypasses
     assert (b["actor"], b["head_sha"], b["reason"]) == ("alice", head1, "hotfix for INC-9") and b["ended"]
     md = render_md(rep)
