@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from asyncguard.checks.fixer import FixResult
 
 ENTRY_POINT_GROUP = "asyncguard.commands"
+# What the `app` extra installs (import names): the analyzer never needs them, the server does.
+APP_MODULES = frozenset({
+    "aiohttp", "gidgethub", "cachetools", "jwt", "orjson", "uvloop", "sqlalchemy", "alembic", "aiosqlite", "asyncpg",
+})
 BUILTIN_COMMANDS = frozenset({"check", "pr"})
 # Modules only some runs need are imported when needed: `check` starts in a few tens of ms, and
 # on a small project start-up is a good part of the run (git and subprocess: `--diff`, `github`;
@@ -198,6 +202,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("asyncguard: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").split(".")[0]
+        if missing not in APP_MODULES:
+            print(f"asyncguard: internal error: ModuleNotFoundError: {_one_line(exc)}", file=sys.stderr)
+            return 2
+        command = next((a for a in args_list if not a.startswith("-")), "")
+        print(
+            f"asyncguard: error: `asyncguard {command}` is part of the GitHub App, whose packages are not "
+            f"installed (missing: {missing}); install them with: pip install 'asyncguard[app]'",
+            file=sys.stderr,
+        )
+        return 2
     except Exception as exc:
         if isinstance(exc, _user_errors()):
             print(f"asyncguard: error: {_one_line(exc)}", file=sys.stderr)

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from asyncguard.checks.links import rule_url
+from asyncguard.checks.links import configured_base, rule_url
 from asyncguard.checks.render.style import use_color
 from asyncguard.checks.site import SiteError, build_site
 from asyncguard.checks.training import PageError, load_page, render_terminal, rule_pages
@@ -64,7 +64,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
     except PageError as exc:
         print(f"asyncguard: error: {exc}", file=sys.stderr)
         return 2
-    return _write(f"{text}\nOnline: {rule_url(page.code)}\n")
+    site = configured_base()
+    return _write(f"{text}\nOnline: {rule_url(page.code, site)}\n" if site else f"{text}\n")
 
 
 def _write(text: str) -> int:

@@ -17,7 +17,7 @@ from asyncguard.bot.governance.commands import Command, new_commands, parse_comm
 from asyncguard.bot.governance.context import GovernanceContext, resolve_context
 from asyncguard.bot.governance.gate import Work, changes_md, post_bypassed_analysis, reconcile
 from asyncguard.bot.governance.locks import pr_lock
-from asyncguard.bot.governance.replies import upsert_reply
+from asyncguard.bot.governance.replies import post_reply, upsert_reply
 from asyncguard.bot.governance.repo_config import RepoConfig
 
 log = logging.getLogger("asyncguard.governance")
@@ -55,6 +55,7 @@ class _Run:
         self.work = Work()
         self.ok = True
         self.changed = False  # state or check must be reconciled
+        self.refused = False  # a command was not allowed: the answer goes in a new comment that notifies
 
     def say(self, cmd: Command, text: str) -> None:
         self.sections.append(f"> {cmd.line}\n\n{text}")
@@ -81,6 +82,7 @@ class _Run:
         if not auth.allowed:
             self.ok = False
             self.record("unauthorized", self.state.fingerprint, {"action": cmd.name, "why": auth.reason})
+            self.refused = True
             self.say(cmd, f"Not allowed: {auth.reason}.")
             return
         try:
@@ -238,7 +240,14 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
             run.sections.append(f"Only the first {MAX_COMMANDS} commands of a comment are run.")
         await ghops.react(gh, repo, int(comment["id"]), "+1" if run.ok else "confused")
         reply = f"@{run.actor}\n\n" + "\n\n---\n\n".join(run.sections)
-        if run.changed:  # reconcile writes the reply together with any notice of its own
+        if run.refused:
+            # An edit of the bot's older comment notifies nobody: whoever was refused must hear why.
+            await post_reply(gh, repo, number, reply)
+            if run.changed:
+                await reconcile(gh, ctx.store, state, cfg, run.work)
+            else:
+                await ctx.store.commit(state, run.work.records)
+        elif run.changed:  # reconcile writes the reply together with any notice of its own
             run.work.notices.insert(0, reply)
             await reconcile(gh, ctx.store, state, cfg, run.work)
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from asyncguard.checks.links import rule_url
+from asyncguard.checks.links import help_ref
 from asyncguard.checks.render.common import rule_name
 from asyncguard.checks.render.style import BLUE, BOLD, CYAN, DIM, RED, YELLOW, paint
 from asyncguard.checks.report import Report
@@ -29,7 +29,7 @@ def render_text(
         if f.fix is not None:
             how = "run with --fix" if f.fix.safe else "unsafe: --fix --unsafe-fixes applies it"
             lines.append(f"  fix: {f.fix.description} ({how})")
-        lines.append(paint(f"  help: {rule_url(f.code, base_url)}", DIM, on=color))
+        lines.append(paint(f"  help: {help_ref(f.code, base_url)}", DIM, on=color))
     if quiet:
         return "".join(line + "\n" for line in lines)
     for note in report.notes:

@@ -91,6 +91,7 @@ def test_dockerfile_serves_with_healthcheck() -> None:
     text = (DEPLOY / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["asyncguard", "serve"]' in text
     assert "/healthz" in text and "USER asyncguard" in text
+    assert '"asyncguard[app]"' in text and '".[app]"' in text  # the server's packages are the app extra
     for folder in re.findall(r"^COPY (\w+) \./", text, flags=re.M):
         assert (DEPLOY.parent / folder).is_dir()
 

@@ -77,7 +77,7 @@ async def test_team_member_bypass_expires_with_the_next_push_and_is_reported(env
     assert "ended with the push" in env.bot_comments()[-1].body
     assert (await env.store.state(REPO, 1)).bypass is None
 
-    rep = build_report((await env.store.records()), since=0)
+    rep = build_report(await env.store.records(), since=0)
     (b,) = rep.emergency_bypasses
     assert (b["actor"], b["head_sha"], b["reason"]) == ("alice", head1, "hotfix for INC-9") and b["ended"]
     md = render_md(rep)
@@ -118,3 +118,17 @@ async def test_bypass_through_the_bot(env: Env, start_bot: Callable[..., Awaitab
     assert done.returncode == 0, done.stderr
     (b,) = json.loads(done.stdout)["emergency_bypasses"]
     assert (b["actor"], b["reason"], b["head_sha"]) == ("alice", "release blocker INC-11", head1) and b["ended"]
+
+
+async def test_a_refused_command_is_answered_in_a_new_comment_that_mentions_them(env: Env) -> None:
+    await env.dispatch("issue_comment", env.comment_payload("/asyncguard help", "rita"))
+    (governance_reply,) = env.bot_comments()
+    before = governance_reply.body
+    await env.dispatch("issue_comment", env.comment_payload("/asyncguard approve", "mallory"))
+    comments = env.bot_comments()
+    assert len(comments) == 2  # a new comment: GitHub notifies @mallory
+    assert comments[-1].body.startswith("@mallory") and "Not allowed" in comments[-1].body
+    assert governance_reply.body == before  # the older reply was not edited
+    # allowed commands still keep the one reply, edited in place
+    await env.dispatch("issue_comment", env.comment_payload("/asyncguard doctor", "rita"))
+    assert len(env.bot_comments()) == 2
