@@ -12,25 +12,24 @@ import hashlib
 import hmac
 import json
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
-from gidgethub import routing, sansio
+from gidgethub import routing
 
 from asyncguard.bot import pr_events
 from asyncguard.bot.context import BotContext
-from asyncguard.bot.queue import Delivery, DeliveryQueue
 from asyncguard.bot.settings import BotSettings
-from asyncguard.bot.storage import deliveries
+from asyncguard.bot.storage import deliveries, jobs
+from asyncguard.bot.worker import Worker
 
 log = logging.getLogger("asyncguard.app")
 
 CTX: web.AppKey[BotContext] = web.AppKey("ctx", BotContext)
-QUEUE: web.AppKey[DeliveryQueue] = web.AppKey("queue", DeliveryQueue)
+WORKER: web.AppKey[Worker | None] = web.AppKey("worker")
 SITE: web.AppKey[dict[str, Any]] = web.AppKey("site", dict)
 MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
 
@@ -75,30 +74,49 @@ async def webhook(request: web.Request) -> web.Response:
     except ValueError as exc:
         metrics.deliveries.inc(event=event_name, outcome="bad_request")
         return _json(400, error=str(exc))
+    inst = data.get("installation") or {}
+    installation = inst.get("id") if isinstance(inst, dict) else None
     try:
-        async with ctx.db.begin() as conn:
-            fresh = await deliveries.accept(conn, delivery_id, event_name)
+        fresh = await enqueue_delivery(ctx, event_name, delivery_id, data,
+                                       installation if isinstance(installation, int) else None)
     except Exception as exc:
-        log.warning("could not record delivery %s: %s", delivery_id, exc.__class__.__name__)
+        log.warning("could not queue delivery %s: %s", delivery_id, exc.__class__.__name__)
         metrics.deliveries.inc(event=event_name, outcome="store_unavailable")
         return _json(503, error="the job store is unavailable; GitHub can redeliver this one")
     if not fresh:
         metrics.deliveries.inc(event=event_name, outcome="duplicate")
         return _json(200, status="duplicate", delivery=delivery_id)
-    inst = data.get("installation") or {}
-    installation = inst.get("id") if isinstance(inst, dict) else None
-    event = sansio.Event(data, event=event_name, delivery_id=delivery_id)
-    try:
-        request.app[QUEUE].put_nowait(
-            Delivery(event, int(installation) if isinstance(installation, int) else None, time.monotonic())
-        )
-    except asyncio.QueueFull:
-        async with ctx.db.begin() as conn:
-            await deliveries.finish(conn, delivery_id, "dead")
-        metrics.deliveries.inc(event=event_name, outcome="overloaded")
-        return _json(503, error="too many deliveries queued; GitHub can redeliver this one")
     metrics.deliveries.inc(event=event_name, outcome="queued")
     return _json(202, status="queued", delivery=delivery_id)
+
+
+def _subject(data: dict[str, Any]) -> str | None:
+    """owner/name#number of the PR or issue a delivery is about (its jobs run in order), if any."""
+    repo = (data.get("repository") or {}).get("full_name") if isinstance(data.get("repository"), dict) else None
+    for field in ("pull_request", "issue"):
+        obj = data.get(field)
+        if repo and isinstance(obj, dict) and isinstance(obj.get("number"), int):
+            return f"{repo}#{obj['number']}"
+    return None
+
+
+async def enqueue_delivery(
+    ctx: BotContext, event_name: str, delivery_id: str, data: dict[str, Any], installation: int | None
+) -> bool:
+    """Record the delivery id and commit its job in one transaction; False for a duplicate.
+
+    Only after this commit is the webhook acknowledged, so an acknowledged delivery is never lost,
+    and a delivery refused here (5xx) left nothing behind: GitHub's redelivery is accepted.
+    """
+    subject = _subject(data)
+    async with ctx.db.begin() as conn:
+        if not await deliveries.accept(conn, delivery_id, event_name):
+            return False
+        await jobs.enqueue(conn, "delivery", {
+            "event": event_name, "delivery_id": delivery_id, "installation_id": installation, "data": data,
+        }, delivery_id=delivery_id, lock_key=f"delivery:{subject}" if subject else None)
+    ctx.wake_workers()
+    return True
 
 
 _loads: Callable[[bytes], Any] = json.loads
@@ -130,11 +148,15 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
     problems = [f"set {what}" for what in ctx.settings.missing()]
-    if not request.app[QUEUE].alive:
-        problems.append("delivery workers are not running")
+    db_problem = await ctx.db.ping()
+    if db_problem:
+        problems.append(db_problem)
+    worker = request.app[WORKER]
+    if worker is not None and not worker.alive:
+        problems.append("job workers are not running")
     if problems:
         return _json(503, status="not ready", problems=problems)
-    return _json(200, status="ready", queued=request.app[QUEUE].queue.qsize())
+    return _json(200, status="ready", role="web+worker" if worker is not None else "web")
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -184,13 +206,19 @@ async def _build_training_site(app: web.Application) -> None:
         app[SITE]["error"] = f"the training site could not be built: {exc.__class__.__name__}"
 
 
-def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> web.Application:
-    """The bot as an aiohttp app (start it with web.run_app or an AppRunner)."""
+def make_app(
+    settings: BotSettings, *, run_pr: Callable[..., Any] | None = None, with_worker: bool = True,
+) -> web.Application:
+    """The bot as an aiohttp app (start it with web.run_app or an AppRunner).
+
+    `with_worker=False` is the stateless web role (verify, de-duplicate, enqueue, acknowledge);
+    `asyncguard worker` processes then run the jobs.
+    """
     app = web.Application(client_max_size=MAX_BODY)
     ctx = BotContext(settings, run_pr=run_pr)
     app[CTX] = ctx
     app[SITE] = {}
-    app[QUEUE] = DeliveryQueue(build_router(), ctx, settings.workers)
+    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers) if with_worker else None
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -206,7 +234,9 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
     async def startup(app: web.Application) -> None:
         await ctx.start()
         await ctx.db.ensure_schema()
-        app[QUEUE].start()
+        worker = app[WORKER]
+        if worker is not None:
+            worker.start()
         app[SITE]["task"] = asyncio.create_task(_build_training_site(app))
         if settings.configured and settings.prewarm:
             ctx.prewarm()
@@ -215,13 +245,46 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
                         "you set: %s", "; ".join(settings.missing()))
 
     async def cleanup(app: web.Application) -> None:
-        await app[QUEUE].close()
+        worker = app[WORKER]
+        if worker is not None:
+            await worker.close()
         task = app[SITE].get("task")
         if task is not None and not task.done():
             try:
                 await asyncio.wait_for(task, 30)
             except (TimeoutError, asyncio.CancelledError):
                 pass
+        await ctx.close()
+
+    app.on_startup.append(startup)
+    app.on_cleanup.append(cleanup)
+    return app
+
+
+def make_worker_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> web.Application:
+    """`asyncguard worker`: the job workers, with /healthz, /readyz and /metrics (no webhook intake)."""
+    app = web.Application()
+    ctx = BotContext(settings, run_pr=run_pr)
+    app[CTX] = ctx
+    app[SITE] = {}
+    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+
+    async def startup(app: web.Application) -> None:
+        await ctx.start()
+        await ctx.db.ensure_schema()
+        worker = app[WORKER]
+        assert worker is not None
+        worker.start()
+        if settings.prewarm:
+            ctx.prewarm()
+
+    async def cleanup(app: web.Application) -> None:
+        worker = app[WORKER]
+        if worker is not None:
+            await worker.close()
         await ctx.close()
 
     app.on_startup.append(startup)

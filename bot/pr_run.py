@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("asyncguard.pr_run")
 
 CHECK_NAME = "asyncguard"
+RERUN_ACTION = {"label": "Re-run", "description": "Run asyncguard on this commit again", "identifier": "rerun"}
 CONFIG_FILE = ".asyncguard.yml"
 SUMMARY_ROOM = GITHUB_SUMMARY_LIMIT - 4000  # the bot's own lines around the report's summary
 
@@ -121,7 +122,7 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
 class PRRun:
     """Everything one run needs; `execute` never raises (except cancellation)."""
 
-    def __init__(self, ctx: BotContext, req: RunRequest, latest_head: Callable[[], str]) -> None:
+    def __init__(self, ctx: BotContext, req: RunRequest, latest_head: Callable[[], Awaitable[str]]) -> None:
         self.ctx = ctx
         self.req = req
         self.latest_head = latest_head
@@ -132,14 +133,15 @@ class PRRun:
         self.timings: dict[str, float] = {}
         self.base_sha = ""
         self.notes: list[str] = []
+        self.started_at = time.time()  # wall clock, against the request's time: the queue wait
         self.seen: list[Any] = []  # the findings this run showed (bot.monitoring.store.SeenFinding)
 
     @property
     def run_url(self) -> str:
         return f"/repos/{self.repo}/check-runs/{self.req.check_run_id}"
 
-    def _check_current(self) -> None:
-        latest = self.latest_head()
+    async def _check_current(self) -> None:
+        latest = await self.latest_head()
         if latest and latest != self.req.head_sha:
             raise Superseded(latest)
 
@@ -181,20 +183,24 @@ class PRRun:
         try:
             await self.ctx.monitoring_store().record_run(RunRecord(
                 self.repo, self.number, self.req.head_sha, conclusion, time.monotonic() - self.started,
-                max(0.0, self.started - self.req.requested_at), dict(Counter(s.rule for s in self.seen)),
+                max(0.0, self.started_at - self.req.requested_at), dict(Counter(s.rule for s in self.seen)),
                 self.req.key.installation_id,
             ), self.seen)
         except Exception:
             log.exception("could not record run metrics for %s#%s", self.repo, self.number)
 
-    async def _complete_quietly(self, conclusion: str, title: str, summary: str) -> None:
+    async def _complete_quietly(self, conclusion: str, title: str, summary: str, rerun_button: bool = False) -> None:
         if self.req.check_run_id is None:
             return
+        data: dict[str, Any] = {
+            "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
+            "output": {"title": output.clip_title(title), "summary": summary},
+        }
+        if rerun_button:
+            data["actions"] = [RERUN_ACTION]
         try:
-            await self.gh.patch(self.run_url, data={
-                "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
-                "output": {"title": output.clip_title(title), "summary": summary},
-            })
+            await self.gh.patch(self.run_url, data=data)
+            await self.ctx.check_run_done(self.req.check_run_id)
         except Exception:
             log.exception("could not complete check run %s", self.req.check_run_id)
 
@@ -223,7 +229,7 @@ class PRRun:
                               "beyond them are not annotated by changed lines.")
         repo_config = await asyncio.to_thread(self._repo_config, base_root)
         settings = self._settings(repo_config, base_root)
-        self._check_current()
+        await self._check_current()
         self._phase("files")
         report: Report = await self.ctx.analyze(
             base_root, head_root, changed, settings,
@@ -231,7 +237,7 @@ class PRRun:
         )
         self._phase("analysis")
         await asyncio.to_thread(snaps.evict, frozenset({head_root, base_root}))
-        self._check_current()
+        await self._check_current()
         conclusion = await self._post(pull, report, changed, head_root, settings, repo_config)
         self._phase("post")
         log.info("%s#%s@%s %s in %s", self.repo, self.number, self.req.head_sha[:7], conclusion,
@@ -294,8 +300,12 @@ class PRRun:
         title, body = output.report_summary(report, base_url, SUMMARY_ROOM)
         notes: list[str] = list(self.notes)
 
-        # annotations, 50 a request; a rejected batch does not lose the others
+        # annotations, 50 a request; a rejected batch does not lose the others; a retried run
+        # (its worker died after posting them) does not post them twice
         batches = list(output.annotation_batches(report.findings, base_url))
+        assert self.req.check_run_id is not None
+        if await self.ctx.check_run_annotated(self.req.check_run_id):
+            batches = []
         rejected = 0
         for i, batch in enumerate(batches, 1):
             try:
@@ -307,6 +317,8 @@ class PRRun:
             except BadRequest as exc:
                 rejected += len(batch)
                 log.warning("annotation batch %d/%d rejected: %s", i, len(batches), exc)
+        if batches:
+            await self.ctx.check_run_annotated(self.req.check_run_id, mark=True)
         if rejected:
             notes.append(f"GitHub rejected {rejected} of {len(report.findings)} annotations; they are listed in the summary counts.")
         if hidden:
@@ -314,9 +326,9 @@ class PRRun:
                          f"{'s' if len(hidden) != 1 else ''} on this pull request {'are' if len(hidden) != 1 else 'is'}"
                          " not shown again.")
 
-        self._check_current()
+        await self._check_current()
         review_note = await self._sync_review(report, fps, existing, reported, changed, head_root, base_url)
-        self._check_current()
+        await self._check_current()
         summary = output.render_check_summary(
             blocking=len(blocking), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
             review=review_note, annotation_notes=notes, head_sha=self.req.head_sha, base_sha=self.base_sha,
@@ -326,6 +338,7 @@ class PRRun:
             "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
             "output": {"title": output.clip_title(title), "summary": summary},
         })
+        await self.ctx.check_run_done(self.req.check_run_id)
         await self._governance(pull, report, repo_config)
         return conclusion
 

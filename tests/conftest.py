@@ -82,15 +82,19 @@ def bot_settings(fake_github: FakeGitHub, tmp_path: Path, webhook_secret: str) -
 
 @pytest.fixture
 async def start_bot(bot_settings: Callable[..., Any], webhook_secret: str) -> AsyncIterator[Callable[..., Awaitable[BotServer]]]:
-    """`await start_bot(**settings_overrides, run_pr=None)` -> BotServer; all stopped at teardown."""
-    from asyncguard.bot.app import make_app
+    """`await start_bot(**settings_overrides, run_pr=None, role="all"|"web"|"worker")` -> BotServer; all stopped at teardown."""
+    from asyncguard.bot.app import make_app, make_worker_app
 
     runners: list[web.AppRunner] = []
     sessions: list[aiohttp.ClientSession] = []
 
     async def start(run_pr: Any = None, **overrides: Any) -> BotServer:
+        role = overrides.pop("role", "all")  # all | web | worker
         settings = overrides.pop("settings", None) or bot_settings(**overrides)
-        app = make_app(settings, run_pr=run_pr)
+        if role == "worker":
+            app = make_worker_app(settings, run_pr=run_pr)
+        else:
+            app = make_app(settings, run_pr=run_pr, with_worker=role == "all")
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

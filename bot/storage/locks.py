@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from asyncguard.bot.storage.db import Database
 
@@ -38,3 +39,9 @@ async def hold(db: Database, name: str) -> AsyncIterator[None]:
         lock = _local[key] = asyncio.Lock()
     async with lock:
         yield
+
+
+async def xact_lock(conn: AsyncConnection, name: str) -> None:
+    """Hold `name` until the caller's transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE already serializes)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:n, 0))"), {"n": name})
