@@ -62,7 +62,8 @@ async def main(out: Path, loads: int) -> int:
                 await browser.close()
         finally:
             await runner.cleanup()
-    print(f"screenshot: {out} ({out.stat().st_size} bytes)")
+    size = await asyncio.to_thread(lambda: out.stat().st_size)
+    print(f"screenshot: {out} ({size} bytes)")
     print(f"/dashboard/ render over HTTP, {loads} loads: median {statistics.median(times) * 1000:.1f} ms, "
           f"max {max(times) * 1000:.1f} ms")
     return 0
