@@ -425,8 +425,8 @@ class PRRun:
         if self.pull is None or self.pull.get("state") != "open":
             return
         try:
-            from bot.governance.gate import after_failed_run
-            from bot.governance.ghops import fetch_repo_config
+            from asyncguard.bot.governance.gate import after_failed_run
+            from asyncguard.bot.governance.ghops import fetch_repo_config
 
             cfg = self.repo_config or await fetch_repo_config(self.gh, self.repo, self.base_sha)
             await after_failed_run(

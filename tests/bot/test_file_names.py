@@ -10,7 +10,7 @@ from bot_scenario import BASE, open_pr
 from fakegithub import FakeGitHub
 from fakegithub.botserver import BotServer
 
-from bot.pr_run import changed_from_files
+from asyncguard.bot.pr_run import changed_from_files
 
 MISSING_AWAIT = (
     "import asyncio\n"
