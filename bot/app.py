@@ -12,35 +12,48 @@ import hashlib
 import hmac
 import json
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
-from gidgethub import routing, sansio
+from gidgethub import routing
 
 from asyncguard.bot import pr_events
 from asyncguard.bot.context import BotContext
-from asyncguard.bot.deliveries import DeliveryStore
-from asyncguard.bot.queue import Delivery, DeliveryQueue
+from asyncguard.bot.intake import Limits, Refused, read_signed_body
 from asyncguard.bot.settings import BotSettings
+from asyncguard.bot.storage import deliveries, jobs
+from asyncguard.bot.worker import Worker
 
 log = logging.getLogger("asyncguard.app")
 
 CTX: web.AppKey[BotContext] = web.AppKey("ctx", BotContext)
-QUEUE: web.AppKey[DeliveryQueue] = web.AppKey("queue", DeliveryQueue)
-STORE: web.AppKey[DeliveryStore] = web.AppKey("deliveries", DeliveryStore)
+WORKER: web.AppKey[Worker | None] = web.AppKey("worker")
 SITE: web.AppKey[dict[str, Any]] = web.AppKey("site", dict)
 MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
+LIMITS: web.AppKey[Limits] = web.AppKey("limits", Limits)
+KNOWN_EVENTS = frozenset({"pull_request", "check_suite", "check_run", "issue_comment", "ping", "installation",
+                          "installation_repositories", "github_app_authorization"})
+
+
+def handler_args(settings: BotSettings) -> dict[str, Any]:
+    """Connection settings for aiohttp's request handler (they hold for AppRunner and run_app alike).
+
+    Request bodies are never decompressed (a 65 KB gzip body can inflate to gigabytes before any
+    signature is checked); a connection that has not sent complete headers within the header
+    timeout, or sits idle that long, is closed; an unread body is drained for at most 2 s.
+    """
+    return {"auto_decompress": False, "keepalive_timeout": settings.header_timeout, "lingering_time": 2.0}
 
 
 def build_router() -> routing.Router:
     """Our PR handlers composed with governance's (bedevere style: one router per concern)."""
     from asyncguard.bot.governance import router as governance_router
+    from asyncguard.bot.monitoring.handlers import router as monitoring_router
 
-    return routing.Router(pr_events.router, governance_router)
+    return routing.Router(pr_events.router, governance_router, monitoring_router)
 
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
@@ -58,14 +71,21 @@ async def webhook(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
     metrics = ctx.metrics
     event_name = request.headers.get("X-GitHub-Event", "")
+    # an unsigned request must not mint metric labels: only the events we know name one
+    metric_event = event_name if event_name in KNOWN_EVENTS else "unknown"
     secret = ctx.settings.webhook_secret
-    if not secret:
-        metrics.deliveries.inc(event=event_name or "unknown", outcome="unconfigured")
+    if not secret or not secret.strip():
+        metrics.deliveries.inc(event=metric_event, outcome="unconfigured")
         return _json(503, error="the webhook secret is not configured (set ASYNCGUARD_WEBHOOK_SECRET)")
-    body = await request.read()
-    if not verify_signature(secret, body, request.headers.get("X-Hub-Signature-256")):
-        metrics.deliveries.inc(event=event_name or "unknown", outcome="bad_signature")
-        return _json(401, error="missing or invalid X-Hub-Signature-256")
+    try:
+        # nothing is parsed, decompressed or kept beyond a small buffer before the signature checks out
+        body = await read_signed_body(request, secret, request.app[LIMITS])
+    except Refused as refused:
+        metrics.deliveries.inc(event=metric_event, outcome=refused.outcome)
+        response = _json(refused.status, error=refused.message)
+        if refused.status != 401:
+            response.force_close()
+        return response
     delivery_id = request.headers.get("X-GitHub-Delivery", "")
     if not event_name or not delivery_id:
         metrics.deliveries.inc(event=event_name or "unknown", outcome="bad_request")
@@ -75,23 +95,40 @@ async def webhook(request: web.Request) -> web.Response:
     except ValueError as exc:
         metrics.deliveries.inc(event=event_name, outcome="bad_request")
         return _json(400, error=str(exc))
-    store = request.app[STORE]
-    if not store.first_time(delivery_id, event_name):
-        metrics.deliveries.inc(event=event_name, outcome="duplicate")
-        return _json(200, status="duplicate", delivery=delivery_id)
     inst = data.get("installation") or {}
     installation = inst.get("id") if isinstance(inst, dict) else None
-    event = sansio.Event(data, event=event_name, delivery_id=delivery_id)
     try:
-        request.app[QUEUE].put_nowait(
-            Delivery(event, int(installation) if isinstance(installation, int) else None, time.monotonic())
-        )
-    except asyncio.QueueFull:
-        store.forget(delivery_id)
-        metrics.deliveries.inc(event=event_name, outcome="overloaded")
-        return _json(503, error="too many deliveries queued; GitHub can redeliver this one")
+        fresh = await enqueue_delivery(ctx, event_name, delivery_id, data,
+                                       installation if isinstance(installation, int) else None)
+    except Exception as exc:
+        log.warning("could not queue delivery %s: %s", delivery_id, exc.__class__.__name__)
+        metrics.deliveries.inc(event=event_name, outcome="store_unavailable")
+        return _json(503, error="the job store is unavailable; GitHub can redeliver this one")
+    if not fresh:
+        metrics.deliveries.inc(event=event_name, outcome="duplicate")
+        return _json(200, status="duplicate", delivery=delivery_id)
     metrics.deliveries.inc(event=event_name, outcome="queued")
     return _json(202, status="queued", delivery=delivery_id)
+
+
+async def enqueue_delivery(
+    ctx: BotContext, event_name: str, delivery_id: str, data: dict[str, Any], installation: int | None
+) -> bool:
+    """Record the delivery id and commit its job in one transaction; False for a duplicate.
+
+    Only after this commit is the webhook acknowledged, so an acknowledged delivery is never lost,
+    and a delivery refused here (5xx) left nothing behind: GitHub's redelivery is accepted.
+    Deliveries carry no lock key: governance work on one PR is serialized by its advisory lock
+    (`AuditStore.lock_pr`) and PR runs by their own job's key, so a burst for one PR fans out.
+    """
+    async with ctx.db.begin() as conn:
+        if not await deliveries.accept(conn, delivery_id, event_name):
+            return False
+        await jobs.enqueue(conn, "delivery", {
+            "event": event_name, "delivery_id": delivery_id, "installation_id": installation, "data": data,
+        }, delivery_id=delivery_id)
+    ctx.wake_workers()
+    return True
 
 
 _loads: Callable[[bytes], Any] = json.loads
@@ -123,11 +160,15 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
     problems = [f"set {what}" for what in ctx.settings.missing()]
-    if not request.app[QUEUE].alive:
-        problems.append("delivery workers are not running")
+    db_problem = await ctx.db.ping()
+    if db_problem:
+        problems.append(db_problem)
+    worker = request.app[WORKER]
+    if worker is not None and not worker.alive:
+        problems.append("job workers are not running")
     if problems:
         return _json(503, status="not ready", problems=problems)
-    return _json(200, status="ready", queued=request.app[QUEUE].queue.qsize())
+    return _json(200, status="ready", role="web+worker" if worker is not None else "web")
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -177,23 +218,30 @@ async def _build_training_site(app: web.Application) -> None:
         app[SITE]["error"] = f"the training site could not be built: {exc.__class__.__name__}"
 
 
-async def _flush_deliveries(store: DeliveryStore, every: float = 0.25) -> None:
-    """Write accepted delivery ids behind, off the event loop."""
-    while True:
-        await asyncio.sleep(every)
-        try:
-            await asyncio.to_thread(store.flush)
-        except Exception:
-            log.exception("could not record deliveries")
+async def _migrate_or_wait(ctx: BotContext) -> None:
+    """Migrate at start-up; a database that is down does not stop the process (it is retried on first
+    use, /readyz says why, and webhooks get 503 so GitHub redelivers)."""
+    try:
+        await ctx.db.ensure_schema()
+    except Exception as exc:
+        log.error("the database %s is not usable yet (%s: %s); retrying on use", ctx.db.describe(),
+                  exc.__class__.__name__, exc)
 
 
-def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> web.Application:
-    """The bot as an aiohttp app (start it with web.run_app or an AppRunner)."""
-    app = web.Application(client_max_size=MAX_BODY)
+def make_app(
+    settings: BotSettings, *, run_pr: Callable[..., Any] | None = None, with_worker: bool = True,
+) -> web.Application:
+    """The bot as an aiohttp app (start it with web.run_app or an AppRunner).
+
+    `with_worker=False` is the stateless web role (verify, de-duplicate, enqueue, acknowledge);
+    `asyncguard worker` processes then run the jobs.
+    """
+    app = web.Application(client_max_size=MAX_BODY, handler_args=handler_args(settings))
     ctx = BotContext(settings, run_pr=run_pr)
     app[CTX] = ctx
+    app[LIMITS] = Limits(MAX_BODY, settings.body_timeout)
     app[SITE] = {}
-    app[QUEUE] = DeliveryQueue(build_router(), ctx, settings.workers)
+    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers, lease=settings.job_lease) if with_worker else None
     app.router.add_post("/webhook", webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -201,12 +249,17 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
     app.router.add_get("/", index)
     app.router.add_get("/training", index)
     app.router.add_get("/training/{tail:.*}", training)
+    from asyncguard.bot.monitoring import dashboard, schedule
+
+    dashboard.setup(app, ctx)
+    schedule.setup(app, ctx)
 
     async def startup(app: web.Application) -> None:
         await ctx.start()
-        app[STORE] = DeliveryStore(ctx.data_dir / "deliveries.sqlite3")
-        app[QUEUE].start()
-        app[SITE]["flusher"] = asyncio.create_task(_flush_deliveries(app[STORE]))
+        await _migrate_or_wait(ctx)
+        worker = app[WORKER]
+        if worker is not None:
+            worker.start()
         app[SITE]["task"] = asyncio.create_task(_build_training_site(app))
         if settings.configured and settings.prewarm:
             ctx.prewarm()
@@ -215,10 +268,9 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
                         "you set: %s", "; ".join(settings.missing()))
 
     async def cleanup(app: web.Application) -> None:
-        flusher = app[SITE].get("flusher")
-        if flusher is not None:
-            flusher.cancel()
-        await app[QUEUE].close()
+        worker = app[WORKER]
+        if worker is not None:
+            await worker.close()
         task = app[SITE].get("task")
         if task is not None and not task.done():
             try:
@@ -226,8 +278,37 @@ def make_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None)
             except (TimeoutError, asyncio.CancelledError):
                 pass
         await ctx.close()
-        if STORE in app:
-            app[STORE].close()
+
+    app.on_startup.append(startup)
+    app.on_cleanup.append(cleanup)
+    return app
+
+
+def make_worker_app(settings: BotSettings, *, run_pr: Callable[..., Any] | None = None) -> web.Application:
+    """`asyncguard worker`: the job workers, with /healthz, /readyz and /metrics (no webhook intake)."""
+    app = web.Application(handler_args=handler_args(settings))
+    ctx = BotContext(settings, run_pr=run_pr)
+    app[CTX] = ctx
+    app[SITE] = {}
+    app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers, lease=settings.job_lease)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+
+    async def startup(app: web.Application) -> None:
+        await ctx.start()
+        await _migrate_or_wait(ctx)
+        worker = app[WORKER]
+        assert worker is not None
+        worker.start()
+        if settings.prewarm:
+            ctx.prewarm()
+
+    async def cleanup(app: web.Application) -> None:
+        worker = app[WORKER]
+        if worker is not None:
+            await worker.close()
+        await ctx.close()
 
     app.on_startup.append(startup)
     app.on_cleanup.append(cleanup)

@@ -19,7 +19,8 @@ import aiohttp
 
 from asyncguard.bot.github import GitHubApp, GitHubClient, RetryPolicy
 from asyncguard.bot.metrics import BotMetrics
-from asyncguard.bot.scheduler import PRKey, RunRequest, Scheduler
+from asyncguard.bot.pr_queue import PRQueue, pr_key
+from asyncguard.bot.scheduler import PRKey, RunRequest
 from asyncguard.bot.settings import BotSettings
 from asyncguard.bot.snapshots import Limits, SnapshotCache
 
@@ -66,15 +67,20 @@ class BotContext:
             Limits(settings.tarball_max_bytes, settings.extract_max_bytes, settings.extract_max_files,
                    settings.snapshot_cache_bytes),
         )
-        self.scheduler = Scheduler(
+        self._bot_login: str | None = None
+        from asyncguard.bot.storage import Database
+
+        self.db = Database.for_data_dir(self.data_dir, settings.database_url)
+        self.wake_workers: Callable[[], None] = lambda: None  # set by an in-process worker
+        self.scheduler = PRQueue(
+            self.db,
             create_check=self.create_check,
-            run=self.run,
             supersede=self.supersede,
             debounce=settings.debounce_seconds,
-            max_concurrent=settings.max_concurrent_runs,
+            wake=lambda: self.wake_workers(),
         )
-        self._bot_login: str | None = None
         self._store: Any = None
+        self._monitoring: Any = None
 
     async def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -116,13 +122,11 @@ class BotContext:
             self._pool.submit(_noop)
 
     async def close(self) -> None:
-        await self.scheduler.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         if self.session is not None:
             await self.session.close()
-        if self._store is not None:
-            self._store.close()
+        await self.db.close()
 
     def github_client(self, installation_id: int) -> GitHubClient:
         if self.github is None:
@@ -144,8 +148,15 @@ class BotContext:
         if self._store is None:
             from asyncguard.bot.governance.audit_store import AuditStore
 
-            self._store = AuditStore.in_data_dir(self.data_dir)
+            self._store = AuditStore(self.db)
         return self._store
+
+    def monitoring_store(self) -> Any:
+        if self._monitoring is None:
+            from asyncguard.bot.monitoring.store import MonitoringStore
+
+            self._monitoring = MonitoringStore(self.db)
+        return self._monitoring
 
     def governance_context(self, installation_id: int | None) -> Any:
         """E's GovernanceContext, with `rerun` bound to this installation's scheduler."""
@@ -159,21 +170,51 @@ class BotContext:
 
     # ---- scheduler callbacks ------------------------------------------------------------
     async def create_check(self, key: PRKey, head_sha: str) -> int | None:
+        """Our in-progress check run for this head if one was left open (reused: none dangles), else a new one."""
         from asyncguard.bot.pr_run import CHECK_NAME, now_iso
+        from asyncguard.bot.storage import pr_state
 
         gh = self.github_client(key.installation_id)
+        ck = pr_key(key)
+        output = {"title": "Analyzing…", "summary": f"asyncguard is checking `{head_sha[:7]}`."}
         try:
-            data = await gh.post(f"/repos/{key.repo}/check-runs", data={
-                "name": CHECK_NAME, "head_sha": head_sha, "status": "in_progress", "started_at": now_iso(),
-                "external_id": f"{key.repo}#{key.number}",
-                "output": {"title": "Analyzing…", "summary": f"asyncguard is checking `{head_sha[:7]}`."},
-            })
+            async with self.db.connect() as conn:
+                found = await pr_state.open_check_run(conn, ck, head_sha)
+            if found is not None:
+                await gh.patch(f"/repos/{key.repo}/check-runs/{found[0]}", data={"status": "in_progress", "output": output})
+                check_run_id = found[0]
+            else:
+                data = await gh.post(f"/repos/{key.repo}/check-runs", data={
+                    "name": CHECK_NAME, "head_sha": head_sha, "status": "in_progress", "started_at": now_iso(),
+                    "external_id": f"{key.repo}#{key.number}", "output": output,
+                })
+                check_run_id = int(data["id"])
+            async with self.db.begin() as conn:
+                await pr_state.record_check_run(conn, check_run_id, ck, head_sha)
         except Exception:
             log.exception("could not create the check run for %s@%s", key.repo, head_sha[:7])
             return None
-        return int(data["id"])
+        return check_run_id
 
-    async def run(self, req: RunRequest, latest_head: Callable[[], str]) -> None:
+    async def check_run_done(self, check_run_id: int | None) -> None:
+        from asyncguard.bot.storage import pr_state
+
+        if check_run_id is not None:
+            async with self.db.begin() as conn:
+                await pr_state.mark_check_run(conn, check_run_id, completed=True)
+
+    async def check_run_annotated(self, check_run_id: int, mark: bool = False) -> bool:
+        """Whether this check run already has its annotations (`mark=True`: it has them now)."""
+        from asyncguard.bot.storage import pr_state
+
+        if mark:
+            async with self.db.begin() as conn:
+                await pr_state.mark_check_run(conn, check_run_id, annotated=True)
+            return True
+        async with self.db.connect() as conn:
+            return await pr_state.is_annotated(conn, check_run_id)
+
+    async def run(self, req: RunRequest) -> str:
         from asyncguard.bot.pr_run import PRRun
 
         if req.check_run_id is None:
@@ -182,18 +223,30 @@ class BotContext:
             if req.check_run_id is None:
                 log.error("no check run for %s#%s@%s: run skipped (GitHub unavailable?)",
                           req.key.repo, req.key.number, req.head_sha[:7])
-                return
-        await PRRun(self, req, latest_head).execute()
+                return "skipped"
+        self.scheduler.runs_started += 1
+
+        async def latest() -> str:
+            return await self.scheduler.latest_head(req.key)
+
+        return await PRRun(self, req, latest).execute()
 
     async def supersede(self, req: RunRequest, newer: str) -> None:
         from asyncguard.bot.pr_run import PRRun
 
-        await PRRun(self, req, lambda: newer).complete_superseded(newer)
+        async def latest() -> str:
+            return newer
 
-    async def idle(self) -> None:
-        """Wait until no PR run is queued or running."""
-        await self.scheduler.drain()
-        await asyncio.sleep(0)
+        await PRRun(self, req, latest).complete_superseded(newer)
 
+    async def give_up(self, req: RunRequest, attempts: int, error: str) -> None:
+        """A PR run that kept failing: end its check run with what happened and a re-run button."""
+        from asyncguard.bot.pr_run import PRRun
 
+        async def latest() -> str:
+            return req.head_sha
 
+        summary = (f"asyncguard tried {attempts} times and could not finish this run.\n\n"
+                   f"Last error: `{error[:500]}`\n\nPress **Re-run** to try again.")
+        await PRRun(self, req, latest)._complete_quietly("failure", "asyncguard could not finish", summary,
+                                                         rerun_button=True)

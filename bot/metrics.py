@@ -106,11 +106,16 @@ class BotMetrics:
         self.rate_remaining = Gauge(
             "asyncguard_github_rate_limit_remaining", "x-ratelimit-remaining last seen, by installation."
         )
-        self.queue_depth = Gauge("asyncguard_queue_depth", "Deliveries waiting for a worker.")
+        self.queue_depth = Gauge("asyncguard_queue_depth", "Jobs in the store by status (queued, running, dead).")
+        self.oldest_job_age = Gauge("asyncguard_queue_oldest_age_seconds", "Age of the oldest queued job.")
+        self.job_age = Histogram("asyncguard_job_wait_seconds", "Time from enqueue to claim, by kind.")
+        self.job_retries = Counter("asyncguard_job_retries_total", "Job attempts after the first, by kind.")
+        self.dead_jobs = Counter("asyncguard_jobs_dead_total", "Jobs that ran out of attempts, by kind.")
         self.runs = Counter("asyncguard_pr_runs_total", "PR runs by conclusion.")
 
     def render(self) -> str:
         out: list[str] = []
-        for metric in (self.deliveries, self.jobs, self.api_calls, self.rate_remaining, self.queue_depth, self.runs):
+        for metric in (self.deliveries, self.jobs, self.api_calls, self.rate_remaining, self.queue_depth,
+                       self.oldest_job_age, self.job_age, self.job_retries, self.dead_jobs, self.runs):
             out.extend(metric.render())
         return "\n".join(out) + "\n"

@@ -65,10 +65,14 @@ async def on_check_suite(event: sansio.Event, gh: Any, *args: Any, bot: Any = No
 
 
 @router.register("check_run", action="rerequested")
+@router.register("check_run", action="requested_action")
 async def on_check_run_rerequested(event: sansio.Event, gh: Any, *args: Any, bot: Any = None, **kwargs: Any) -> None:
+    """GitHub's Re-run, or our own Re-run button on a run that gave up."""
     from asyncguard.bot.pr_run import CHECK_NAME
 
     run = event.data["check_run"]
+    if event.data["action"] == "requested_action" and (event.data.get("requested_action") or {}).get("identifier") != "rerun":
+        return
     if run.get("name") != CHECK_NAME:
         return  # not ours (the governance check handles its own re-runs)
     app = run.get("app") or (run.get("check_suite") or {}).get("app") or {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +24,12 @@ from asyncguard.bot import output, review
 from asyncguard.bot.github import GitHubClient, GitHubUnavailable
 from asyncguard.bot.scheduler import RunRequest
 from asyncguard.bot.snapshots import SnapshotError
-from asyncguard.checks.diffparse import FileDiff, parse_unified_diff
+from asyncguard.checks.diffparse import FileDiff, parse_patch
 from asyncguard.checks.fingerprint import fingerprints
 from asyncguard.checks.pipeline import on_lines
 from asyncguard.checks.render.summary import GITHUB_SUMMARY_LIMIT
 from asyncguard.checks.report import Report
+from asyncguard.contracts.model import ContractError
 from asyncguard.rules.model import Finding, Severity
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("asyncguard.pr_run")
 
 CHECK_NAME = "asyncguard"
+RERUN_ACTION = {"label": "Re-run", "description": "Run asyncguard on this commit again", "identifier": "rerun"}
 CONFIG_FILE = ".asyncguard.yml"
 SUMMARY_ROOM = GITHUB_SUMMARY_LIMIT - 4000  # the bot's own lines around the report's summary
 
@@ -61,21 +63,18 @@ def changed_from_files(files: list[dict[str, Any]], head_root: Path | None = Non
     the diff is too large, every line of the head's (text) file counts as changed; binary files
     get no lines. No hunk lines either way: no review comments where GitHub shows no diff.
     """
-    chunks: list[str] = []
     changed: dict[str, FileDiff] = {}
     for f in files:
         if f.get("status") == "removed":
             continue
-        path = f["filename"]
-        old = f.get("previous_filename") or path
+        path = f["filename"]  # data: a name may hold a newline, a tab, quotes or diff-header text
         patch = f.get("patch")
+        new_file = f.get("status") == "added"
         if not patch:
-            changed[path] = FileDiff(added_lines=_all_lines(head_root, path), new_file=f.get("status") == "added",
+            changed[path] = FileDiff(added_lines=_all_lines(head_root, path), new_file=new_file,
                                      old_path=f.get("previous_filename"))
             continue
-        source = "/dev/null" if f.get("status") == "added" else f"a/{old}"
-        chunks.append(f"diff --git a/{old} b/{path}\n--- {source}\n+++ b/{path}\n{patch.rstrip(chr(10))}\n")
-    changed.update(parse_unified_diff("".join(chunks)))
+        changed[path] = parse_patch(patch.rstrip("\n"), new_file=new_file, old_path=f.get("previous_filename"))
     return changed
 
 
@@ -104,6 +103,15 @@ def blocking_findings(
     return out
 
 
+def enforced_split(findings: list[Finding], settings: Any) -> tuple[list[Finding], list[Finding]]:
+    """(blocking, warned): findings whose rule is in warn mode (`mode` of the base's settings) are
+    reported and make the check neutral, never failing."""
+    enforced = getattr(settings, "enforced", None)
+    if enforced is None:
+        return findings, []
+    return [f for f in findings if enforced(f.code)], [f for f in findings if not enforced(f.code)]
+
+
 def _explain(exc: BaseException) -> tuple[str, str | None]:
     """(what went wrong, a hint) in words for the check run."""
     if isinstance(exc, SnapshotError):
@@ -115,13 +123,15 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
         return f"GitHub refused a request ({int(status) if status else '?'}: {exc}).", None
     if isinstance(exc, TimeoutError):
         return "The run took too long and was stopped.", None
+    if isinstance(exc, ContractError):  # the repository's contract settings or files: not our bug
+        return f"The interface contract could not be compared: {exc}.", "Fix this on the base branch."
     return f"The analysis failed: `{exc.__class__.__name__}: {str(exc)[:500]}`.", "Please report this with the commit sha."
 
 
 class PRRun:
     """Everything one run needs; `execute` never raises (except cancellation)."""
 
-    def __init__(self, ctx: BotContext, req: RunRequest, latest_head: Callable[[], str]) -> None:
+    def __init__(self, ctx: BotContext, req: RunRequest, latest_head: Callable[[], Awaitable[str]]) -> None:
         self.ctx = ctx
         self.req = req
         self.latest_head = latest_head
@@ -132,13 +142,16 @@ class PRRun:
         self.timings: dict[str, float] = {}
         self.base_sha = ""
         self.notes: list[str] = []
+        self.seen: list[Any] = []  # the findings this run showed (bot.monitoring.store.SeenFinding)
+        self.pull: dict[str, Any] | None = None  # once fetched: governance is posted even if the run fails
+        self.repo_config: Any = None
 
     @property
     def run_url(self) -> str:
         return f"/repos/{self.repo}/check-runs/{self.req.check_run_id}"
 
-    def _check_current(self) -> None:
-        latest = self.latest_head()
+    async def _check_current(self) -> None:
+        latest = await self.latest_head()
         if latest and latest != self.req.head_sha:
             raise Superseded(latest)
 
@@ -166,18 +179,39 @@ class PRRun:
             )
             conclusion = "timed_out" if isinstance(exc, TimeoutError) else "failure"
             await self._complete_quietly(conclusion, "asyncguard could not finish", summary)
+            await self._governance_unknown(what)
         self.ctx.metrics.runs.inc(conclusion=conclusion)
         self.ctx.metrics.jobs.observe(time.monotonic() - self.started, kind="pr_run", outcome=conclusion)
+        await self._record_run(conclusion)
         return conclusion
 
-    async def _complete_quietly(self, conclusion: str, title: str, summary: str) -> None:
+    async def _record_run(self, conclusion: str) -> None:
+        """Duration, queue wait and the findings shown, for the dashboard (never fails the run)."""
+        from collections import Counter
+
+        from asyncguard.bot.monitoring.store import RunRecord
+
+        try:
+            await self.ctx.monitoring_store().record_run(RunRecord(
+                self.repo, self.number, self.req.head_sha, conclusion, time.monotonic() - self.started,
+                max(0.0, self.started - self.req.requested_at), dict(Counter(s.rule for s in self.seen)),
+                self.req.key.installation_id,
+            ), self.seen)
+        except Exception:
+            log.exception("could not record run metrics for %s#%s", self.repo, self.number)
+
+    async def _complete_quietly(self, conclusion: str, title: str, summary: str, rerun_button: bool = False) -> None:
         if self.req.check_run_id is None:
             return
+        data: dict[str, Any] = {
+            "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
+            "output": {"title": output.clip_title(title), "summary": summary},
+        }
+        if rerun_button:
+            data["actions"] = [RERUN_ACTION]
         try:
-            await self.gh.patch(self.run_url, data={
-                "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
-                "output": {"title": output.clip_title(title), "summary": summary},
-            })
+            await self.gh.patch(self.run_url, data=data)
+            await self.ctx.check_run_done(self.req.check_run_id)
         except Exception:
             log.exception("could not complete check run %s", self.req.check_run_id)
 
@@ -190,6 +224,7 @@ class PRRun:
         if pull["head"]["sha"] != self.req.head_sha:
             raise Superseded(pull["head"]["sha"])
         self.base_sha = pull["base"]["sha"]
+        self.pull = pull
         if pull.get("state") != "open":
             await self._complete_quietly("neutral", "Pull request closed", "The pull request was closed before this run.")
             return "neutral"
@@ -204,9 +239,9 @@ class PRRun:
         if len(files) >= GITHUB_FILE_LIST_CAP:
             self.notes.append(f"GitHub lists at most {GITHUB_FILE_LIST_CAP} changed files; findings in files "
                               "beyond them are not annotated by changed lines.")
-        repo_config = await asyncio.to_thread(self._repo_config, base_root)
+        repo_config = self.repo_config = await asyncio.to_thread(self._repo_config, base_root)
         settings = self._settings(repo_config, base_root)
-        self._check_current()
+        await self._check_current()
         self._phase("files")
         report: Report = await self.ctx.analyze(
             base_root, head_root, changed, settings,
@@ -214,7 +249,7 @@ class PRRun:
         )
         self._phase("analysis")
         await asyncio.to_thread(snaps.evict, frozenset({head_root, base_root}))
-        self._check_current()
+        await self._check_current()
         conclusion = await self._post(pull, report, changed, head_root, settings, repo_config)
         self._phase("post")
         log.info("%s#%s@%s %s in %s", self.repo, self.number, self.req.head_sha[:7], conclusion,
@@ -263,13 +298,32 @@ class PRRun:
         repo_config: Any,
     ) -> str:
         base_url = settings.training_url
-        blocking = blocking_findings(report.findings, changed, report.broken_sites)
-        conclusion = "failure" if blocking else self.ctx.clean_conclusion
+        fps = fingerprints(report.findings, head_root)
+        existing = [c async for c in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/comments?per_page=100")]
+        reported = await self._reported(existing)
+        self.seen = await asyncio.to_thread(self._seen, report.findings, fps, head_root, repo_config)
+        hidden = [f for f, fp in zip(report.findings, fps, strict=True) if fp in reported]
+        if hidden:
+            kept = [(f, fp) for f, fp in zip(report.findings, fps, strict=True) if fp not in reported]
+            report = replace(report, findings=[f for f, _ in kept])
+            fps = [fp for _, fp in kept]
+        candidates = blocking_findings(report.findings, changed, report.broken_sites)
+        blocking, warned = enforced_split(candidates, settings)
+        conclusion = "failure" if blocking else ("neutral" if warned else self.ctx.clean_conclusion)
         title, body = output.report_summary(report, base_url, SUMMARY_ROOM)
         notes: list[str] = list(self.notes)
+        bypass = await self._bypass()
+        if bypass is not None:  # `/asyncguard bypass` for this very commit: findings shown, nothing blocks
+            conclusion = "success"
+            title = f"Bypassed by @{bypass.actor}: {title}"
+            notes.insert(0, f"Emergency bypass by @{bypass.actor} for this commit: {bypass.reason}")
 
-        # annotations, 50 a request; a rejected batch does not lose the others
+        # annotations, 50 a request; a rejected batch does not lose the others; a retried run
+        # (its worker died after posting them) does not post them twice
         batches = list(output.annotation_batches(report.findings, base_url))
+        assert self.req.check_run_id is not None
+        if await self.ctx.check_run_annotated(self.req.check_run_id):
+            batches = []
         rejected = 0
         for i, batch in enumerate(batches, 1):
             try:
@@ -281,14 +335,20 @@ class PRRun:
             except BadRequest as exc:
                 rejected += len(batch)
                 log.warning("annotation batch %d/%d rejected: %s", i, len(batches), exc)
+        if batches:
+            await self.ctx.check_run_annotated(self.req.check_run_id, mark=True)
         if rejected:
             notes.append(f"GitHub rejected {rejected} of {len(report.findings)} annotations; they are listed in the summary counts.")
+        if hidden:
+            notes.append(f"{len(hidden)} finding{'s' if len(hidden) != 1 else ''} reported as false positive"
+                         f"{'s' if len(hidden) != 1 else ''} on this pull request {'are' if len(hidden) != 1 else 'is'}"
+                         " not shown again.")
 
-        self._check_current()
-        review_note = await self._sync_review(report, changed, head_root, base_url)
-        self._check_current()
+        await self._check_current()
+        review_note = await self._sync_review(report, fps, existing, reported, changed, head_root, base_url)
+        await self._check_current()
         summary = output.render_check_summary(
-            blocking=len(blocking), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
+            blocking=len(blocking), warned=len(warned), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
             review=review_note, annotation_notes=notes, head_sha=self.req.head_sha, base_sha=self.base_sha,
             duration=time.monotonic() - self.started,
         )
@@ -296,14 +356,41 @@ class PRRun:
             "status": "completed", "conclusion": conclusion, "completed_at": now_iso(),
             "output": {"title": output.clip_title(title), "summary": summary},
         })
+        await self.ctx.check_run_done(self.req.check_run_id)
         await self._governance(pull, report, repo_config)
         return conclusion
 
-    async def _sync_review(self, report: Report, changed: dict[str, FileDiff], head_root: Path, base_url: str | None) -> str:
-        fps = fingerprints(report.findings, head_root)
+    async def _bypass(self) -> Any:
+        """The governance store's emergency bypass for this head, if one is in force."""
+        try:
+            store = self.ctx.governance_store()
+            state = await store.state(self.repo, self.number)
+        except Exception:  # no store, no bypass: the run's own verdict stands
+            log.exception("could not read the governance state of %s#%s", self.repo, self.number)
+            return None
+        return state.bypassed(self.req.head_sha)
+
+    async def _reported(self, existing: list[dict[str, Any]]) -> set[str]:
+        """Fingerprints reported as false positives on this PR (👎 on our comments recorded first)."""
+        from asyncguard.bot.monitoring.handlers import collect_reactions
+
+        store = self.ctx.monitoring_store()
+        try:
+            await collect_reactions(self.gh, store, self.repo, self.number, existing, await self.ctx.bot_login())
+        except GitHubException as exc:  # the reactions are read again on the next run
+            log.warning("could not read reactions on %s#%s: %s", self.repo, self.number, exc)
+        return set(await store.reported_by(self.repo, self.number))
+
+    def _seen(self, findings: list[Finding], fps: list[str], head_root: Path, repo_config: Any) -> list[Any]:
+        from asyncguard.bot.monitoring.handlers import seen_records
+
+        return seen_records(self.repo, self.number, self.req.head_sha, findings, fps, head_root,
+                            bool(getattr(repo_config, "share_snippets", False)))
+
+    async def _sync_review(self, report: Report, fps: list[str], existing: list[dict[str, Any]], reported: set[str],
+                           changed: dict[str, FileDiff], head_root: Path, base_url: str | None) -> str:
         suggestions = review.build_suggestions(report.findings, fps, head_root, changed, base_url)
-        existing = [c async for c in self.gh.getiter(f"/repos/{self.repo}/pulls/{self.number}/comments?per_page=100")]
-        plan = review.plan_review(suggestions, existing, await self.ctx.bot_login())
+        plan = review.plan_review(suggestions, existing, await self.ctx.bot_login(), keep=reported)
         deleted = 0
         for cid in plan.delete:
             try:
@@ -332,6 +419,22 @@ class PRRun:
         if plan.over_limit:
             parts.append(f"{plan.over_limit} more left as annotations (at most {review.MAX_COMMENTS} a review)")
         return ("; ".join(parts) + "." if parts else "") + note
+
+    async def _governance_unknown(self, what: str) -> None:
+        """The run failed after the PR was read: the gate still says something (failing, and why)."""
+        if self.pull is None or self.pull.get("state") != "open":
+            return
+        try:
+            from asyncguard.bot.governance.gate import after_failed_run
+            from asyncguard.bot.governance.ghops import fetch_repo_config
+
+            cfg = self.repo_config or await fetch_repo_config(self.gh, self.repo, self.base_sha)
+            await after_failed_run(
+                self.gh, store=self.ctx.governance_store(), repo_full_name=self.repo, pull=self.pull,
+                head_sha=self.req.head_sha, reason=what, repo_config=cfg,
+            )
+        except Exception:
+            log.exception("could not post the governance check for %s#%s", self.repo, self.number)
 
     async def _governance(self, pull: dict[str, Any], report: Report, repo_config: Any) -> None:
         try:

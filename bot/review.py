@@ -9,7 +9,7 @@ review (422) for one comment outside them, so the rest stay annotations.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,8 +127,13 @@ class ReviewPlan:
     over_limit: int  # suggestions left as annotations because of the per-review cap
 
 
-def plan_review(suggestions: Sequence[Suggestion], existing: Sequence[Mapping[str, Any]], bot_login: str | None) -> ReviewPlan:
-    """Compare what we would post with the PR's current review comments."""
+def plan_review(suggestions: Sequence[Suggestion], existing: Sequence[Mapping[str, Any]], bot_login: str | None,
+                keep: Set[str] = frozenset()) -> ReviewPlan:
+    """Compare what we would post with the PR's current review comments.
+
+    `keep`: fingerprints whose comment stays although the finding is no longer posted (reported as
+    a false positive: the thread is the record of why).
+    """
     ours: dict[str, list[int]] = {}
     replied: set[int] = set()
     for c in existing:
@@ -141,7 +146,8 @@ def plan_review(suggestions: Sequence[Suggestion], existing: Sequence[Mapping[st
             ours.setdefault(m.group(1), []).append(int(c["id"]))
     wanted = {s.fingerprint for s in suggestions}
     new = [s for s in suggestions if s.fingerprint not in ours]
-    delete = [cid for fp, ids in ours.items() if fp not in wanted for cid in ids if cid not in replied]
+    delete = [cid for fp, ids in ours.items() if fp not in wanted and fp not in keep for cid in ids
+              if cid not in replied]
     return ReviewPlan(new[:MAX_COMMENTS], delete, len(suggestions) - len(new), max(0, len(new) - MAX_COMMENTS))
 
 

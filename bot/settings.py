@@ -8,6 +8,7 @@ starts (unconfigured: /healthz, the training site) and says what to set.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +25,15 @@ class BotSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     data_dir: Path = Path(".asyncguard-data")
+    database_url: str | None = field(default=None, repr=False)  # ASYNCGUARD_DATABASE_URL; None: SQLite in data_dir
     check_drafts: bool = False  # ASYNCGUARD_CHECK_DRAFTS: run on draft PRs too
-    workers: int = 4  # delivery workers
+    workers: int = 4  # job workers (concurrent jobs per process)
+    job_lease: float = 60.0  # seconds a claimed job is ours without renewal (a dead worker's job waits this long)
     max_concurrent_runs: int = 2  # PR runs at once (CPU-bound analysis)
     debounce_seconds: float = 1.0  # a burst of events for one PR within this window = one run
     request_timeout: float = 30.0  # per GitHub request
+    header_timeout: float = 10.0  # a connection without complete request headers (or idle) this long is closed
+    body_timeout: float = 10.0  # a webhook body must arrive within this (GitHub gives up after 10 s)
     max_retries: int = 4
     backoff_base: float = 0.5  # first retry after ~this many seconds, doubling
     write_spacing: float = 1.0  # seconds between content-creating writes per installation
@@ -40,10 +45,20 @@ class BotSettings:
     clean_conclusion: str = "success"  # conclusion without blocking findings: success | neutral
     training_url: str | None = None  # public base URL of /training (rule links in output)
     prewarm: bool = True  # start analysis worker processes at start-up (not from the environment)
+    # the dashboard (/dashboard/): who may see it; nothing set = nobody
+    dashboard_token: str | None = field(default=None, repr=False)  # ASYNCGUARD_DASHBOARD_TOKEN: Bearer <token>
+    dashboard_user_header: str | None = None  # ASYNCGUARD_DASHBOARD_USER_HEADER: set by an authenticating proxy
+    oauth_client_id: str | None = None  # ASYNCGUARD_OAUTH_CLIENT_ID: the App's client id (sign in with GitHub)
+    oauth_client_secret: str | None = field(default=None, repr=False)  # ASYNCGUARD_OAUTH_CLIENT_SECRET
+    github_web_url: str = "https://github.com"  # ASYNCGUARD_GITHUB_WEB_URL: where the OAuth pages are
+    public_url: str | None = None  # ASYNCGUARD_PUBLIC_URL: this server's external base URL (OAuth callback)
+    # the monthly report: an issue opened or updated in this repository on the 1st
+    report_repo: str | None = None  # ASYNCGUARD_REPORT_REPO: owner/name (the App must be installed there)
+    report_check_seconds: float = 3600.0  # how often the scheduler looks whether a report is due
 
     @property
     def configured(self) -> bool:
-        return self.app_id is not None and self.private_key is not None and self.webhook_secret is not None
+        return self.app_id is not None and self.private_key is not None and bool((self.webhook_secret or "").strip())
 
     def missing(self) -> list[str]:
         """What to set before the bot can talk to GitHub (for logs and /readyz)."""
@@ -52,7 +67,7 @@ class BotSettings:
             out.append("ASYNCGUARD_APP_ID (the GitHub App's numeric id)")
         if self.private_key is None:
             out.append("ASYNCGUARD_PRIVATE_KEY (PEM text) or ASYNCGUARD_PRIVATE_KEY_PATH (a .pem file)")
-        if self.webhook_secret is None:
+        if not (self.webhook_secret or "").strip():
             out.append("ASYNCGUARD_WEBHOOK_SECRET (the App's webhook secret)")
         return out
 
@@ -99,9 +114,12 @@ def _number(name: str, text: str, errors: list[str], kind: type, low: float) -> 
 
 _TUNABLES: dict[str, tuple[str, type, float]] = {
     "ASYNCGUARD_WORKERS": ("workers", int, 1),
+    "ASYNCGUARD_JOB_LEASE_SECONDS": ("job_lease", float, 0.5),
     "ASYNCGUARD_MAX_CONCURRENT_RUNS": ("max_concurrent_runs", int, 1),
     "ASYNCGUARD_DEBOUNCE_SECONDS": ("debounce_seconds", float, 0),
     "ASYNCGUARD_REQUEST_TIMEOUT": ("request_timeout", float, 0.01),
+    "ASYNCGUARD_HEADER_TIMEOUT": ("header_timeout", float, 0.1),
+    "ASYNCGUARD_BODY_TIMEOUT": ("body_timeout", float, 0.1),
     "ASYNCGUARD_MAX_RETRIES": ("max_retries", int, 0),
     "ASYNCGUARD_BACKOFF_BASE": ("backoff_base", float, 0),
     "ASYNCGUARD_WRITE_SPACING": ("write_spacing", float, 0),
@@ -157,7 +175,9 @@ def load_settings(
             values["private_key"] = key
 
     secret = env.get("ASYNCGUARD_WEBHOOK_SECRET", "")
-    if secret:
+    if secret and not secret.strip():
+        errors.append("ASYNCGUARD_WEBHOOK_SECRET: only whitespace; set the App's real webhook secret")
+    elif secret:
         values["webhook_secret"] = secret
 
     api = env.get("ASYNCGUARD_GITHUB_API_URL", "").strip()
@@ -179,6 +199,14 @@ def load_settings(
     data_dir = env.get("ASYNCGUARD_DATA_DIR", "").strip()
     if data_dir:
         values["data_dir"] = Path(data_dir)
+    database_url = env.get("ASYNCGUARD_DATABASE_URL", "").strip()
+    if database_url:
+        from asyncguard.bot.storage.db import StorageError, database_url_for
+
+        try:
+            values["database_url"] = database_url_for(".", database_url)
+        except StorageError as exc:
+            errors.append(str(exc))
     if "ASYNCGUARD_CHECK_DRAFTS" in env:
         values["check_drafts"] = _bool("ASYNCGUARD_CHECK_DRAFTS", env["ASYNCGUARD_CHECK_DRAFTS"], errors)
     conclusion = env.get("ASYNCGUARD_CLEAN_CONCLUSION", "").strip()
@@ -187,6 +215,7 @@ def load_settings(
             values["clean_conclusion"] = conclusion
         else:
             errors.append(f"ASYNCGUARD_CLEAN_CONCLUSION: expected success or neutral, got {conclusion!r}")
+    _monitoring_settings(env, values, errors)
     training = env.get("ASYNCGUARD_TRAINING_URL", "").strip()
     if training:
         values["training_url"] = training.rstrip("/")
@@ -203,6 +232,45 @@ def load_settings(
             if not any(e.startswith(name) for e in errors):
                 errors.append(f"{name}: not set; set {what}")
     return settings, errors
+
+
+_HEADER_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+_REPO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
+
+
+def _monitoring_settings(env: Mapping[str, str], values: dict[str, object], errors: list[str]) -> None:
+    """The dashboard's access settings and the monthly report's repository."""
+    token = env.get("ASYNCGUARD_DASHBOARD_TOKEN", "").strip()
+    if token:
+        if len(token) < 16:
+            errors.append("ASYNCGUARD_DASHBOARD_TOKEN: use at least 16 characters (e.g. `openssl rand -hex 32`)")
+        else:
+            values["dashboard_token"] = token
+    header = env.get("ASYNCGUARD_DASHBOARD_USER_HEADER", "").strip()
+    if header:
+        if _HEADER_RE.match(header):
+            values["dashboard_user_header"] = header
+        else:
+            errors.append(f"ASYNCGUARD_DASHBOARD_USER_HEADER: expected a header name like X-Forwarded-User, got {header!r}")
+    cid = env.get("ASYNCGUARD_OAUTH_CLIENT_ID", "").strip()
+    secret = env.get("ASYNCGUARD_OAUTH_CLIENT_SECRET", "").strip()
+    if bool(cid) != bool(secret):
+        errors.append("ASYNCGUARD_OAUTH_CLIENT_ID and ASYNCGUARD_OAUTH_CLIENT_SECRET: set both or neither")
+    elif cid:
+        values["oauth_client_id"], values["oauth_client_secret"] = cid, secret
+    for name, attr in (("ASYNCGUARD_GITHUB_WEB_URL", "github_web_url"), ("ASYNCGUARD_PUBLIC_URL", "public_url")):
+        url = env.get(name, "").strip()
+        if url:
+            if url.startswith(("http://", "https://")):
+                values[attr] = url.rstrip("/")
+            else:
+                errors.append(f"{name}: expected an http(s) URL, got {url!r}")
+    repo = env.get("ASYNCGUARD_REPORT_REPO", "").strip()
+    if repo:
+        if _REPO_RE.match(repo):
+            values["report_repo"] = repo
+        else:
+            errors.append(f"ASYNCGUARD_REPORT_REPO: expected owner/name, got {repo!r}")
 
 
 def _given(env: Mapping[str, str]) -> set[str]:

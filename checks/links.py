@@ -17,3 +17,17 @@ def training_base(base: str | None = None) -> str:
 def rule_url(code: str, base: str | None = None) -> str:
     """`<base>/rules/<CODE>.html`: the page the training site builds for a rule or change code."""
     return f"{training_base(base)}/rules/{code.upper()}.html"
+
+
+def configured_base(base: str | None = None) -> str | None:
+    """The site's base URL when one is set (the argument, `training-url`, $ASYNCGUARD_TRAINING_URL);
+    None otherwise: the local bot's address is no use to someone who is not running it."""
+    chosen = base or os.environ.get(ENV_VAR)
+    return chosen.rstrip("/") if chosen else None
+
+
+def help_ref(code: str, base: str | None = None) -> str:
+    """What a terminal or CI log says to read about a code: the page's URL when a site is
+    configured, else the command that prints the page where the user is."""
+    site = configured_base(base)
+    return rule_url(code, site) if site else f"asyncguard explain {code.upper()}"

@@ -203,6 +203,8 @@ class _Comparer:
         self.compare_method_kind(old, new)
         self.compare_params(old, new)
         old_returns, new_returns = old.returns_value or old.returns, new.returns_value or new.returns
+        if old.returns == new.returns and (old.returns_value is None) != (new.returns_value is None):
+            old_returns = new_returns  # the alias expanded on one side only: not known to have changed
         if old_returns is not None and not typeann.same(old_returns, new_returns):
             self.add(
                 "AG215", q, f"return annotation of {q} changed from {old.returns} to {new.returns}", old, new
@@ -366,6 +368,8 @@ class _Comparer:
                 param=op.name,
             )
         old_ann, new_ann = op.annotation_meaning, np.annotation_meaning
+        if op.annotation == np.annotation and (op.annotation_value is None) != (np.annotation_value is None):
+            return  # one side could not expand the alias: the same name is not known to mean more or less
         if old_ann is not None and not typeann.same(old_ann, new_ann):
             if op.annotation == np.annotation:  # same spelling, the alias behind it changed
                 old_text, new_text = f"{op.annotation} (= {old_ann})", f"{np.annotation} (= {new_ann})"

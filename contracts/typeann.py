@@ -26,6 +26,8 @@ _WIDER_EDGES = {
     "AsyncIterator": {"AsyncIterable"}, "Coroutine": {"Awaitable"},
 }  # fmt: skip
 _TOP = frozenset({"Any", "object"})
+# The standard library's constrained TypeVars: as an annotation, the union of their constraints.
+_CONSTRAINED = {"AnyStr": ("str", "bytes")}
 _DEFAULTED_ARGS = {"Generator": 1, "AsyncGenerator": 1}
 
 
@@ -87,7 +89,10 @@ def _canon(node: ast.expr) -> _T:
             args.pop()  # PEP 696 defaults: Generator[Y, None, None] is Generator[Y]
         return _T(name, tuple(args))
     if isinstance(node, ast.Name | ast.Attribute):
-        return _T(_name(node))
+        name = _name(node)
+        if name in _CONSTRAINED:  # `AnyStr` takes the values `str | bytes` does
+            return _union([_T(m) for m in _CONSTRAINED[name]])
+        return _T(name)
     if isinstance(node, ast.List):
         return _T("[]", tuple(_canon(e) for e in node.elts))
     return _T(ast.unparse(node))

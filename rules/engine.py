@@ -35,7 +35,7 @@ from asyncguard.rules.registry import RULES
 from asyncguard.rules.summary import ModuleSummary, summarize
 from asyncguard.rules.walk import ScopeInfo, walk_module
 
-CACHE_VERSION = 7
+CACHE_VERSION = 10
 # The cache keeps the files' entries as pickles of up to this many files each: a run that changed
 # one file pickles its chunk again, not the whole project, and a cold run shared with a helper
 # process writes the pickles the two processes already made to swap their summaries.
@@ -44,6 +44,12 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # larger .py files are generated code: reporte
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
                        "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".asyncguard_cache",
                        "site-packages", ".eggs"})
+
+
+def skipped_dir(name: str) -> bool:
+    """Folders that are not the project's code: virtualenvs, VCS and build output, and every
+    dot-folder (`.idea`, `.tox`, `.nox`, `.github`'s scripts are not what callers import)."""
+    return name.startswith(".") or name in SKIP_DIRS or name.endswith(".egg-info")
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ def discover_python_files(root: Path) -> list[Path]:
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                if not skipped_dir(entry.name):
                     subdirs.append(entry.name)
             elif entry.name.endswith(".py"):
                 files.append(entry)

@@ -333,6 +333,15 @@ class ProjectIndex:
 
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.name] = summary
+        self._forget()
+
+    def remove(self, name: str) -> None:
+        """Drop a module (its file was deleted): an editor's index outlives the files it read."""
+        if self.modules.pop(name, None) is not None:
+            self._forget()
+
+    def _forget(self) -> None:
+        """Every memo may have read the module that changed."""
         self._sites = None
         self._param_memo.clear()
         self._methods_by_name = None
@@ -1160,6 +1169,8 @@ class ProjectIndex:
             if c is None:
                 return None
             names.update(n for n in c.info.methods if n.startswith("__"))
+            # `__enter__ = _sync_enter` in the class body binds the protocol method as well
+            names.update(n for n in c.info.attrs if n.startswith("__") and n.endswith("__"))
             for base in c.info.bases:
                 if "[" in base or base.rsplit(".", 1)[-1] in ABC_PROTOCOLS:
                     node = _annotation_target(base)
@@ -1195,6 +1206,9 @@ class ProjectIndex:
         if kind == "@awaited":
             holders = sorted(m for m, summary in self.modules.items() if key in summary.awaited_attrs)
             return hashlib.sha1(repr(holders).encode()).hexdigest()
+        if kind == "@either":
+            holders = sorted(m for m, summary in self.modules.items() if key in summary.either_way_names)
+            return hashlib.sha1(repr(holders).encode()).hexdigest()
         return None
 
     def _call_sites(self, short: str) -> list[tuple[str, FuncInfo | None, Class | None, ArgCall]]:
@@ -1215,6 +1229,12 @@ class ProjectIndex:
                         table.setdefault(call[0].rsplit(".", 1)[-1], []).append((mod, info, owner, call))
             self._sites = table
         return self._sites.get(short, [])
+
+    def dispatched_either_way(self, name: str) -> bool:
+        """Whether some project module awaits the result of a `.name(...)` call only when it is
+        awaitable (or asks whether `.name` is a coroutine function): both kinds of override work."""
+        self.touched.add(f"@either:{name}")
+        return any(name in summary.either_way_names for summary in self.modules.values())
 
     def attr_awaited_anywhere(self, attr: str) -> bool:
         """Whether any project module awaits, returns or schedules a `.attr` value."""

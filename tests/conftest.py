@@ -7,6 +7,7 @@ GitHub's OpenAPI description. Other test folders add their own fixtures in
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -81,15 +82,19 @@ def bot_settings(fake_github: FakeGitHub, tmp_path: Path, webhook_secret: str) -
 
 @pytest.fixture
 async def start_bot(bot_settings: Callable[..., Any], webhook_secret: str) -> AsyncIterator[Callable[..., Awaitable[BotServer]]]:
-    """`await start_bot(**settings_overrides, run_pr=None)` -> BotServer; all stopped at teardown."""
-    from asyncguard.bot.app import make_app
+    """`await start_bot(**settings_overrides, run_pr=None, role="all"|"web"|"worker")` -> BotServer; all stopped at teardown."""
+    from asyncguard.bot.app import make_app, make_worker_app
 
     runners: list[web.AppRunner] = []
     sessions: list[aiohttp.ClientSession] = []
 
     async def start(run_pr: Any = None, **overrides: Any) -> BotServer:
+        role = overrides.pop("role", "all")  # all | web | worker
         settings = overrides.pop("settings", None) or bot_settings(**overrides)
-        app = make_app(settings, run_pr=run_pr)
+        if role == "worker":
+            app = make_worker_app(settings, run_pr=run_pr)
+        else:
+            app = make_app(settings, run_pr=run_pr, with_worker=role == "all")
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -112,3 +117,45 @@ async def start_bot(bot_settings: Callable[..., Any], webhook_secret: str) -> As
 async def bot_server(start_bot: Callable[..., Awaitable[BotServer]]) -> BotServer:
     """The bot with default test settings, talking to `fake_github`."""
     return await start_bot()
+
+
+# ---- the storage engines: every storage-backed test runs on SQLite and on PostgreSQL ------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Any:
+    """One PostgreSQL server for the whole session (see tests/pgserver.py)."""
+    import pgserver
+
+    server = pgserver.start_server()
+    try:
+        yield server
+    finally:
+        pgserver.remove(server)
+
+
+_db_counter = [0]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on each engine: a SQLite file, or a new database on the session's server."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'store.sqlite3'}"
+        return
+    import asyncpg
+
+    server = request.getfixturevalue("postgres_server")
+    _db_counter[0] += 1
+    name = f"t{os.getpid()}_{_db_counter[0]}"
+    admin = await asyncpg.connect(server.url().replace("+asyncpg", ""))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield server.url(name)
+    admin = await asyncpg.connect(server.url().replace("+asyncpg", ""))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()

@@ -14,3 +14,7 @@ SHARED = Path(os.environ.get("ASYNCGUARD_SHARED_DATA", Path(__file__).resolve().
 OPENAPI_SUBSET = SHARED / "github" / "openapi-subset.json"
 WEBHOOKS = SHARED / "github" / "webhooks"
 SARIF_SCHEMA = SHARED / "schemas" / "sarif-2.1.0.json"
+# operations and webhooks beyond the shared subset, from the same upstream (see its extract.py)
+EXTRA = Path(__file__).resolve().parent / "data" / "github-extra"
+OPENAPI_EXTRA = EXTRA / "openapi-extra.json"
+WEBHOOKS_EXTRA = EXTRA / "webhooks"

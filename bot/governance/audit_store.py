@@ -1,55 +1,33 @@
-"""The governance store: an append-only audit trail plus the gate's per-PR state, in one SQLite file.
+"""The governance store: an append-only audit trail plus the gate's per-PR state, on `bot.storage`.
 
-WAL mode with `synchronous=FULL`: every record is committed in its own transaction together with
-the state change it explains, so a restart or a crash mid-write never loses or half-writes one.
+Every record is committed in one transaction together with the state change it explains, so a
+restart or a crash mid-write never loses or half-writes one. SQLite (the embedded default, WAL and
+`synchronous=FULL`) or PostgreSQL; nothing here blocks the event loop.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-DB_NAME = "governance.sqlite3"
-KINDS = ("gate", "approval", "revocation", "unauthorized", "merge", "bypass", "stale")
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    ts REAL NOT NULL,
-    kind TEXT NOT NULL,
-    repo TEXT NOT NULL,
-    pr INTEGER NOT NULL,
-    head_sha TEXT,
-    actor TEXT,
-    fingerprint TEXT,
-    changes TEXT NOT NULL DEFAULT '[]',
-    detail TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS audit_ts ON audit (ts);
-CREATE INDEX IF NOT EXISTS audit_pr ON audit (repo, pr, ts);
-CREATE TABLE IF NOT EXISTS pr_state (
-    repo TEXT NOT NULL,
-    pr INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    updated_at REAL NOT NULL,
-    PRIMARY KEY (repo, pr)
-);
-CREATE TABLE IF NOT EXISTS head_fingerprint (
-    repo TEXT NOT NULL,
-    pr INTEGER NOT NULL,
-    head_sha TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    PRIMARY KEY (repo, pr, head_sha)
-);
-"""
+from asyncguard.bot.storage import Database, dialect, locks
+from asyncguard.bot.storage.db import SQLITE_FILE
+from asyncguard.bot.storage.tables import audit, head_fingerprint, pr_state
+
+DB_NAME = SQLITE_FILE
+# "bypass": merged while the gate failed; "emergency-bypass": `/asyncguard bypass <reason>` by the
+# governance team or an admin, for one head; "bypass-expired": a push moved the PR past that head
+KINDS = ("gate", "approval", "revocation", "unauthorized", "merge", "bypass", "stale", "emergency-bypass",
+         "bypass-expired")
+
 
 
 @dataclass
@@ -60,6 +38,16 @@ class Approval:
     head_sha: str | None
     at: float
     reason: str = ""
+
+
+@dataclass
+class Bypass:
+    """`/asyncguard bypass <reason>`: both checks pass at `head_sha` only; the next push ends it."""
+
+    actor: str
+    reason: str
+    head_sha: str
+    at: float
 
 
 @dataclass
@@ -81,6 +69,12 @@ class PRState:
     checklist: list[str] = field(default_factory=list)
     reply_comment_id: int | None = None
     notes: list[str] = field(default_factory=list)
+    bypass: Bypass | None = None
+
+    def bypassed(self, head_sha: str | None) -> Bypass | None:
+        """The emergency bypass in force at `head_sha`, if any."""
+        b = self.bypass
+        return b if b is not None and head_sha is not None and b.head_sha == head_sha else None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -89,8 +83,10 @@ class PRState:
     def from_json(cls, text: str) -> PRState:
         data = json.loads(text)
         approval = data.pop("approval", None)
+        bypass = data.pop("bypass", None)
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known, approval=Approval(**approval) if approval else None)
+        return cls(**known, approval=Approval(**approval) if approval else None,
+                   bypass=Bypass(**bypass) if bypass else None)
 
 
 @dataclass(frozen=True)
@@ -124,116 +120,105 @@ class NewRecord:
 
 
 class AuditStore:
-    """Thread-safe wrapper over one SQLite connection; every public write is one transaction."""
+    """The governance tables of one `Database`; every public write is one transaction."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        with self._lock:
-            self._db.executescript(_SCHEMA)
+    def __init__(self, db: Database | str | os.PathLike[str]) -> None:
+        if isinstance(db, Database):
+            self.db = db
+            self._owned = False
+        else:  # a SQLite file (tests, `asyncguard audit --db`)
+            self.db = Database(f"sqlite+aiosqlite:///{os.fspath(db)}")
+            self._owned = True
 
     @classmethod
-    def in_data_dir(cls, data_dir: str | os.PathLike[str]) -> AuditStore:
-        return cls(Path(data_dir) / DB_NAME)
+    def in_data_dir(cls, data_dir: str | os.PathLike[str], url: str | None = None) -> AuditStore:
+        store = cls(Database.for_data_dir(data_dir, url))
+        store._owned = True
+        return store
 
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+    async def close(self) -> None:
+        if self._owned:
+            await self.db.close()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Cursor]:
-        with self._lock:
-            cur = self._db.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            else:
-                cur.execute("COMMIT")
+    @asynccontextmanager
+    async def lock_pr(self, repo: str, pr: int) -> AsyncIterator[None]:
+        """Serialize governance work on one PR across every worker process (advisory lock on PostgreSQL)."""
+        async with locks.hold(self.db, f"governance:{repo.lower()}#{pr}"):
+            yield
 
     @staticmethod
-    def _insert(cur: sqlite3.Cursor, rec: NewRecord) -> int:
+    async def _insert(conn: AsyncConnection, rec: NewRecord) -> int:
         if rec.kind not in KINDS:
             raise ValueError(f"unknown audit kind {rec.kind!r}")
-        cur.execute(
-            "INSERT INTO audit (ts, kind, repo, pr, head_sha, actor, fingerprint, changes, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                rec.ts if rec.ts is not None else time.time(),
-                rec.kind,
-                rec.repo,
-                rec.pr,
-                rec.head_sha,
-                rec.actor,
-                rec.fingerprint,
-                json.dumps(list(rec.changes), sort_keys=True),
-                json.dumps(rec.detail, sort_keys=True),
-            ),
+        result = await conn.execute(
+            audit.insert().values(
+                ts=rec.ts if rec.ts is not None else time.time(),
+                kind=rec.kind,
+                repo=rec.repo,
+                pr=rec.pr,
+                head_sha=rec.head_sha,
+                actor=rec.actor,
+                fingerprint=rec.fingerprint,
+                changes=json.dumps(list(rec.changes), sort_keys=True),
+                detail=json.dumps(rec.detail, sort_keys=True),
+            ).returning(audit.c.id)
         )
-        return int(cur.lastrowid or 0)
+        return int(result.scalar_one())
 
-    def record(self, rec: NewRecord) -> int:
+    async def record(self, rec: NewRecord) -> int:
         """Append one audit record in its own transaction; returns its id."""
-        with self._tx() as cur:
-            return self._insert(cur, rec)
+        async with self.db.begin() as conn:
+            return await self._insert(conn, rec)
 
-    def commit(self, state: PRState | None, records: Sequence[NewRecord] = ()) -> list[int]:
+    async def commit(self, state: PRState | None, records: Sequence[NewRecord] = ()) -> list[int]:
         """Save the PR state and its audit records together, all or nothing."""
-        with self._tx() as cur:
-            ids = [self._insert(cur, r) for r in records]
+        for r in records:  # refuse before writing anything
+            if r.kind not in KINDS:
+                raise ValueError(f"unknown audit kind {r.kind!r}")
+        async with self.db.begin() as conn:
+            ids = [await self._insert(conn, r) for r in records]
             if state is not None:
-                cur.execute(
-                    "INSERT INTO pr_state (repo, pr, data, updated_at) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (repo, pr) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-                    (state.repo, state.pr, state.to_json(), time.time()),
-                )
+                now = time.time()
+                stmt = dialect.insert(conn, pr_state).values(
+                    repo=state.repo, pr=state.pr, data=state.to_json(), updated_at=now)
+                await conn.execute(stmt.on_conflict_do_update(
+                    index_elements=[pr_state.c.repo, pr_state.c.pr],
+                    set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at}))
                 if state.head_sha and state.fingerprint is not None:
-                    cur.execute(
-                        "INSERT OR REPLACE INTO head_fingerprint (repo, pr, head_sha, fingerprint) VALUES (?, ?, ?, ?)",
-                        (state.repo, state.pr, state.head_sha, state.fingerprint),
-                    )
+                    fp = dialect.insert(conn, head_fingerprint).values(
+                        repo=state.repo, pr=state.pr, head_sha=state.head_sha, fingerprint=state.fingerprint)
+                    await conn.execute(fp.on_conflict_do_update(
+                        index_elements=[head_fingerprint.c.repo, head_fingerprint.c.pr, head_fingerprint.c.head_sha],
+                        set_={"fingerprint": fp.excluded.fingerprint}))
             return ids
 
-    def state(self, repo: str, pr: int) -> PRState:
+    async def state(self, repo: str, pr: int) -> PRState:
         """The PR's stored state, or a fresh one."""
-        with self._lock:
-            row = self._db.execute("SELECT data FROM pr_state WHERE repo = ? AND pr = ?", (repo, pr)).fetchone()
-        return PRState.from_json(row["data"]) if row else PRState(repo=repo, pr=pr)
+        async with self.db.connect() as conn:
+            row = (await conn.execute(
+                select(pr_state.c.data).where(pr_state.c.repo == repo, pr_state.c.pr == pr))).first()
+        return PRState.from_json(row[0]) if row else PRState(repo=repo, pr=pr)
 
-    def fingerprint_for_head(self, repo: str, pr: int, head_sha: str) -> str | None:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT fingerprint FROM head_fingerprint WHERE repo = ? AND pr = ? AND head_sha = ?",
-                (repo, pr, head_sha),
-            ).fetchone()
-        return row["fingerprint"] if row else None
+    async def fingerprint_for_head(self, repo: str, pr: int, head_sha: str) -> str | None:
+        async with self.db.connect() as conn:
+            row = (await conn.execute(select(head_fingerprint.c.fingerprint).where(
+                head_fingerprint.c.repo == repo, head_fingerprint.c.pr == pr,
+                head_fingerprint.c.head_sha == head_sha))).first()
+        return row[0] if row else None
 
-    def records(
+    async def records(
         self, since: float | None = None, repo: str | None = None, pr: int | None = None
     ) -> list[AuditRecord]:
         """Audit records in time order, optionally from `since` (unix time) and for one repo/PR."""
-        sql = "SELECT * FROM audit WHERE 1=1"
-        params: list[Any] = []
+        query = select(audit)
         if since is not None:
-            sql += " AND ts >= ?"
-            params.append(since)
+            query = query.where(audit.c.ts >= since)
         if repo is not None:
-            sql += " AND repo = ?"
-            params.append(repo)
+            query = query.where(audit.c.repo == repo)
         if pr is not None:
-            sql += " AND pr = ?"
-            params.append(pr)
-        sql += " ORDER BY ts, id"
-        with self._lock:
-            rows = self._db.execute(sql, params).fetchall()
+            query = query.where(audit.c.pr == pr)
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query.order_by(audit.c.ts, audit.c.id))).mappings().all()
         return [
             AuditRecord(
                 id=r["id"],

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
+import asyncio
+import os
 import sys
 from pathlib import Path
 
 from asyncguard.bot.governance.audit_report import RENDERERS, SinceError, build_report, parse_since
-from asyncguard.bot.governance.audit_store import DB_NAME, AuditStore
+from asyncguard.bot.governance.audit_store import DB_NAME, AuditRecord, AuditStore
 from asyncguard.bot.governance.context import default_data_dir
 
 
@@ -23,9 +24,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--format", choices=sorted(RENDERERS), default="md", help="output format (default md)")
     p.add_argument("--repo", help="only this repository (owner/name)")
     p.add_argument("--data-dir", type=Path, help="the bot's data directory (default $ASYNCGUARD_DATA_DIR)")
-    p.add_argument("--db", type=Path, help=f"the store file itself (default <data-dir>/{DB_NAME})")
+    p.add_argument("--db", type=Path, help=f"a SQLite store file (default <data-dir>/{DB_NAME}, or "
+                   "ASYNCGUARD_DATABASE_URL when set)")
     p.add_argument("-o", "--output", type=Path, help="write the report here instead of stdout")
     p.set_defaults(func=run_audit)
+    from asyncguard.bot.monitoring.cli import add_audit_report
+
+    add_audit_report(p)
 
 
 def run_audit(args: argparse.Namespace) -> int:
@@ -34,18 +39,23 @@ def run_audit(args: argparse.Namespace) -> int:
     except SinceError as exc:
         print(f"asyncguard audit: {exc}", file=sys.stderr)
         return 2
-    db = args.db or (args.data_dir or default_data_dir()) / DB_NAME
-    if not db.is_file():
-        print(f"asyncguard audit: no governance store at {db} (set --data-dir or ASYNCGUARD_DATA_DIR)", file=sys.stderr)
-        return 2
-    try:
+    url = os.environ.get("ASYNCGUARD_DATABASE_URL", "").strip()
+    if args.db is not None or not url:
+        db = args.db or (args.data_dir or default_data_dir()) / DB_NAME
+        if not db.is_file():
+            print(f"asyncguard audit: no governance store at {db} (set --data-dir, ASYNCGUARD_DATA_DIR or "
+                  "ASYNCGUARD_DATABASE_URL)", file=sys.stderr)
+            return 2
         store = AuditStore(db)
-        try:
-            records = store.records(since=since, repo=args.repo)
-        finally:
-            store.close()
-    except sqlite3.DatabaseError as exc:
-        print(f"asyncguard audit: {db} is not a readable governance store: {exc}", file=sys.stderr)
+        where = str(db)
+    else:
+        store = AuditStore.in_data_dir(args.data_dir or default_data_dir(), url)
+        where = store.db.describe()
+    try:
+        records = asyncio.run(_read(store, since, args.repo))
+    except Exception as exc:
+        print(f"asyncguard audit: {where} is not a readable governance store: {exc.__class__.__name__}: {exc}",
+              file=sys.stderr)
         return 2
     text = RENDERERS[args.format](build_report(records, since))
     if args.output:
@@ -53,3 +63,10 @@ def run_audit(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+async def _read(store: AuditStore, since: float, repo: str | None) -> list[AuditRecord]:
+    try:
+        return await store.records(since=since, repo=repo)
+    finally:
+        await store.close()

@@ -43,13 +43,14 @@ async def on_labeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: A
     ctx = resolve_context(kwargs)
     number = int(pull["number"])
     head = str((pull.get("head") or {}).get("sha", ""))
-    async with pr_lock(repo, number):
-        state = ctx.store.state(repo, number)
+    async with pr_lock(ctx.store, repo, number):
+        state = await ctx.store.state(repo, number)
         if is_bot and (ghops.is_our_echo(repo, number, label) or state.approval is not None):
             return  # our own label, added when an approval was recorded by command
         work = Work()
-        auth = await may_approve(gh, repo, sender, gov, is_bot=is_bot)
-        fp = ctx.store.fingerprint_for_head(repo, number, head) if head else None
+        auth = await may_approve(gh, repo, sender, gov, is_bot=is_bot,
+                                 pr_author=str((pull.get("user") or {}).get("login") or "") or None)
+        fp = await ctx.store.fingerprint_for_head(repo, number, head) if head else None
         if auth.allowed:
             state.approval = Approval(sender, "label", fp, head or None, time.time())
             work.records.append(
@@ -60,7 +61,7 @@ async def on_labeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: A
         await ghops.remove_label(gh, repo, number, label)
         note = f"Removed the `{label}` label: {auth.reason}.\n\n{how_to_approve(gov)}"
         state.reply_comment_id = await upsert_reply(gh, repo, number, note, state.reply_comment_id)
-        ctx.store.commit(
+        await ctx.store.commit(
             state,
             [NewRecord("unauthorized", repo, number, head, sender, fp, state.changes, {"action": "label", "why": auth.reason})],
         )
@@ -75,8 +76,8 @@ async def on_unlabeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs:
         return
     ctx = resolve_context(kwargs)
     number = int(pull["number"])
-    async with pr_lock(repo, number):
-        state = ctx.store.state(repo, number)
+    async with pr_lock(ctx.store, repo, number):
+        state = await ctx.store.state(repo, number)
         a = state.approval
         if a is None:
             return  # already revoked (e.g. the bot removed a stale or unauthorized label)

@@ -1,25 +1,21 @@
-"""One asyncio lock per pull request: a label and a push arriving together must not interleave.
+"""One lock per pull request: a label and a push arriving together must not interleave.
 
-Locks live in a weak dictionary, so a PR nobody is working on costs nothing.
+The lock is the store's (`AuditStore.lock_pr`): an advisory lock on PostgreSQL, so it holds across
+every worker process and replica; an in-process lock on the embedded SQLite store.
 """
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-_locks: weakref.WeakValueDictionary[tuple[int, str, int], asyncio.Lock] = weakref.WeakValueDictionary()
+if TYPE_CHECKING:
+    from asyncguard.bot.governance.audit_store import AuditStore
 
 
 @asynccontextmanager
-async def pr_lock(repo_full_name: str, number: int) -> AsyncIterator[None]:
-    """Serialize all governance work on one PR (within this process and event loop)."""
-    key = (id(asyncio.get_running_loop()), repo_full_name.lower(), number)
-    lock = _locks.get(key)
-    if lock is None:
-        lock = asyncio.Lock()
-        _locks[key] = lock
-    async with lock:
+async def pr_lock(store: AuditStore, repo_full_name: str, number: int) -> AsyncIterator[None]:
+    """Serialize all governance work on one PR."""
+    async with store.lock_pr(repo_full_name, number):
         yield

@@ -24,8 +24,8 @@ async def on_closed(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: An
     ctx = resolve_context(kwargs)
     merged_by = (pull.get("merged_by") or event.data.get("sender") or {}).get("login")
     head = str((pull.get("head") or {}).get("sha", "")) or None
-    async with pr_lock(repo, number):
-        state = ctx.store.state(repo, number)
+    async with pr_lock(ctx.store, repo, number):
+        state = await ctx.store.state(repo, number)
         if state.head_sha is None:
             return  # the gate never evaluated this PR: nothing known to record
         detail = {
@@ -38,4 +38,4 @@ async def on_closed(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: An
         # a bypass: merged while the gate failed, or merged at a head the gate never saw
         if state.conclusion == "failure" or (state.changes and head and head != state.head_sha):
             records.append(NewRecord("bypass", repo, number, head, merged_by, state.fingerprint, state.changes, detail))
-        ctx.store.commit(None, records)
+        await ctx.store.commit(None, records)

@@ -44,3 +44,13 @@ async def upsert_reply(gh: GitHubAPI, repo_full_name: str, number: int, text: st
         data={"body": body},
     )
     return int(data["id"])
+
+
+async def post_reply(gh: GitHubAPI, repo_full_name: str, number: int, text: str) -> int:
+    """A new comment (GitHub notifies the people it mentions; an edit notifies no one)."""
+    data = await gh.post(
+        "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+        url_vars={**split(repo_full_name), "issue_number": str(number)},
+        data={"body": clip(text, MAX_COMMENT)},
+    )
+    return int(data["id"])

@@ -6,7 +6,7 @@ also `:` and `,` (otherwise a path or title containing them would cut the comman
 
 from __future__ import annotations
 
-from asyncguard.checks.links import rule_url
+from asyncguard.checks.links import help_ref
 from asyncguard.checks.render.common import rule_name
 from asyncguard.checks.report import Report
 from asyncguard.rules.model import Severity
@@ -40,6 +40,6 @@ def render_github(report: Report, base_url: str | None = None, path_prefix: str 
             body += "\nvia: " + " -> ".join(f.chain)
         if f.fix is not None:
             body += f"\nfix: {f.fix.description}"
-        body += f"\n{rule_url(f.code, base_url)}"
+        body += f"\nhelp: {help_ref(f.code, base_url)}"
         out.append(f"::{_COMMAND[f.severity]} {prop_text}::{escape_data(body)}")
     return "\n".join(out) + ("\n" if out else "")

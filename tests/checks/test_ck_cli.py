@@ -29,7 +29,15 @@ def test_cross_module_missing_await_text(
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("pkg/app.py:3:12: AG101 ")
     assert "[missing-await]" in done.stdout.splitlines()[0]
-    assert "help: http://127.0.0.1:8080/training/rules/AG101.html" in done.stdout
+    assert "  help: asyncguard explain AG101\n" in done.stdout  # no training site configured
+    assert "127.0.0.1" not in done.stdout
+    site = run_cli("check", cwd=root, env={"ASYNCGUARD_TRAINING_URL": "https://docs.example.test/training/"})
+    assert "  help: https://docs.example.test/training/rules/AG101.html\n" in site.stdout
+    (root / "pyproject.toml").write_text('[tool.asyncguard]\ntraining-url = "https://team.example.test/ag"\n')
+    configured = run_cli("check", cwd=root)
+    assert "  help: https://team.example.test/ag/rules/AG101.html\n" in configured.stdout
+    gh = run_cli("check", "--format", "github", cwd=root, env={"ASYNCGUARD_TRAINING_URL": ""})
+    assert "help: https://team.example.test/ag/rules/AG101.html" in gh.stdout
     assert done.stderr == ""
 
 

@@ -136,7 +136,7 @@ def test_github_escaping_rules() -> None:
     assert out[0] == (
         "::error file=svc/pkg/app.py,line=3,col=12,endLine=3,endColumn=21,title=AG101 missing-await::"
         "`connect()` returns a coroutine that is never awaited%0Afix: add `await`%0A"
-        "http://127.0.0.1:8080/training/rules/AG101.html"
+        "help: asyncguard explain AG101"
     )
     assert out[1].startswith(
         "::warning file=svc/pkg/dir%2Cwith%3Aodd%25chars/h.py,line=7,col=5,endLine=8,endColumn=2,"

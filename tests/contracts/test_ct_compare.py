@@ -487,3 +487,33 @@ def test_module_renamed_with_a_warning_shim_is_deprecated_not_removed(tmp_path: 
     diff = diff_of(tmp_path, base, head)
     assert diff.breaking == []
     assert codes(diff) == [("AG230", "pkg.security"), ("AG235", "pkg.auth")]  # members not listed one by one
+
+
+# -- issue 10: annotations compared by meaning -----------------------------------------------------
+
+
+def test_anystr_and_str_or_bytes_are_the_same_annotation(tmp_path: Path) -> None:
+    diff = diff_of(
+        tmp_path,
+        one_module("from typing import AnyStr\n\ndef send(data: AnyStr) -> AnyStr:\n    return data\n"),
+        one_module("def send(data: str | bytes) -> str | bytes:\n    return data\n"),
+    )
+    assert codes(diff) == []
+
+
+def test_an_alias_expanded_on_one_side_only_is_not_a_change(tmp_path: Path) -> None:
+    """Base: `Headers = dict[str, str]` expands; head moves the alias behind a name the extractor
+    cannot expand (an import from outside the project). `Headers` to `Headers` is no change."""
+    diff = diff_of(
+        tmp_path,
+        one_module("Headers = dict[str, str]\n\ndef get(h: Headers) -> Headers:\n    return h\n"),
+        one_module("from otherlib import Headers\n\ndef get(h: Headers) -> Headers:\n    return h\n"),
+    )
+    assert codes(diff) == []
+    # a real narrowing is still reported
+    diff = diff_of(
+        tmp_path / "2",
+        one_module("def get(h: str | bytes) -> None:\n    return None\n"),
+        one_module("def get(h: str) -> None:\n    return None\n"),
+    )
+    assert [c for c, _ in codes(diff)] == ["AG216"]

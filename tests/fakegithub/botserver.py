@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +27,9 @@ class BotServer:
         return self.app[CTX]
 
     async def settle(self, within: float = 60.0) -> None:
-        """Wait until every queued delivery was handled and every PR run finished."""
-        from asyncguard.bot.app import QUEUE
+        """Wait until no job (delivery or PR run) is queued or running in the store."""
+        from asyncguard.bot.app import WORKER
 
-        async with asyncio.timeout(within):
-            while True:
-                await self.app[QUEUE].join()
-                await self.ctx.scheduler.drain()
-                await asyncio.sleep(0.02)
-                if self.app[QUEUE].queue.empty() and not self.ctx.scheduler.busy():
-                    return
+        worker = self.app[WORKER]
+        assert worker is not None, "settle() needs a bot that runs its own worker"
+        await worker.drain(within)

@@ -111,6 +111,9 @@ def review_comment_json(fake: FakeGitHub, c: ReviewComment) -> dict[str, Any]:
     }
     if c.in_reply_to_id:
         out["in_reply_to_id"] = c.in_reply_to_id
+    from .monitoring_routes import reactions_rollup
+
+    out["reactions"] = reactions_rollup(fake, c.id, out["url"])
     return out
 
 

@@ -35,6 +35,7 @@ Handler = Callable[["FakeGitHub", "FakeRequest"], Awaitable[web.StreamResponse]]
 
 BOT_LOGIN = "asyncguard[bot]"
 JWT_OPERATIONS = {"apps/create-installation-access-token", "apps/get-authenticated", "apps/get-repo-installation"}
+USER_OPERATIONS = {"users/get-authenticated", "apps/list-installations-for-authenticated-user"}  # user-to-server tokens
 NO_AUTH_OPERATIONS = {"apps/create-from-manifest"}
 
 
@@ -113,13 +114,14 @@ class FakeGitHub:
         self._hangs: set[asyncio.Event] = set()
         self.url = ""
         routes.register_core(self)
-        try:
-            extra = importlib.import_module(f"{__package__}.governance_routes")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.governance_routes":
-                raise
-        else:
-            extra.register(self)
+        for module in ("governance_routes", "monitoring_routes"):
+            try:
+                extra = importlib.import_module(f"{__package__}.{module}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__package__}.{module}":
+                    raise
+            else:
+                extra.register(self)
 
     # ---- set-up helpers for tests -------------------------------------------------------
     def register(self, operation_id: str, handler: Handler) -> None:
@@ -220,6 +222,9 @@ class FakeGitHub:
             if str(claims.get("iss")) != str(self.app_id):
                 return "Integration not found"
             return ("app", None)
+        if op in USER_OPERATIONS:
+            login = self.extra.get("mon").user_tokens.get(cred) if self.extra.get("mon") else None
+            return (login, None) if login and scheme.lower() in {"token", "bearer"} else "Bad credentials"
         tok = self._tokens.get(cred) if scheme.lower() in {"token", "bearer"} else None
         if tok is None or tok.revoked or tok.expires_at <= datetime.now(UTC):
             return "Bad credentials"
@@ -258,6 +263,14 @@ class FakeGitHub:
         raw_path = request.raw_path.split("?", 1)[0]
         body = await request.read()
         query = {k: v for k, v in request.query.items()}
+        if raw_path.startswith("/login/oauth/"):  # github.com's OAuth pages, not the REST API
+            rec = RecordedRequest(request.method, raw_path, query, None, body=body)
+            self.requests.append(rec)
+            from .monitoring_routes import oauth_web
+
+            resp = await oauth_web(self, request)
+            rec.status = resp.status
+            return resp
         if raw_path.startswith("/_codeload/"):
             rec = RecordedRequest(request.method, raw_path, query, None, body=body)
             self.requests.append(rec)

@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
 
-from tests.shared_data import OPENAPI_SUBSET
+from tests.shared_data import OPENAPI_EXTRA, OPENAPI_SUBSET
 
 SPEC_PATH = OPENAPI_SUBSET
 GITHUB_HOST = "https://api.github.com"
@@ -40,7 +40,7 @@ class Matched:
 
 @functools.lru_cache(maxsize=1)
 def _load() -> tuple[OpenAPI, tuple[Operation, ...]]:
-    doc = json.loads(SPEC_PATH.read_text())
+    doc = _merged(json.loads(SPEC_PATH.read_text()), json.loads(OPENAPI_EXTRA.read_text()))
     ops: list[Operation] = []
     for op_id, spec in doc["x-subset"]["operations"].items():
         method, template = spec.split(" ", 1) if isinstance(spec, str) else (spec["method"], spec["path"])
@@ -63,7 +63,21 @@ def _load() -> tuple[OpenAPI, tuple[Operation, ...]]:
         ops.append(Operation(op_id, method.upper(), template, re.compile(pattern), frozenset(multi)))
     # literal segments beat parameters: try templates with more literal text first
     ops.sort(key=lambda o: -len(re.sub(r"\{[^}]+\}", "", o.template)))
-    return OpenAPI.from_file_path(str(SPEC_PATH)), tuple(ops)
+    return OpenAPI.from_dict(doc), tuple(ops)
+
+
+def _merged(doc: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """The shared subset plus tests/data/github-extra's operations (same upstream document, so a
+    component both define is the same text; the shared one is kept)."""
+    for template, item in extra["paths"].items():
+        target = doc["paths"].setdefault(template, {})
+        for method, op in item.items():
+            target.setdefault(method, op)
+    for kind, items in extra["components"].items():
+        for name, node in items.items():
+            doc["components"].setdefault(kind, {}).setdefault(name, node)
+    doc["x-subset"]["operations"].update(extra["x-subset"]["operations"])
+    return doc
 
 
 def _resolve(doc: dict[str, Any], ref: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -20,6 +21,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from tests.shared_data import WEBHOOKS as SHARED_WEBHOOKS
+from tests.shared_data import WEBHOOKS_EXTRA
 
 if TYPE_CHECKING:
     from .server import FakeGitHub
@@ -27,9 +29,14 @@ if TYPE_CHECKING:
 WEBHOOKS = SHARED_WEBHOOKS
 
 
+def _folder(event: str) -> Path:
+    """The shared examples, or tests/data/github-extra's for events the shared data lacks."""
+    return WEBHOOKS if (WEBHOOKS / event).is_dir() else WEBHOOKS_EXTRA
+
+
 def example_bytes(event: str, name: str) -> bytes:
     """The example file's exact bytes, e.g. ("pull_request", "opened")."""
-    return (WEBHOOKS / event / f"{name}.json").read_bytes()
+    return (_folder(event) / event / f"{name}.json").read_bytes()
 
 
 def example_payload(event: str, name: str) -> dict[str, Any]:
@@ -48,9 +55,10 @@ def _registry() -> Registry:  # type: ignore[type-arg]
 def validate_payload(event: str, action: str | None, payload: dict[str, Any]) -> None:
     """Raise jsonschema.ValidationError when `payload` is not a valid `event`/`action` delivery."""
     name = f"{action}.schema.json" if action else "event.schema.json"
-    path = WEBHOOKS / "schemas" / event / name
+    root = _folder(event)
+    path = root / "schemas" / event / name
     if not path.exists():
-        candidates = sorted((WEBHOOKS / "schemas" / event).glob("*.schema.json"))
+        candidates = sorted((root / "schemas" / event).glob("*.schema.json"))
         if len(candidates) != 1:
             raise FileNotFoundError(f"no schema for {event}/{action}")
         path = candidates[0]
@@ -81,6 +89,7 @@ def pull_request_payload(
     pr["head"]["ref"] = pull.head_ref
     pr["base"]["sha"] = pull.base_sha
     pr["base"]["ref"] = pull.base_ref
+    pr["user"]["login"] = pull.user  # the author, as the fake's pulls/get says
     for section in (payload["repository"], pr["head"]["repo"], pr["base"]["repo"]):
         section["full_name"] = full_name
         section["id"] = repo.id

@@ -30,11 +30,11 @@ async def env(fake_github: FakeGitHub, tmp_path: Path) -> AsyncIterator[Env]:
     g.teams["acme/architecture"] = {"alice": "active", "pat": "pending"}
     g.roles[REPO] = {"alice": "write", "mallory": "write", "dev": "write", "olga": "admin", "rita": "read"}
     token, _ = fake_github.issue_token(77)
-    store = AuditStore(tmp_path / "data" / "governance.sqlite3")
+    store = AuditStore(tmp_path / "data" / "asyncguard.sqlite3")
     async with aiohttp.ClientSession() as session:
         gh = gh_aiohttp.GitHubAPI(session, "asyncguard-tests", oauth_token=token, base_url=fake_github.url)
         yield Env(fake_github, git, gh, store, GovernanceContext(store=store), tmp_path)
-    store.close()
+    await store.close()
 
 
 @pytest.fixture

@@ -99,8 +99,8 @@ class Env:
     def bot_comments(self) -> list[Any]:
         return [c for c in self.fake.issue_comments.values() if c.repo == REPO and c.user_type == "Bot"]
 
-    def kinds(self) -> list[str]:
-        return [r.kind for r in self.store.records(repo=REPO, pr=self.number)]
+    async def kinds(self) -> list[str]:
+        return [r.kind for r in await self.store.records(repo=REPO, pr=self.number)]
 
     # ---- webhook deliveries, dispatched to the governance router ----------------------------
     async def dispatch(self, event: str, payload: dict[str, Any]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import io
 import json
@@ -27,25 +28,25 @@ DAY = 86400.0
 NOW = time.time()
 
 
-def seed(store: AuditStore) -> None:
+async def seed(store: AuditStore) -> None:
     t = NOW - 5 * DAY
     # PR 1: fails, approved 1 hour later by alice, merged
-    store.record(NewRecord("gate", "o/r", 1, "h1", None, "f", CH, {"conclusion": "failure"}, ts=t))
-    store.record(NewRecord("gate", "o/r", 1, "h1", None, "f", CH, {"conclusion": "failure"}, ts=t + 60))
-    store.record(NewRecord("approval", "o/r", 1, "h1", "alice", "f", CH, {"via": "label"}, ts=t + 3600))
-    store.record(NewRecord("merge", "o/r", 1, "h1", "bob", "f", CH, {"gate": "success", "approved_by": "alice"},
+    await store.record(NewRecord("gate", "o/r", 1, "h1", None, "f", CH, {"conclusion": "failure"}, ts=t))
+    await store.record(NewRecord("gate", "o/r", 1, "h1", None, "f", CH, {"conclusion": "failure"}, ts=t + 60))
+    await store.record(NewRecord("approval", "o/r", 1, "h1", "alice", "f", CH, {"via": "label"}, ts=t + 3600))
+    await store.record(NewRecord("merge", "o/r", 1, "h1", "bob", "f", CH, {"gate": "success", "approved_by": "alice"},
                            ts=t + 4000))
     # PR 2: fails, approved after 3 hours by carol via command
-    store.record(NewRecord("gate", "o/r", 2, "h2", None, "g", CH, {"conclusion": "failure"}, ts=t))
-    store.record(NewRecord("approval", "o/r", 2, "h2", "carol", "g", CH, {"via": "command", "reason": "ok"},
+    await store.record(NewRecord("gate", "o/r", 2, "h2", None, "g", CH, {"conclusion": "failure"}, ts=t))
+    await store.record(NewRecord("approval", "o/r", 2, "h2", "carol", "g", CH, {"via": "command", "reason": "ok"},
                            ts=t + 3 * 3600))
     # PR 3: fails, merged anyway: a bypass
-    store.record(NewRecord("gate", "o/r", 3, "h3", None, "k", CH, {"conclusion": "failure"}, ts=t))
-    store.record(NewRecord("merge", "o/r", 3, "h3", "mallory", "k", CH, {"gate": "failure"}, ts=t + 10))
-    store.record(NewRecord("bypass", "o/r", 3, "h3", "mallory", "k", CH, {"gate": "failure"}, ts=t + 10))
+    await store.record(NewRecord("gate", "o/r", 3, "h3", None, "k", CH, {"conclusion": "failure"}, ts=t))
+    await store.record(NewRecord("merge", "o/r", 3, "h3", "mallory", "k", CH, {"gate": "failure"}, ts=t + 10))
+    await store.record(NewRecord("bypass", "o/r", 3, "h3", "mallory", "k", CH, {"gate": "failure"}, ts=t + 10))
     # PR 4: compatible-only merge (no changes) and an old record outside the window
-    store.record(NewRecord("merge", "o/r", 4, "h4", "bob", "none", [], {"gate": "success"}, ts=t))
-    store.record(NewRecord("approval", "o/old", 9, "x", "zed", "z", CH, {"via": "label"}, ts=NOW - 90 * DAY))
+    await store.record(NewRecord("merge", "o/r", 4, "h4", "bob", "none", [], {"gate": "success"}, ts=t))
+    await store.record(NewRecord("approval", "o/old", 9, "x", "zed", "z", CH, {"via": "label"}, ts=NOW - 90 * DAY))
 
 
 def test_stats_helpers() -> None:
@@ -63,10 +64,10 @@ def test_parse_since() -> None:
         parse_since("last tuesday")
 
 
-def test_report_contents(tmp_path: Path) -> None:
+async def test_report_contents(tmp_path: Path) -> None:
     store = AuditStore(tmp_path / "s.db")
-    seed(store)
-    rep = build_report(store.records(since=NOW - 30 * DAY), NOW - 30 * DAY, NOW)
+    await seed(store)
+    rep = build_report(await store.records(since=NOW - 30 * DAY), NOW - 30 * DAY, NOW)
     assert [m["pr"] for m in rep.merged_breaking] == [3, 1]  # in time order
     assert rep.approvals_by == {"alice": 1, "carol": 1}
     assert sorted(t["seconds"] for t in rep.time_to_approval) == [3600.0, 3 * 3600.0]
@@ -80,6 +81,14 @@ def test_report_contents(tmp_path: Path) -> None:
     assert [r["actor"] for r in rows if r["section"] == "bypass"] == ["mallory"]
 
 
+def _write(store: AuditStore, rec: NewRecord) -> None:
+    async def write() -> None:
+        await store.record(rec)
+        await store.close()
+
+    asyncio.run(write())
+
+
 def _args(**kw: object) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     cli.register(parser.add_subparsers())
@@ -91,8 +100,12 @@ def _args(**kw: object) -> argparse.Namespace:
 
 def test_cli_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = AuditStore.in_data_dir(tmp_path)
-    seed(store)
-    store.close()
+
+    async def write() -> None:
+        await seed(store)
+        await store.close()
+
+    asyncio.run(write())
     args = _args(since="3650d", format="json", data_dir=tmp_path)
     assert args.func(args) == 0
     data = json.loads(capsys.readouterr().out)
@@ -124,14 +137,10 @@ def test_cli_finds_the_store_like_the_bot_does(tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ASYNCGUARD_DATA_DIR", raising=False)
-    store = AuditStore.in_data_dir(tmp_path / BotSettings().data_dir)
-    store.record(NewRecord("bypass", "o/r", 5, "h", "mallory", ts=time.time()))
-    store.close()
+    _write(AuditStore.in_data_dir(tmp_path / BotSettings().data_dir), NewRecord("bypass", "o/r", 5, "h", "mallory", ts=time.time()))
     args = _args(format="json")
     assert args.func(args) == 0 and json.loads(capsys.readouterr().out)["bypasses"][0]["actor"] == "mallory"
-    other = AuditStore.in_data_dir(tmp_path / "elsewhere")
-    other.record(NewRecord("bypass", "o/r", 6, "h", "eve", ts=time.time()))
-    other.close()
+    _write(AuditStore.in_data_dir(tmp_path / "elsewhere"), NewRecord("bypass", "o/r", 6, "h", "eve", ts=time.time()))
     (tmp_path / ".env").write_text("ASYNCGUARD_DATA_DIR=elsewhere\n")
     assert args.func(args) == 0 and json.loads(capsys.readouterr().out)["bypasses"][0]["actor"] == "eve"
     monkeypatch.setenv("ASYNCGUARD_DATA_DIR", str(tmp_path / BotSettings().data_dir))

@@ -35,7 +35,7 @@ async def test_push_changing_the_diff_voids_a_simultaneous_label(env: Env) -> No
         await _label_then_push_event(env, {"pkg/api.py": API_ASYNC_2 if order != "push-first" else API_ASYNC_2 + "\n"}, order)
         assert env.conclusion() == "failure", order
         assert LABEL not in env.labels(), order
-        state = env.store.state(REPO, 1)
+        state = await env.store.state(REPO, 1)
         assert state.approval is None and state.head_sha == env.pull.head_sha, order
         # reset for the next round: back to the first flip
         env.push({"pkg/api.py": "async def fetch(url):\n    return url\n"})
@@ -47,7 +47,7 @@ async def test_push_keeping_the_diff_keeps_a_simultaneous_label(env: Env) -> Non
         await _label_then_push_event(env, {"app.py": CALLER_FIX + f"# {order}\n"}, order)
         assert env.conclusion() == "success", order
         assert LABEL in env.labels(), order
-        state = env.store.state(REPO, 1)
+        state = await env.store.state(REPO, 1)
         assert state.approval is not None and state.approval.actor == "alice", order
         human_labels(env.fake, REPO, 1, LABEL, "alice", add=False)
         await env.dispatch("pull_request", env.label_payload("unlabeled", LABEL, "alice"))
@@ -61,9 +61,9 @@ async def test_many_events_at_once_end_consistent(env: Env) -> None:
     p_revoke = env.comment_payload("/asyncguard revoke", "alice")
     await asyncio.gather(env.dispatch("issue_comment", p_approve), env.run_gate())
     await asyncio.gather(env.dispatch("issue_comment", p_revoke), env.run_gate())
-    state = env.store.state(REPO, 1)
+    state = await env.store.state(REPO, 1)
     assert state.approval is None
     assert env.conclusion() == "failure"
     assert LABEL not in env.labels()
-    kinds = env.kinds()
+    kinds = (await env.kinds())
     assert kinds.count("approval") == 1 and kinds.count("revocation") == 1

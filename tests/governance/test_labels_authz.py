@@ -57,7 +57,7 @@ async def test_label_added_while_bot_was_down_is_confirmed_from_events(env: Env)
     human_labels(env.fake, REPO, 1, LABEL, "alice")  # no webhook delivered
     await env.run_gate()
     assert env.conclusion() == "success"
-    [approval] = [r for r in env.store.records(repo=REPO, pr=1) if r.kind == "approval"]
+    [approval] = [r for r in await env.store.records(repo=REPO, pr=1) if r.kind == "approval"]
     assert approval.actor == "alice" and approval.detail["via"] == "label-confirmed"
     assert env.fake.calls("issues/list-events")
 
@@ -67,7 +67,7 @@ async def test_unconfirmed_label_by_outsider_is_removed(env: Env) -> None:
     human_labels(env.fake, REPO, 1, LABEL, "mallory")
     await env.run_gate()
     assert env.conclusion() == "failure" and LABEL not in env.labels()
-    assert env.kinds()[-2:] == ["unauthorized", "gate"]
+    assert (await env.kinds())[-2:] == ["unauthorized", "gate"]
     assert "mallory" in env.bot_comments()[0].body
 
 
@@ -79,7 +79,7 @@ async def test_label_then_unlabel_revokes(env: Env) -> None:
     human_labels(env.fake, REPO, 1, LABEL, "mallory", add=False)
     await env.dispatch("pull_request", env.label_payload("unlabeled", LABEL, "mallory"))
     assert env.conclusion() == "failure"
-    rev = env.store.records(repo=REPO, pr=1)[-2]
+    rev = (await env.store.records(repo=REPO, pr=1))[-2]
     assert rev.kind == "revocation" and rev.actor == "mallory" and rev.detail["approved_by"] == "alice"
 
 
@@ -117,7 +117,7 @@ async def test_label_before_first_run_binds_to_that_head(env: Env) -> None:
     assert env.gate_runs() == []  # nothing evaluated yet: nothing posted
     await env.run_gate()
     assert env.conclusion() == "success"
-    state = env.store.state(REPO, 1)
+    state = await env.store.state(REPO, 1)
     assert state.approval is not None and state.approval.fingerprint == state.fingerprint
 
 
@@ -128,4 +128,4 @@ async def test_label_on_a_head_never_evaluated_goes_stale(env: Env) -> None:
     head2 = env.push({"pkg/api.py": "async def fetch(url, timeout):\n    return url\n"})
     await env.run_gate()
     assert env.conclusion(head2) == "failure" and LABEL not in env.labels()
-    assert env.kinds()[-2:] == ["stale", "gate"]
+    assert (await env.kinds())[-2:] == ["stale", "gate"]

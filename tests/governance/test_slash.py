@@ -56,7 +56,7 @@ async def test_contract_and_checklist(env: Env, write_config: Callable[[str], No
     body = env.bot_comments()[0].body
     assert "AG202" in body and "Migration guide" in body and "pkg.api.fetch" in body
     assert "- [ ] Bump the major version" in body
-    state = env.store.state(REPO, 1)
+    state = await env.store.state(REPO, 1)
     assert state.migration_guide and state.migration_guide.strip()[:40] in body
 
 
@@ -65,7 +65,7 @@ async def test_read_commands_need_read_access(env: Env) -> None:
     p = env.comment_payload("/asyncguard contract", "stranger")
     await env.dispatch("issue_comment", p)
     assert reactions(env, p) == ["confused"] and "needs `read` permission" in env.bot_comments()[0].body
-    assert env.kinds()[-1] == "unauthorized"
+    assert (await env.kinds())[-1] == "unauthorized"
 
 
 async def test_recheck_calls_rerun_or_reevaluates(env: Env) -> None:
@@ -92,7 +92,7 @@ async def test_approve_and_revoke_by_command(env: Env) -> None:
     assert reactions(env, p) == ["confused"] and env.conclusion() == "success"
     await env.dispatch("issue_comment", env.comment_payload("/asyncguard revoke changed my mind", "alice"))
     assert env.conclusion() == "failure" and "api-change-approved" not in env.labels()
-    assert env.kinds()[-3:] == ["unauthorized", "revocation", "gate"]
+    assert (await env.kinds())[-3:] == ["unauthorized", "revocation", "gate"]
     p = env.comment_payload("/asyncguard revoke", "alice")
     await env.dispatch("issue_comment", p)
     assert "no approval to revoke" in env.bot_comments()[0].body
@@ -103,7 +103,7 @@ async def test_nothing_to_approve(env: Env, write_config: Callable[[str], None])
     await env.run_gate()
     await env.dispatch("issue_comment", env.comment_payload("/asyncguard approve", "alice"))
     assert "Nothing to approve" in env.bot_comments()[0].body
-    assert "approval" not in env.kinds()
+    assert "approval" not in (await env.kinds())
 
 
 async def test_ignored_comments_make_no_requests(env: Env) -> None:
@@ -115,7 +115,7 @@ async def test_ignored_comments_make_no_requests(env: Env) -> None:
     old = "/asyncguard help"
     await env.dispatch("issue_comment", env.comment_payload(old + "\n\n(typo fixed)", "alice", edited_from=old))
     assert env.fake.requests[before:] == []
-    assert env.store.records() == []
+    assert await env.store.records() == []
 
 
 async def test_edit_that_adds_a_command_runs_only_it(env: Env) -> None:
@@ -175,10 +175,10 @@ async def test_echo_of_our_label_after_a_quick_revoke_is_quiet(env: Env) -> None
     await env.dispatch("issue_comment", env.comment_payload("/asyncguard revoke", "alice"))
     # only now does the `labeled` webhook of the bot's own label arrive
     await env.dispatch("pull_request", env.label_payload("labeled", "api-change-approved", "asyncguard[bot]", "Bot"))
-    assert "unauthorized" not in env.kinds() and env.conclusion() == "failure"
+    assert "unauthorized" not in (await env.kinds()) and env.conclusion() == "failure"
     # another app's bot adding the label is an outsider
     await env.dispatch("pull_request", env.label_payload("labeled", "api-change-approved", "other[bot]", "Bot"))
-    assert env.kinds()[-1] == "unauthorized"
+    assert (await env.kinds())[-1] == "unauthorized"
 
 
 async def test_approval_is_recorded_even_if_posting_the_verdict_fails(env: Env) -> None:
@@ -189,7 +189,7 @@ async def test_approval_is_recorded_even_if_posting_the_verdict_fails(env: Env) 
     env.fake.inject("checks/update", "500", times=1)
     with pytest.raises(gidgethub.GitHubBroken):
         await env.dispatch("issue_comment", env.comment_payload("/asyncguard approve", "alice"))
-    assert env.kinds()[-1] == "approval"  # durable before GitHub was told
+    assert (await env.kinds())[-1] == "approval"  # durable before GitHub was told
     assert env.conclusion() == "failure"
     await env.run_gate()  # the next evaluation posts the verdict the store already knows
     assert env.conclusion() == "success"

@@ -1,0 +1,269 @@
+"""Scale-out on PostgreSQL: 2 web (`serve --web-only`) + 2 `worker` processes, real HTTP, a real server.
+
+Phases, each bounded in count and time:
+  acks     N signed `pull_request.edited` deliveries (real 20 KB payloads; the handler does no GitHub
+           work) from C concurrent clients over both web processes: acks/s, p50/p99; then every
+           acknowledged delivery must be `done` exactly once in the store.
+  runs     one `synchronize` per PR on a generated 1,000-file repository: PR runs per minute.
+  kill     SIGKILL the worker that holds a PR run mid-run: another worker finishes it on the same
+           check run; annotations counted on the fake GitHub (not posted twice).
+  restart  restart PostgreSQL during a burst: every 2xx delivery processed exactly once, every
+           refused one got a 5xx; the 5xx ones redelivered are then processed.
+Run: .venv/bin/python bench/bot/scale.py [--acks 3000 --clients 50 --prs 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1] / "tests"))
+import pgserver  # noqa: E402
+from common import Fake, free_port, headers, pr_delivery, start_fake  # noqa: E402
+from pr_latency import completed_runs, token  # noqa: E402
+
+
+def spawn(role: str, fake: Fake, data: Path, db_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNCGUARD_")}
+    env.update({
+        "ASYNCGUARD_APP_ID": str(fake.info["app_id"]), "ASYNCGUARD_PRIVATE_KEY_PATH": fake.info["key"],
+        "ASYNCGUARD_WEBHOOK_SECRET": "bench-secret", "ASYNCGUARD_GITHUB_API_URL": fake.info["url"],
+        "ASYNCGUARD_PORT": str(port), "ASYNCGUARD_DATA_DIR": str(data), "ASYNCGUARD_DATABASE_URL": db_url,
+        "ASYNCGUARD_WRITE_SPACING": "0", "ASYNCGUARD_DEBOUNCE_SECONDS": "0.05", "ASYNCGUARD_JOB_LEASE_SECONDS": "3",
+    })
+    exe = str(Path(sys.executable).with_name("asyncguard"))
+    cmd = [exe, "serve", "--web-only"] if role == "web" else [exe, "worker", "--port", str(port)]
+    proc = subprocess.Popen([*cmd, "--log-level", "ERROR"], env=env, cwd=data.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/readyz", timeout=1):
+                return proc, url
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def edited_body(fake: Fake, number: int) -> bytes:
+    payload = json.loads(pr_delivery(fake, number, "edited"))
+    payload["changes"] = {"title": {"from": "old"}}
+    return json.dumps(payload).encode()
+
+
+async def fire(webs: list[str], bodies: list[tuple[str, str, bytes]], clients: int) -> list[tuple[str, int, float]]:
+    """(delivery, status, seconds) for each; status 0 = connection error."""
+    out: list[tuple[str, int, float]] = []
+    queue = list(enumerate(bodies))
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while queue:
+            i, (delivery, event, body) = queue.pop()
+            t = time.perf_counter()
+            try:
+                async with session.post(f"{webs[i % len(webs)]}/webhook", data=body,
+                                        headers=headers(body, event, delivery)) as r:
+                    await r.read()
+                    status = r.status
+            except aiohttp.ClientError:
+                status = 0
+            out.append((delivery, status, time.perf_counter() - t))
+
+    conn = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=conn) as session:
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+    return out
+
+
+async def settle(db: str, within: float = 300) -> None:
+    conn = await asyncpg.connect(db)
+    try:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            n = await conn.fetchval("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')")
+            if n == 0:
+                return
+            await asyncio.sleep(0.2)
+        raise TimeoutError("jobs still pending")
+    finally:
+        await conn.close()
+
+
+async def exactly_once(db: str, ids: list[str]) -> tuple[int, int, int]:
+    """(done exactly once, missing, doubled) over these delivery ids."""
+    conn = await asyncpg.connect(db)
+    try:
+        rows = await conn.fetch("SELECT d.id, d.status, (SELECT count(*) FROM jobs j WHERE j.delivery_id = d.id) AS n "
+                                "FROM deliveries d WHERE d.id = ANY($1::text[])", ids)
+    finally:
+        await conn.close()
+    seen = {r["id"]: (r["status"], r["n"]) for r in rows}
+    once = sum(1 for i in ids if seen.get(i) == ("done", 1))
+    missing = sum(1 for i in ids if i not in seen or seen[i][0] != "done")
+    doubled = sum(1 for i in ids if i in seen and seen[i][1] > 1)
+    return once, missing, doubled
+
+
+def wait_completed(fake: Fake, tok: str, sha: str, within: float) -> None:
+    deadline = time.monotonic() + within
+    while not completed_runs(fake, tok, sha) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--acks", type=int, default=3000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--prs", type=int, default=8)
+    args = ap.parse_args()
+    server = pgserver.start_server()
+    procs: list[subprocess.Popen[bytes]] = []
+    fake = start_fake(files=1000, pulls=args.prs + 1)
+    try:
+        admin = await asyncpg.connect(server.url().replace("+asyncpg", ""))
+        await admin.execute('CREATE DATABASE bench')
+        await admin.close()
+        db_url = server.url("bench")
+        plain = db_url.replace("+asyncpg", "")
+        data = Path(tempfile.mkdtemp(prefix="asyncguard-scale-")) / "data"
+        data.mkdir(parents=True)
+        webs = []
+        workers: list[subprocess.Popen[bytes]] = []
+        for role in ("web", "web", "worker", "worker"):
+            proc, url = spawn(role, fake, data, db_url)
+            procs.append(proc)
+            (webs.append(url) if role == "web" else workers.append(proc))
+        print(f"2 web + 2 worker on PostgreSQL {server.port}; fake GitHub {fake.info['url']}", flush=True)
+
+        # -- acks ------------------------------------------------------------------------
+        body = edited_body(fake, 1)
+        batch = [(str(uuid.uuid4()), "pull_request", body) for _ in range(args.acks)]
+        t = time.perf_counter()
+        res = await fire(webs, batch, args.clients)
+        wall = time.perf_counter() - t
+        ok = [d for d, s, _ in res if s == 202]
+        lat = [x for _, s, x in res if s == 202]
+        print(f"acks: {len(ok)}/{len(res)} 202 in {wall:.2f}s = {len(ok) / wall:.0f} acks/s; "
+              f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms (clients {args.clients})", flush=True)
+        t = time.perf_counter()
+        await settle(plain)
+        once, missing, doubled = await exactly_once(plain, ok)
+        print(f"acks: processed by the workers in {time.perf_counter() - t:.1f}s more; exactly once {once}, "
+              f"missing {missing}, doubled {doubled}", flush=True)
+
+        # -- PR runs per minute on a 1,000-file repository ------------------------------------
+        tok = token(fake)
+        numbers = list(range(2, args.prs + 2))
+        t = time.perf_counter()
+        runs = [(str(uuid.uuid4()), "pull_request", pr_delivery(fake, n, "synchronize")) for n in numbers]
+        assert all(s == 202 for _, s, _ in await fire(webs, runs, 8))
+        deadline = time.monotonic() + 600
+        pending = set(numbers)
+        while pending and time.monotonic() < deadline:
+            pending = {n for n in pending if not await asyncio.to_thread(
+                completed_runs, fake, tok, fake.info["pulls"][str(n)])}
+            await asyncio.sleep(0.2)
+        took = time.perf_counter() - t
+        print(f"runs: {len(numbers) - len(pending)}/{len(numbers)} PR runs completed in {took:.1f}s = "
+              f"{(len(numbers) - len(pending)) / took * 60:.1f} PR runs/min (2 workers)", flush=True)
+
+        # -- SIGKILL the worker holding a PR run ----------------------------------------------
+        n = 1
+        sha = fake.info["pulls"][str(n)]
+        conn = await asyncpg.connect(plain)
+        assert all(s == 202 for _, s, _ in await fire(webs, [(str(uuid.uuid4()), "pull_request",
+                                                               pr_delivery(fake, n, "synchronize"))], 1))
+        holder = None
+        deadline = time.monotonic() + 60
+        while holder is None and time.monotonic() < deadline:
+            holder = await conn.fetchval("SELECT worker FROM jobs WHERE kind = 'pr_run' AND status = 'running' "
+                                         "AND payload LIKE $1", f'%"head_sha": "{sha}"%')
+            await asyncio.sleep(0.01)
+        killed = None
+        if holder:
+            pid = int(holder.split(":")[1])
+            await asyncio.sleep(0.3)  # mid-run: snapshots / analysis
+            os.kill(pid, signal.SIGKILL)
+            killed = pid
+            print(f"kill: SIGKILL worker pid {pid} while it ran the PR run", flush=True)
+            for w in workers:
+                if w.pid == pid:
+                    w.wait()
+        t = time.perf_counter()
+        await asyncio.to_thread(wait_completed, fake, tok, sha, 120)
+        attempts = await conn.fetchval("SELECT max(attempts) FROM jobs WHERE kind = 'pr_run' AND payload LIKE $1",
+                                       f'%"head_sha": "{sha}"%')
+        await conn.close()
+        req = urllib.request.Request(f"{fake.info['url']}/repos/{fake.info['repo']}/commits/{sha}/check-runs",
+                                     headers={"Authorization": f"token {tok}"})
+        all_runs = await asyncio.to_thread(lambda: json.load(urllib.request.urlopen(req))["check_runs"])
+        print(f"kill: completed in {time.perf_counter() - t:.1f}s after the kill by the other worker; check runs for the "
+              f"head: {[(c['id'], c['status'], c['conclusion'], c['output']['annotations_count']) for c in all_runs]}; "
+              f"job attempts {attempts}; killed={killed is not None}", flush=True)
+        if killed:
+            proc, _ = spawn("worker", fake, data, db_url)
+            procs.append(proc)
+
+        # -- restart PostgreSQL during a burst --------------------------------------------------
+        burst = [(str(uuid.uuid4()), "pull_request", body) for _ in range(1500)]
+
+        async def restart_later() -> None:
+            await asyncio.sleep(0.5)
+            await asyncio.to_thread(server.restart)
+
+        t = time.perf_counter()
+        res, _ = await asyncio.gather(fire(webs, burst, args.clients), restart_later())
+        ok = [d for d, s, _ in res if 200 <= s < 300]
+        refused = [d for d, s, _ in res if s >= 500 or s == 0]
+        other = [s for _, s, _ in res if not (200 <= s < 300 or s >= 500 or s == 0)]
+        print(f"restart: {len(ok)} acknowledged, {len(refused)} refused with 5xx/connection error, other {other[:5]} "
+              f"in {time.perf_counter() - t:.1f}s", flush=True)
+        await asyncio.sleep(2)
+        await settle(plain)
+        once, missing, doubled = await exactly_once(plain, ok)
+        print(f"restart: acknowledged ones exactly once {once}, missing {missing}, doubled {doubled}", flush=True)
+        again = [(d, "pull_request", body) for d in refused]
+        res2 = await fire(webs, again, args.clients)
+        await settle(plain)
+        ok2 = [d for d, s, _ in res2 if s == 202]
+        once2, missing2, doubled2 = await exactly_once(plain, ok2)
+        print(f"restart: redelivered {len(again)} refused ones: {len(ok2)} 202 (others: "
+              f"{sorted({s for _, s, _ in res2 if s != 202})}); exactly once {once2}, missing {missing2}, "
+              f"doubled {doubled2}", flush=True)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        fake.proc.terminate()
+        pgserver.remove(server)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
