@@ -32,14 +32,13 @@ def pr_key(key: PRKey) -> str:
 def request_payload(req: RunRequest) -> dict[str, Any]:
     return {"installation_id": req.key.installation_id, "repo": req.key.repo, "number": req.key.number,
             "head_sha": req.head_sha, "check_run_id": req.check_run_id, "reason": req.reason,
-            "requested_wall": time.time() - max(0.0, time.monotonic() - req.requested_at)}
+            "requested_at": req.requested_at}
 
 
 def request_from(payload: dict[str, Any]) -> RunRequest:
     key = PRKey(int(payload["installation_id"]), str(payload["repo"]), int(payload["number"]))
-    waited = max(0.0, time.time() - float(payload.get("requested_wall", time.time())))
     return RunRequest(key, str(payload["head_sha"]), payload.get("check_run_id"), str(payload.get("reason", "")),
-                      requested_at=time.monotonic() - waited)
+                      float(payload.get("requested_at") or time.time()))
 
 
 class PRQueue:

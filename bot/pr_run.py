@@ -142,6 +142,7 @@ class PRRun:
         self.timings: dict[str, float] = {}
         self.base_sha = ""
         self.notes: list[str] = []
+        self.started_at = time.time()  # wall clock, against the request's time: the queue wait
         self.seen: list[Any] = []  # the findings this run showed (bot.monitoring.store.SeenFinding)
         self.pull: dict[str, Any] | None = None  # once fetched: governance is posted even if the run fails
         self.repo_config: Any = None
@@ -194,7 +195,7 @@ class PRRun:
         try:
             await self.ctx.monitoring_store().record_run(RunRecord(
                 self.repo, self.number, self.req.head_sha, conclusion, time.monotonic() - self.started,
-                max(0.0, self.started - self.req.requested_at), dict(Counter(s.rule for s in self.seen)),
+                max(0.0, self.started_at - self.req.requested_at), dict(Counter(s.rule for s in self.seen)),
                 self.req.key.installation_id,
             ), self.seen)
         except Exception:

@@ -22,7 +22,7 @@ class RunRequest:
     head_sha: str
     check_run_id: int | None
     reason: str
-    requested_at: float = field(default_factory=time.monotonic)  # queue wait = run start - this
+    requested_at: float = field(default_factory=time.time)  # wall clock (jobs cross processes): queue wait
 
 
 FORCE_REASONS = {"rerequested", "command", "reopened"}  # explicit asks for a fresh run

@@ -30,6 +30,7 @@ KNOWN_KEYS = (
     "extend-select",
     "severity",
     "blocking-calls",
+    "blocking-file-io",
     "async-callables",
     "exclude",
     "training-url",
@@ -69,6 +70,7 @@ class Settings:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     blocking_calls: tuple[str, ...] = ()
     async_callables: tuple[str, ...] = ()
+    blocking_file_io: bool = False  # AG107 also reports local-file I/O (off: see rules/README.md)
     exclude: tuple[str, ...] = ()
     training_url: str | None = None
     cache_dir: str | None = None
@@ -171,6 +173,7 @@ class Settings:
             severity=dict(self.severity),
             blocking_calls=self.blocking_calls,
             async_callables=self.async_callables,
+            blocking_file_io=self.blocking_file_io,
             python=self.python,
             libraries=self.libraries,
         )
@@ -283,6 +286,7 @@ _PARSERS = {
     "extend-select": _codes,
     "severity": _severity,
     "blocking-calls": _dotted,
+    "blocking-file-io": _bool,
     "async-callables": _dotted,
     "exclude": _globs,
     "training-url": _text,

@@ -26,9 +26,14 @@ class BlockingAnalysis:
     on them as much as the file that first worked it out (`ProjectIndex.touched`, the cache).
     """
 
-    def __init__(self, index: ProjectIndex, extra_blocking: tuple[str, ...] = ()) -> None:
+    def __init__(self, index: ProjectIndex, extra_blocking: tuple[str, ...] = (), file_io: bool = False) -> None:
+        """`extra_blocking`: the user's `blocking-calls`, followed through helpers; `file_io`: whether
+        local-file I/O (`catalog.FILE_IO_CALLS`) counts as blocking (`blocking-file-io`)."""
         self.index = index
-        self.blocking: dict[str, bool] = dict(catalog.BLOCKING_CALLS)
+        self.blocking: dict[str, bool] = {
+            name: follow for name, follow in catalog.BLOCKING_CALLS.items()
+            if file_io or name not in catalog.FILE_IO_CALLS
+        }
         for name in extra_blocking:
             self.blocking[name] = True
         self._memo: dict[tuple[str, int], tuple[_Chain | None, _Deps]] = {}

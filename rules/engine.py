@@ -60,6 +60,7 @@ class RuleConfig:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     blocking_calls: tuple[str, ...] = ()
     async_callables: tuple[str, ...] = ()
+    blocking_file_io: bool = False  # AG107 reports local-file I/O (`open()`, `Path.read_text()`) too
     # Installed libraries are read to resolve calls into them: the interpreter whose site-packages
     # to read (default: a .venv/venv in the project root), or libraries=False to read none.
     python: str | None = None
@@ -76,7 +77,7 @@ class RuleConfig:
 
     def cache_key(self) -> str:
         data = repr((sorted(self.enabled_codes()), sorted(self.blocking_calls), sorted(self.async_callables),
-                     self.python, self.libraries))
+                     self.blocking_file_io, self.python, self.libraries))
         return hashlib.sha1(data.encode()).hexdigest()
 
 
@@ -448,7 +449,7 @@ def _analyze(
                 return [], [f"{rel}: changed or vanished during the run ({exc})"], None, False
             parsed = (tree, walk_module(tree))
         if not blocking:
-            blocking.append(BlockingAnalysis(index, config.blocking_calls))
+            blocking.append(BlockingAnalysis(index, config.blocking_calls, config.blocking_file_io))
         index.touched = {entry.module}
         checker = ModuleChecker(index, blocking[0], entry.module, rel, parsed[0], text.splitlines(), enabled,
                                 parsed[1])

@@ -200,7 +200,7 @@ class Workspace:
             rule = RULES["AG000"]
             return [self._severity(Finding("AG000", rule.name, msg, rel, line, col, line, col, rule.severity))]
         if self._blocking is None:
-            self._blocking = BlockingAnalysis(self.index, self.config.blocking_calls)
+            self._blocking = BlockingAnalysis(self.index, self.config.blocking_calls, self.config.blocking_file_io)
         name = self.module_name(rel)
         self.index.touched = {name}
         checker = ModuleChecker(self.index, self._blocking, name, rel, parsed.tree, parsed.text.splitlines(),

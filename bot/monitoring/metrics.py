@@ -19,6 +19,8 @@ from asyncguard.bot.monitoring.store import Feedback, RunRecord, SeenFinding
 
 TARGET_SECONDS = 14 * 86400  # the seed's target: interface design to approval in under two weeks
 DAY = 86400.0
+# audit kinds that mean the gate was bypassed ("emergency-bypass": the bypass command, with its reason)
+BYPASS_KINDS = {"emergency-bypass": "bypass command", "bypass": "merged while the gate failed"}
 
 
 def bucket_start(ts: float, width: str) -> float:
@@ -89,7 +91,7 @@ def reported_false_rate(shown: Iterable[SeenFinding], feedback: Iterable[Feedbac
 class BreakingChanges:
     proposed: int = 0  # PRs whose gate saw governed breaking changes
     approved: int = 0  # of those, PRs with an approval
-    bypassed: int = 0  # PRs merged past the gate (recorded bypasses)
+    bypassed: int = 0  # PRs whose gate was bypassed: `/asyncguard bypass <reason>`, or merged while it failed
     unapproved_merged: int = 0  # PRs merged with breaking changes while the gate was not success
     bypasses: list[dict[str, Any]] = field(default_factory=list)
     unapproved: list[dict[str, Any]] = field(default_factory=list)
@@ -115,10 +117,11 @@ def breaking_changes(records: Sequence[AuditRecord]) -> BreakingChanges:
             proposed.add(key)
         elif r.kind == "approval":
             approved.add(key)
-        elif r.kind == "bypass" and key not in bypassed:
+        elif r.kind in BYPASS_KINDS and key not in bypassed:
             bypassed.add(key)
             out.bypasses.append({"repo": r.repo, "pr": r.pr, "at": _iso(r.ts), "by": r.actor,
-                                 "reason": str(r.detail.get("reason") or ""), "changes": _changes(r)})
+                                 "reason": str(r.detail.get("reason") or ""), "how": BYPASS_KINDS[r.kind],
+                                 "changes": _changes(r)})
         elif r.kind == "merge" and r.changes and r.detail.get("gate") != "success" and key not in unapproved:
             unapproved.add(key)
             out.unapproved.append({"repo": r.repo, "pr": r.pr, "at": _iso(r.ts), "by": r.actor,

@@ -92,8 +92,8 @@ def render_md(month: str, cur: Summary, prev: Summary, previous_month: str) -> s
                   [[u["repo"], f"#{u['pr']}", u["at"], u["by"] or "", u["gate"] or "", "; ".join(u["changes"])]
                    for u in b.unapproved])
     out += ["", f"## Bypasses ({b.bypassed})", ""]
-    out += _table(["repo", "PR", "when", "by", "reason", "changes"],
-                  [[x["repo"], f"#{x['pr']}", x["at"], x["by"] or "", x["reason"] or "(none given)",
+    out += _table(["repo", "PR", "when", "by", "how", "reason", "changes"],
+                  [[x["repo"], f"#{x['pr']}", x["at"], x["by"] or "", x["how"], x["reason"] or "(none given)",
                     "; ".join(x["changes"])] for x in b.bypasses])
     out += ["", "## Approvals", ""]
     out += _table(["approver", "approvals"], [[f"@{k}", str(v)] for k, v in cur.approvers.items()])

@@ -89,3 +89,80 @@ def test_per_file_ignores_are_validated() -> None:
     assert settings.ignored_in("tests/test_x.py") == frozenset()  # the default was replaced
     assert Settings().ignored_in("tests/unit/test_x.py") == {"AG107"}
     assert Settings().ignored_in("pkg/testing_tools.py") == frozenset()
+
+
+FILE_IO = '''import io
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+
+def save(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def save_then_wait(path):
+    save(path, "x")
+    time.sleep(1)
+
+
+async def handler(path):
+    with open(path) as f:
+        data = f.read()
+    Path(path).write_text(data)
+    raw = Path(path).read_bytes()
+    io.open(path).close()
+    save(path, data)
+    save_then_wait(path)
+    subprocess.run(["true"])
+    socket.getaddrinfo("example.com", 80)
+    return raw
+'''
+# (line, what): every local-file call of `handler`, and the calls that stay reported either way.
+FILE_IO_LINES = [19, 21, 22, 23]
+OTHER_LINES = [25, 26, 27]  # helper chain down to time.sleep, subprocess wait, DNS
+
+
+def test_local_file_io_is_not_blocking_by_default(
+    make_project: Callable[..., Path], run_cli: Callable[..., Any]
+) -> None:
+    """`open()` / `Path.read_text()` in `async def` are not AG107 findings unless opted in; a
+    helper that only does file I/O is not blocking; network, subprocess, sleeps and DNS stay on."""
+    root = make_project({"app.py": FILE_IO})
+    assert _found(run_cli, root) == [("AG107", "app.py", line) for line in OTHER_LINES]
+    done = run_cli("check", "--format", "json", "--no-cache", cwd=root)
+    chain = next(f for f in json.loads(done.stdout) if f["line"] == 25)
+    assert "time.sleep" in chain["message"] and "open" not in chain["message"]
+
+
+def test_blocking_file_io_setting_reports_local_file_io(
+    make_project: Callable[..., Path], run_cli: Callable[..., Any]
+) -> None:
+    root = make_project({"app.py": FILE_IO}, pyproject="[tool.asyncguard]\nblocking-file-io = true\n")
+    # direct calls only: `save(...)` (line 24), a helper that only writes a file, stays quiet
+    assert _found(run_cli, root) == sorted(("AG107", "app.py", line) for line in FILE_IO_LINES + OTHER_LINES)
+    off = make_project({"app.py": FILE_IO}, pyproject="[tool.asyncguard]\nblocking-file-io = false\n")
+    assert _found(run_cli, off) == [("AG107", "app.py", line) for line in OTHER_LINES]
+
+
+def test_blocking_file_io_setting_invalidates_the_cache(
+    make_project: Callable[..., Path], run_cli: Callable[..., Any]
+) -> None:
+    """The same tree checked with the cache after the setting flips: the findings follow it."""
+    root = make_project({"app.py": FILE_IO})
+    first = run_cli("check", "--format", "json", cwd=root)
+    assert len(json.loads(first.stdout)) == len(OTHER_LINES)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "[tool.asyncguard]\nblocking-file-io = true\n")
+    second = run_cli("check", "--format", "json", cwd=root)
+    assert len(json.loads(second.stdout)) == len(FILE_IO_LINES + OTHER_LINES)
+
+
+def test_blocking_file_io_needs_a_boolean(make_project: Callable[..., Path], run_cli: Callable[..., Any]) -> None:
+    root = make_project({"app.py": FILE_IO}, pyproject='[tool.asyncguard]\nblocking-file-io = "yes"\n')
+    done = run_cli("check", "--no-cache", cwd=root)
+    assert done.returncode == 2
+    assert "blocking-file-io: expected true or false, got 'yes'" in done.stderr
+    assert Settings.from_mapping({"blocking_file_io": True}).rule_config().blocking_file_io is True

@@ -84,10 +84,15 @@ def test_breaking_changes_proposed_approved_bypassed_unapproved() -> None:
         rec("merge", t + 40, pr=3, changes=[], gate="success"),
         rec("gate", t, pr=4, conclusion="failure"),
         rec("merge", t + 50, pr=4, actor="eve", gate="neutral"),  # warn mode: merged unapproved, no bypass record
+        rec("gate", t, pr=5, conclusion="failure"),
+        rec("emergency-bypass", t + 5, pr=5, actor="olga", reason="release freeze exception"),  # the command
+        rec("merge", t + 60, pr=5, actor="dev", gate="success"),  # the bypass made the gate pass at that head
     ]
     b = metrics.breaking_changes(records)
-    assert (b.proposed, b.approved, b.bypassed, b.unapproved_merged) == (3, 1, 1, 2)
-    assert b.bypasses[0]["reason"] == "hotfix for outage" and b.bypasses[0]["by"] == "mallory"
+    assert (b.proposed, b.approved, b.bypassed, b.unapproved_merged) == (4, 1, 2, 2)
+    assert [(x["pr"], x["by"], x["reason"], x["how"]) for x in b.bypasses] == [
+        (2, "mallory", "hotfix for outage", "merged while the gate failed"),
+        (5, "olga", "release freeze exception", "bypass command")]
     assert [u["pr"] for u in b.unapproved] == [2, 4]
 
 

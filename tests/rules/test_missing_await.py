@@ -484,8 +484,8 @@ def test_unannotated_parameters_typed_by_their_callers(project: Project) -> None
     found = project({
         "bot/__init__.py": "",
         "bot/core.py": """
-            from asyncguard.bot.parsers import parse_always
-            from asyncguard.bot.creator import SlackCreator, MatrixCreator
+            from bot.parsers import parse_always
+            from bot.creator import SlackCreator, MatrixCreator
 
             class Core:
                 async def run_skill(self, skill):
@@ -535,8 +535,8 @@ def test_unannotated_parameters_typed_by_their_callers(project: Project) -> None
         """,
         "bot/tests/__init__.py": "",
         "bot/tests/test_parsers.py": """
-            from asyncguard.bot.parsers import parse_always
-            from asyncguard.bot.creator import SlackCreator
+            from bot.parsers import parse_always
+            from bot.creator import SlackCreator
 
             async def test_parse(mock_core, mock_connector):
                 await parse_always(mock_core, {})
