@@ -172,7 +172,7 @@ def _expire_bypass(state: PRState, head_sha: str, work: Work) -> None:
 
 
 async def _confirm_label(
-    gh: GitHubAPI, state: PRState, cfg: RepoConfig, labels: list[str], work: Work
+    gh: GitHubAPI, state: PRState, cfg: RepoConfig, labels: list[str], work: Work, pr_author: str | None
 ) -> None:
     """A present approval label without a recorded approval counts only once its adder is checked."""
     gov = cfg.governance
@@ -183,7 +183,7 @@ async def _confirm_label(
     who = await ghops.last_labeler(gh, state.repo, state.pr, gov.approval_label)
     auth = None
     if who is not None:
-        auth = await may_approve(gh, state.repo, who[0], gov, is_bot=who[1])
+        auth = await may_approve(gh, state.repo, who[0], gov, is_bot=who[1], pr_author=pr_author)
     if who is not None and auth is not None and auth.allowed:
         state.approval = Approval(who[0], "label-confirmed", state.fingerprint, state.head_sha, time.time())
         work.records.append(
@@ -257,6 +257,7 @@ async def reconcile(
     work: Work | None = None,
     *,
     labels: list[str] | None = None,
+    pr_author: str | None = None,
 ) -> Decision | None:
     """Bring approval, label, check run, reply and store in line with `state`. Call under `pr_lock`.
 
@@ -268,7 +269,7 @@ async def reconcile(
     if a is not None and a.fingerprint is None and a.head_sha == state.head_sha and state.fingerprint is not None:
         state.approval = Approval(a.actor, a.via, state.fingerprint, a.head_sha, a.at, a.reason)
     if labels is not None:
-        await _confirm_label(gh, state, cfg, labels, work)
+        await _confirm_label(gh, state, cfg, labels, work, pr_author)
     await _expire_stale(gh, state, cfg, labels, work)
     # the decisions so far (approvals, revocations, ...) are durable before GitHub hears the verdict
     await store.commit(state, work.records)
@@ -360,7 +361,50 @@ async def after_pr_run(
         work = Work()
         _expire_bypass(state, head_sha, work)
         labels = await ghops.labels_on(gh, repo_full_name, number)
-        return await reconcile(gh, store, state, repo_config, work, labels=labels)
+        author = str((pull.get("user") or {}).get("login") or "") or None
+        return await reconcile(gh, store, state, repo_config, work, labels=labels, pr_author=author)
+
+
+async def after_failed_run(
+    gh: GitHubAPI,
+    *,
+    store: AuditStore,
+    repo_full_name: str,
+    pull: dict[str, Any],
+    head_sha: str,
+    reason: str,
+    repo_config: RepoConfig,
+) -> None:
+    """The PR run could not finish: post `asyncguard/governance` failing on `head_sha`, saying why.
+
+    Fail closed without touching what was evaluated or approved before: the state (changes,
+    fingerprint, approval) stays as it was, so a transient failure never voids an approval; a
+    re-run that finishes evaluates the gate as usual.
+    """
+    number = int(pull["number"])
+    async with pr_lock(store, repo_full_name, number):
+        state = await store.state(repo_full_name, number)
+        gov = repo_config.governance
+        conclusion = {"off": "success", "warn": "neutral"}.get(gov.breaking_changes, "failure")
+        summary = (
+            f"The interface changes of `{head_sha[:7]}` are unknown: the `asyncguard` check could not finish.\n\n"
+            f"{reason}\n\nFix that (or re-run the `asyncguard` check when it was temporary)"
+            + ("; until then this check fails." if conclusion == "failure" else
+               f"; `governance.breaking_changes: {gov.breaking_changes}` on the base branch.")
+        )
+        state.check_run_id = await ghops.post_check(
+            gh, repo_full_name, head_sha=head_sha, name=CHECK_NAME, conclusion=conclusion,
+            title="Interface changes unknown: the checks could not finish", summary=summary,
+            check_run_id=state.check_run_id if state.check_head_sha == head_sha else None,
+        )
+        state.check_head_sha = head_sha
+        if state.head_sha in (None, head_sha):
+            state.conclusion = conclusion
+        await store.commit(state, [NewRecord(
+            "gate", repo_full_name, number, head_sha, None, None, [UNKNOWN_CHANGE],
+            {"conclusion": conclusion, "mode": gov.breaking_changes, "unevaluated": reason,
+             "config_errors": list(repo_config.errors)},
+        )])
 
 
 def config_problem_note(cfg: RepoConfig) -> str:

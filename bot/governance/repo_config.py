@@ -29,6 +29,7 @@ _GOV_KEYS = (
     "interface_paths",
     "breaking_changes",
     "stale_on_push",
+    "allow_self_approval",
 )
 
 
@@ -40,6 +41,7 @@ class Governance:
     interface_paths: tuple[str, ...] = ()
     breaking_changes: str = "require-approval"
     stale_on_push: bool = True
+    allow_self_approval: bool = False  # the PR's author approving its own break (GitHub's reviews forbid it)
 
     @property
     def gate_on(self) -> bool:
@@ -143,6 +145,12 @@ def _governance(raw: Any, errors: list[str]) -> Governance:
             kw["stale_on_push"] = stale
         else:
             errors.append(f"`governance.stale_on_push` must be true or false; got {stale!r} (using true)")
+    if "allow_self_approval" in raw:
+        self_ok = raw["allow_self_approval"]
+        if isinstance(self_ok, bool):
+            kw["allow_self_approval"] = self_ok
+        else:
+            errors.append(f"`governance.allow_self_approval` must be true or false; got {self_ok!r} (using false)")
     return Governance(**kw)
 
 
