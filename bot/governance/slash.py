@@ -196,7 +196,7 @@ class _Run:
         st.bypass = Bypass(self.actor, reason, self.head, time.time())
         await self.ctx.store.commit(st, [NewRecord(
             "emergency-bypass", self.repo, self.number, self.head, self.actor, st.fingerprint, st.changes,
-            {"reason": reason},
+            {"reason": reason, "comment_author": self.comment_author},
         )])
         await post_bypassed_analysis(self.gh, self.repo, st.bypass)
         self.changed = True

@@ -199,9 +199,9 @@ async def test_editing_an_approvers_comment_does_not_approve_as_them(env: Env, s
                                                     before="Nice work, I will review this later."))
     assert _gate(env, head).conclusion == "failure"
     assert (await bot.ctx.governance_store().state(REPO, 1)).approval is None
-    records = [r for r in await bot.ctx.governance_store().records(repo=REPO, pr=1) if r.kind == "unauthorized"]
+    records = [r for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)) if r.kind == "unauthorized"]
     assert [(r.actor, r.detail.get("comment_author")) for r in records] == [("mallory", "alice")]
-    assert not any(r.kind == "approval" for r in await bot.ctx.governance_store().records(repo=REPO, pr=1))
+    assert not any(r.kind == "approval" for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)))
     reply = [c.body for c in env.bot_comments() if "asyncguard:governance" in c.body][-1]
     assert "@mallory" in reply and "@alice" in reply and "approved by" not in reply.lower()
 
@@ -213,7 +213,7 @@ async def test_the_author_editing_their_own_comment_runs_the_command(env: Env, s
     await _deliver(bot, "issue_comment", _edited_by(env, "/asyncguard approve reviewed", "alice", "alice",
                                                     before="reviewing"))
     assert _gate(env, head).conclusion == "success"
-    approvals = [r for r in await bot.ctx.governance_store().records(repo=REPO, pr=1) if r.kind == "approval"]
+    approvals = [r for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)) if r.kind == "approval"]
     assert [(r.actor, r.detail.get("comment_author")) for r in approvals] == [("alice", "alice")]
 
 
@@ -225,7 +225,7 @@ async def test_the_sender_is_the_actor_of_a_new_comment(env: Env, start_bot: Bot
     p["sender"] = dict(p["sender"], login="mallory")
     await _deliver(bot, "issue_comment", p)
     assert _gate(env, env.pull.head_sha).conclusion == "failure"
-    assert [r.actor for r in await bot.ctx.governance_store().records(repo=REPO, pr=1) if r.kind == "unauthorized"] == ["mallory"]
+    assert [r.actor for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)) if r.kind == "unauthorized"] == ["mallory"]
 
 
 # ---- self-approval ------------------------------------------------------------------------
@@ -238,8 +238,8 @@ async def test_the_prs_author_cannot_approve_its_own_break(env: Env, start_bot: 
     head = env.pull.head_sha
     await _deliver(bot, "issue_comment", env.comment_payload("/asyncguard approve mine is fine", "alice"))
     assert _gate(env, head).conclusion == "failure"
-    reply = env.bot_comments()[-1].body  # a refusal is answered in a new comment that mentions the person
-    assert "author" in reply and "allow_self_approval" in reply
+    reply = env.bot_comments()[-1].body  # a refusal: a new comment that mentions alice
+    assert reply.startswith("@alice") and "author" in reply and "allow_self_approval" in reply
     from fakegithub.governance_routes import human_labels
 
     human_labels(env.fake, REPO, 1, "api-change-approved", "alice")
