@@ -22,6 +22,7 @@ from gidgethub import routing
 
 from asyncguard.bot import pr_events
 from asyncguard.bot.context import BotContext
+from asyncguard.bot.intake import Limits, Refused, read_signed_body
 from asyncguard.bot.settings import BotSettings
 from asyncguard.bot.storage import deliveries, jobs
 from asyncguard.bot.worker import Worker
@@ -32,6 +33,19 @@ CTX: web.AppKey[BotContext] = web.AppKey("ctx", BotContext)
 WORKER: web.AppKey[Worker | None] = web.AppKey("worker")
 SITE: web.AppKey[dict[str, Any]] = web.AppKey("site", dict)
 MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
+LIMITS: web.AppKey[Limits] = web.AppKey("limits", Limits)
+KNOWN_EVENTS = frozenset({"pull_request", "check_suite", "check_run", "issue_comment", "ping", "installation",
+                          "installation_repositories", "github_app_authorization"})
+
+
+def handler_args(settings: BotSettings) -> dict[str, Any]:
+    """Connection settings for aiohttp's request handler (they hold for AppRunner and run_app alike).
+
+    Request bodies are never decompressed (a 65 KB gzip body can inflate to gigabytes before any
+    signature is checked); a connection that has not sent complete headers within the header
+    timeout, or sits idle that long, is closed; an unread body is drained for at most 2 s.
+    """
+    return {"auto_decompress": False, "keepalive_timeout": settings.header_timeout, "lingering_time": 2.0}
 
 
 def build_router() -> routing.Router:
@@ -57,14 +71,21 @@ async def webhook(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
     metrics = ctx.metrics
     event_name = request.headers.get("X-GitHub-Event", "")
+    # an unsigned request must not mint metric labels: only the events we know name one
+    metric_event = event_name if event_name in KNOWN_EVENTS else "unknown"
     secret = ctx.settings.webhook_secret
-    if not secret:
-        metrics.deliveries.inc(event=event_name or "unknown", outcome="unconfigured")
+    if not secret or not secret.strip():
+        metrics.deliveries.inc(event=metric_event, outcome="unconfigured")
         return _json(503, error="the webhook secret is not configured (set ASYNCGUARD_WEBHOOK_SECRET)")
-    body = await request.read()
-    if not verify_signature(secret, body, request.headers.get("X-Hub-Signature-256")):
-        metrics.deliveries.inc(event=event_name or "unknown", outcome="bad_signature")
-        return _json(401, error="missing or invalid X-Hub-Signature-256")
+    try:
+        # nothing is parsed, decompressed or kept beyond a small buffer before the signature checks out
+        body = await read_signed_body(request, secret, request.app[LIMITS])
+    except Refused as refused:
+        metrics.deliveries.inc(event=metric_event, outcome=refused.outcome)
+        response = _json(refused.status, error=refused.message)
+        if refused.status != 401:
+            response.force_close()
+        return response
     delivery_id = request.headers.get("X-GitHub-Delivery", "")
     if not event_name or not delivery_id:
         metrics.deliveries.inc(event=event_name or "unknown", outcome="bad_request")
@@ -214,9 +235,10 @@ def make_app(
     `with_worker=False` is the stateless web role (verify, de-duplicate, enqueue, acknowledge);
     `asyncguard worker` processes then run the jobs.
     """
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, handler_args=handler_args(settings))
     ctx = BotContext(settings, run_pr=run_pr)
     app[CTX] = ctx
+    app[LIMITS] = Limits(MAX_BODY, settings.body_timeout)
     app[SITE] = {}
     app[WORKER] = Worker(ctx, build_router(), concurrency=settings.workers) if with_worker else None
     app.router.add_post("/webhook", webhook)

@@ -67,10 +67,11 @@ def serve(args: argparse.Namespace) -> int:
 
     from aiohttp import web
 
+    from asyncguard.bot import logsafe
     from asyncguard.bot.app import make_app
     from asyncguard.bot.settings import load_settings
 
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logsafe.configure(args.log_level)
     if args.env_file is not None and not args.env_file.is_file():
         print(f"asyncguard serve: --env-file {args.env_file}: no such file", file=sys.stderr)
         return 2

@@ -37,7 +37,7 @@ def _env() -> jinja2.Environment:
 def render_check_summary(max_chars: int = GITHUB_SUMMARY_LIMIT, **values: Any) -> str:
     """The check run's summary (see templates/check_summary.md.j2), never over `max_chars`."""
     defaults: dict[str, Any] = {
-        "superseded_by": None, "error": None, "hint": None, "blocking": 0, "body": "", "config_note": "",
+        "superseded_by": None, "error": None, "hint": None, "blocking": 0, "warned": 0, "body": "", "config_note": "",
         "review": "", "annotation_notes": [], "head_sha": "", "base_sha": "", "duration": None,
     }
     defaults.update(values)

@@ -24,11 +24,12 @@ from asyncguard.bot import output, review
 from asyncguard.bot.github import GitHubClient, GitHubUnavailable
 from asyncguard.bot.scheduler import RunRequest
 from asyncguard.bot.snapshots import SnapshotError
-from asyncguard.checks.diffparse import FileDiff, parse_unified_diff
+from asyncguard.checks.diffparse import FileDiff, parse_patch
 from asyncguard.checks.fingerprint import fingerprints
 from asyncguard.checks.pipeline import on_lines
 from asyncguard.checks.render.summary import GITHUB_SUMMARY_LIMIT
 from asyncguard.checks.report import Report
+from asyncguard.contracts.model import ContractError
 from asyncguard.rules.model import Finding, Severity
 
 if TYPE_CHECKING:
@@ -62,21 +63,18 @@ def changed_from_files(files: list[dict[str, Any]], head_root: Path | None = Non
     the diff is too large, every line of the head's (text) file counts as changed; binary files
     get no lines. No hunk lines either way: no review comments where GitHub shows no diff.
     """
-    chunks: list[str] = []
     changed: dict[str, FileDiff] = {}
     for f in files:
         if f.get("status") == "removed":
             continue
-        path = f["filename"]
-        old = f.get("previous_filename") or path
+        path = f["filename"]  # data: a name may hold a newline, a tab, quotes or diff-header text
         patch = f.get("patch")
+        new_file = f.get("status") == "added"
         if not patch:
-            changed[path] = FileDiff(added_lines=_all_lines(head_root, path), new_file=f.get("status") == "added",
+            changed[path] = FileDiff(added_lines=_all_lines(head_root, path), new_file=new_file,
                                      old_path=f.get("previous_filename"))
             continue
-        source = "/dev/null" if f.get("status") == "added" else f"a/{old}"
-        chunks.append(f"diff --git a/{old} b/{path}\n--- {source}\n+++ b/{path}\n{patch.rstrip(chr(10))}\n")
-    changed.update(parse_unified_diff("".join(chunks)))
+        changed[path] = parse_patch(patch.rstrip("\n"), new_file=new_file, old_path=f.get("previous_filename"))
     return changed
 
 
@@ -105,6 +103,15 @@ def blocking_findings(
     return out
 
 
+def enforced_split(findings: list[Finding], settings: Any) -> tuple[list[Finding], list[Finding]]:
+    """(blocking, warned): findings whose rule is in warn mode (`mode` of the base's settings) are
+    reported and make the check neutral, never failing."""
+    enforced = getattr(settings, "enforced", None)
+    if enforced is None:
+        return findings, []
+    return [f for f in findings if enforced(f.code)], [f for f in findings if not enforced(f.code)]
+
+
 def _explain(exc: BaseException) -> tuple[str, str | None]:
     """(what went wrong, a hint) in words for the check run."""
     if isinstance(exc, SnapshotError):
@@ -116,6 +123,8 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
         return f"GitHub refused a request ({int(status) if status else '?'}: {exc}).", None
     if isinstance(exc, TimeoutError):
         return "The run took too long and was stopped.", None
+    if isinstance(exc, ContractError):  # the repository's contract settings or files: not our bug
+        return f"The interface contract could not be compared: {exc}.", "Fix this on the base branch."
     return f"The analysis failed: `{exc.__class__.__name__}: {str(exc)[:500]}`.", "Please report this with the commit sha."
 
 
@@ -135,6 +144,8 @@ class PRRun:
         self.notes: list[str] = []
         self.started_at = time.time()  # wall clock, against the request's time: the queue wait
         self.seen: list[Any] = []  # the findings this run showed (bot.monitoring.store.SeenFinding)
+        self.pull: dict[str, Any] | None = None  # once fetched: governance is posted even if the run fails
+        self.repo_config: Any = None
 
     @property
     def run_url(self) -> str:
@@ -169,6 +180,7 @@ class PRRun:
             )
             conclusion = "timed_out" if isinstance(exc, TimeoutError) else "failure"
             await self._complete_quietly(conclusion, "asyncguard could not finish", summary)
+            await self._governance_unknown(what)
         self.ctx.metrics.runs.inc(conclusion=conclusion)
         self.ctx.metrics.jobs.observe(time.monotonic() - self.started, kind="pr_run", outcome=conclusion)
         await self._record_run(conclusion)
@@ -213,6 +225,7 @@ class PRRun:
         if pull["head"]["sha"] != self.req.head_sha:
             raise Superseded(pull["head"]["sha"])
         self.base_sha = pull["base"]["sha"]
+        self.pull = pull
         if pull.get("state") != "open":
             await self._complete_quietly("neutral", "Pull request closed", "The pull request was closed before this run.")
             return "neutral"
@@ -227,7 +240,7 @@ class PRRun:
         if len(files) >= GITHUB_FILE_LIST_CAP:
             self.notes.append(f"GitHub lists at most {GITHUB_FILE_LIST_CAP} changed files; findings in files "
                               "beyond them are not annotated by changed lines.")
-        repo_config = await asyncio.to_thread(self._repo_config, base_root)
+        repo_config = self.repo_config = await asyncio.to_thread(self._repo_config, base_root)
         settings = self._settings(repo_config, base_root)
         await self._check_current()
         self._phase("files")
@@ -295,10 +308,16 @@ class PRRun:
             kept = [(f, fp) for f, fp in zip(report.findings, fps, strict=True) if fp not in reported]
             report = replace(report, findings=[f for f, _ in kept])
             fps = [fp for _, fp in kept]
-        blocking = blocking_findings(report.findings, changed, report.broken_sites)
-        conclusion = "failure" if blocking else self.ctx.clean_conclusion
+        candidates = blocking_findings(report.findings, changed, report.broken_sites)
+        blocking, warned = enforced_split(candidates, settings)
+        conclusion = "failure" if blocking else ("neutral" if warned else self.ctx.clean_conclusion)
         title, body = output.report_summary(report, base_url, SUMMARY_ROOM)
         notes: list[str] = list(self.notes)
+        bypass = await self._bypass()
+        if bypass is not None:  # `/asyncguard bypass` for this very commit: findings shown, nothing blocks
+            conclusion = "success"
+            title = f"Bypassed by @{bypass.actor}: {title}"
+            notes.insert(0, f"Emergency bypass by @{bypass.actor} for this commit: {bypass.reason}")
 
         # annotations, 50 a request; a rejected batch does not lose the others; a retried run
         # (its worker died after posting them) does not post them twice
@@ -330,7 +349,7 @@ class PRRun:
         review_note = await self._sync_review(report, fps, existing, reported, changed, head_root, base_url)
         await self._check_current()
         summary = output.render_check_summary(
-            blocking=len(blocking), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
+            blocking=len(blocking), warned=len(warned), body=body, config_note=repo_config.error_note() if repo_config.errors else "",
             review=review_note, annotation_notes=notes, head_sha=self.req.head_sha, base_sha=self.base_sha,
             duration=time.monotonic() - self.started,
         )
@@ -341,6 +360,16 @@ class PRRun:
         await self.ctx.check_run_done(self.req.check_run_id)
         await self._governance(pull, report, repo_config)
         return conclusion
+
+    async def _bypass(self) -> Any:
+        """The governance store's emergency bypass for this head, if one is in force."""
+        try:
+            store = self.ctx.governance_store()
+            state = await store.state(self.repo, self.number)
+        except Exception:  # no store, no bypass: the run's own verdict stands
+            log.exception("could not read the governance state of %s#%s", self.repo, self.number)
+            return None
+        return state.bypassed(self.req.head_sha)
 
     async def _reported(self, existing: list[dict[str, Any]]) -> set[str]:
         """Fingerprints reported as false positives on this PR (👎 on our comments recorded first)."""
@@ -391,6 +420,22 @@ class PRRun:
         if plan.over_limit:
             parts.append(f"{plan.over_limit} more left as annotations (at most {review.MAX_COMMENTS} a review)")
         return ("; ".join(parts) + "." if parts else "") + note
+
+    async def _governance_unknown(self, what: str) -> None:
+        """The run failed after the PR was read: the gate still says something (failing, and why)."""
+        if self.pull is None or self.pull.get("state") != "open":
+            return
+        try:
+            from bot.governance.gate import after_failed_run
+            from bot.governance.ghops import fetch_repo_config
+
+            cfg = self.repo_config or await fetch_repo_config(self.gh, self.repo, self.base_sha)
+            await after_failed_run(
+                self.gh, store=self.ctx.governance_store(), repo_full_name=self.repo, pull=self.pull,
+                head_sha=self.req.head_sha, reason=what, repo_config=cfg,
+            )
+        except Exception:
+            log.exception("could not post the governance check for %s#%s", self.repo, self.number)
 
     async def _governance(self, pull: dict[str, Any], report: Report, repo_config: Any) -> None:
         try:

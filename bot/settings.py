@@ -31,6 +31,8 @@ class BotSettings:
     max_concurrent_runs: int = 2  # PR runs at once (CPU-bound analysis)
     debounce_seconds: float = 1.0  # a burst of events for one PR within this window = one run
     request_timeout: float = 30.0  # per GitHub request
+    header_timeout: float = 10.0  # a connection without complete request headers (or idle) this long is closed
+    body_timeout: float = 10.0  # a webhook body must arrive within this (GitHub gives up after 10 s)
     max_retries: int = 4
     backoff_base: float = 0.5  # first retry after ~this many seconds, doubling
     write_spacing: float = 1.0  # seconds between content-creating writes per installation
@@ -55,7 +57,7 @@ class BotSettings:
 
     @property
     def configured(self) -> bool:
-        return self.app_id is not None and self.private_key is not None and self.webhook_secret is not None
+        return self.app_id is not None and self.private_key is not None and bool((self.webhook_secret or "").strip())
 
     def missing(self) -> list[str]:
         """What to set before the bot can talk to GitHub (for logs and /readyz)."""
@@ -64,7 +66,7 @@ class BotSettings:
             out.append("ASYNCGUARD_APP_ID (the GitHub App's numeric id)")
         if self.private_key is None:
             out.append("ASYNCGUARD_PRIVATE_KEY (PEM text) or ASYNCGUARD_PRIVATE_KEY_PATH (a .pem file)")
-        if self.webhook_secret is None:
+        if not (self.webhook_secret or "").strip():
             out.append("ASYNCGUARD_WEBHOOK_SECRET (the App's webhook secret)")
         return out
 
@@ -114,6 +116,8 @@ _TUNABLES: dict[str, tuple[str, type, float]] = {
     "ASYNCGUARD_MAX_CONCURRENT_RUNS": ("max_concurrent_runs", int, 1),
     "ASYNCGUARD_DEBOUNCE_SECONDS": ("debounce_seconds", float, 0),
     "ASYNCGUARD_REQUEST_TIMEOUT": ("request_timeout", float, 0.01),
+    "ASYNCGUARD_HEADER_TIMEOUT": ("header_timeout", float, 0.1),
+    "ASYNCGUARD_BODY_TIMEOUT": ("body_timeout", float, 0.1),
     "ASYNCGUARD_MAX_RETRIES": ("max_retries", int, 0),
     "ASYNCGUARD_BACKOFF_BASE": ("backoff_base", float, 0),
     "ASYNCGUARD_WRITE_SPACING": ("write_spacing", float, 0),
@@ -169,7 +173,9 @@ def load_settings(
             values["private_key"] = key
 
     secret = env.get("ASYNCGUARD_WEBHOOK_SECRET", "")
-    if secret:
+    if secret and not secret.strip():
+        errors.append("ASYNCGUARD_WEBHOOK_SECRET: only whitespace; set the App's real webhook secret")
+    elif secret:
         values["webhook_secret"] = secret
 
     api = env.get("ASYNCGUARD_GITHUB_API_URL", "").strip()

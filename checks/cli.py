@@ -1,7 +1,9 @@
 """The `asyncguard` command: `check` and `pr` live here; other sub-commands plug in through the
 `asyncguard.commands` entry-point group, so this package never imports the bot.
 
-Exit codes: 0 clean, 1 findings, 2 usage or internal error (one line on stderr, never a traceback).
+Exit codes, as ruff's and mypy's: 0 nothing at the `--fail-on` level (default: error) or above,
+1 findings at that level, 2 usage, configuration or internal error (one line on stderr, never a
+traceback). Warnings and notes are printed but do not fail a commit unless asked (`--fail-on warning`).
 """
 
 from __future__ import annotations
@@ -10,18 +12,32 @@ import argparse
 import gc
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from asyncguard.checks.config import ConfigError, Settings, find_project_root, load_settings
+from asyncguard.checks.baseline import Baseline, apply_baseline, known_note, read_baseline, write_baseline
+from asyncguard.checks.config import (
+    FAIL_LEVELS,
+    ConfigError,
+    Settings,
+    discover_settings,
+    find_project_root,
+    resolve_path,
+)
 from asyncguard.checks.diffparse import FileDiff
 from asyncguard.checks.discover import DiscoveryError
 from asyncguard.checks.pipeline import ANNOTATE_SCOPES, run_check
 from asyncguard.checks.render import FORMATS, render
 from asyncguard.checks.render.github import render_github
+from asyncguard.checks.render.style import COLOR_MODES, use_color
 from asyncguard.checks.render.text import render_text
 from asyncguard.checks.report import Report
+
+if TYPE_CHECKING:
+    from asyncguard.checks.fixer import FixResult
 
 ENTRY_POINT_GROUP = "asyncguard.commands"
 BUILTIN_COMMANDS = frozenset({"check", "pr"})
@@ -44,10 +60,40 @@ def _codes(values: list[str] | None) -> list[str] | None:
     return [c.strip() for v in values for c in v.split(",") if c.strip()]
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("asyncguard")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _add_output_options(p: argparse.ArgumentParser, formats: Sequence[str]) -> None:
-    p.add_argument("--format", choices=formats, default="text", help="output format (default: text)")
+    p.add_argument(
+        "--format", "--output-format", dest="format", choices=formats, default="text",
+        help="output format (default: text)",
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    p.add_argument(
+        "--fail-on", choices=FAIL_LEVELS, metavar="LEVEL",
+        help="the lowest severity that makes the exit code 1: error (default), warning, info or note, never",
+    )
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    p.add_argument("-q", "--quiet", action="store_true", help="print the findings and nothing else")
+    p.add_argument(
+        "-s", "--silent", action="store_true", help="print nothing; the exit code still says whether there are findings"
+    )
+    p.add_argument(
+        "--color", choices=COLOR_MODES, default="auto",
+        help="color the text output (default: auto: on a terminal, unless NO_COLOR is set)",
+    )
+    p.add_argument(
+        "--config", metavar="FILE",
+        help="settings from this file (a pyproject.toml or a TOML file of [tool.asyncguard] keys) "
+        "instead of the nearest pyproject.toml with a [tool.asyncguard] table",
+    )
     p.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk index cache")
     p.add_argument("--select", action="append", metavar="CODES", help="only these codes (comma-separated)")
     p.add_argument("--ignore", action="append", metavar="CODES", help="never report these codes")
@@ -67,6 +113,7 @@ def build_parser(plugins: bool = True) -> tuple[argparse.ArgumentParser, list[st
     parser = argparse.ArgumentParser(
         prog="asyncguard", description="Catch async/await mistakes across the modules of a Python repository."
     )
+    parser.add_argument("--version", "-V", action="version", version=f"asyncguard {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = sub.add_parser("check", help="analyse a project", description="Analyse a project.")
@@ -74,7 +121,17 @@ def build_parser(plugins: bool = True) -> tuple[argparse.ArgumentParser, list[st
     _add_output_options(check, FORMATS[:4])
     check.add_argument("--diff", metavar="REF", help="report only on lines changed since git REF")
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
+    check.add_argument("--unsafe-fixes", action="store_true",
+                       help="with --fix, apply the fixes marked unsafe too (the callee's kind is not certain)")
     check.add_argument("--statistics", action="store_true", help="show counts by rule")
+    check.add_argument(
+        "--baseline", metavar="FILE",
+        help="report only findings this baseline does not have (default: `baseline` of [tool.asyncguard])",
+    )
+    check.add_argument(
+        "--write-baseline", metavar="FILE",
+        help="record every finding of today in FILE (for --baseline), and exit 0",
+    )
     check.set_defaults(func=cmd_check)
 
     pr = sub.add_parser(
@@ -159,7 +216,12 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _settings(root: Path, args: argparse.Namespace, base: Settings | None = None) -> Settings:
-    settings = base if base is not None else load_settings(root)
+    if base is not None:
+        settings = base
+    else:
+        settings, _ = discover_settings(root, Path(args.config) if getattr(args, "config", None) else None)
+    if getattr(args, "fail_on", None):
+        settings = replace(settings, fail_on="info" if args.fail_on == "note" else args.fail_on)
     settings = settings.with_overrides(
         select=_codes(args.select), ignore=_codes(args.ignore), extend_select=_codes(args.extend_select)
     )
@@ -170,10 +232,10 @@ def _settings(root: Path, args: argparse.Namespace, base: Settings | None = None
     return settings
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, silent: bool = False) -> None:
     if output:
         Path(output).write_text(text, encoding="utf-8")
-    else:
+    elif not silent:
         sys.stdout.write(text)
         sys.stdout.flush()
 
@@ -190,9 +252,13 @@ def _repo_prefix(root: Path) -> str:
     return "" if rel == "." else rel + "/"
 
 
-def _render(report: Report, fmt: str, settings: Settings, statistics: bool = False) -> str:
+def _render(
+    report: Report, fmt: str, settings: Settings, statistics: bool = False, args: argparse.Namespace | None = None
+) -> str:
     if fmt == "text":
-        return render_text(report, settings.training_url, statistics=statistics)
+        color = args is not None and not args.output and use_color(args.color, sys.stdout)
+        quiet = args is not None and args.quiet
+        return render_text(report, settings.training_url, statistics=statistics, color=color, quiet=quiet)
     if fmt == "github":
         return render_github(report, settings.training_url, path_prefix=_repo_prefix(Path(report.root)))
     return render(report, fmt, settings.training_url)
@@ -206,36 +272,114 @@ def _changed_lines(root: Path, ref: str | None) -> dict[str, FileDiff] | None:
     return changed_lines(root, ref)
 
 
+def _baseline(args: argparse.Namespace, settings: Settings, root: Path) -> Baseline | None:
+    if args.baseline:
+        return read_baseline(Path(args.baseline))
+    if settings.baseline:
+        return read_baseline(resolve_path(settings, settings.baseline, root))
+    return None
+
+
+def _without_baselined(report: Report, baseline: Baseline | None, whole_project: bool) -> Report:
+    if baseline is None:
+        return report
+    filtered = apply_baseline(Path(report.root), report.findings, baseline)
+    report.findings = filtered.findings
+    if filtered.known:
+        report.notes.append(known_note(filtered, baseline.source))
+    if filtered.stale and whole_project:
+        n = filtered.stale
+        report.notes.append(
+            f"{n} baseline entr{'ies' if n != 1 else 'y'} no longer found (fixed, or the code changed); "
+            f"`asyncguard check --write-baseline {baseline.source}` drops {'them' if n != 1 else 'it'}"
+        )
+    return report
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in (args.paths or ["."])]
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise DiscoveryError(f"{p}: no such file or directory")
+    if args.write_baseline and (args.diff or args.fix or args.baseline):
+        raise ConfigError("--write-baseline records every finding of the tree: use it without --diff, --fix, --baseline")
     root = find_project_root(paths)
     settings = _settings(root, args)
     changed = _changed_lines(root, args.diff)
     use_cache = not args.no_cache
     report = run_check(root, paths, settings, changed, use_cache=use_cache)
+    if args.unsafe_fixes and not args.fix:
+        raise ValueError("--unsafe-fixes goes with --fix")
+    if args.write_baseline:
+        n = write_baseline(Path(args.write_baseline), Path(report.root), report.findings)
+        if not args.silent:
+            print(
+                f"asyncguard: wrote {n} finding{'s' if n != 1 else ''} to the baseline {args.write_baseline}",
+                file=sys.stderr,
+            )
+        return 0
+    baseline = _baseline(args, settings, root)
+    whole = changed is None and not args.paths
+    report = _without_baselined(report, baseline, whole)
     if args.fix and report.findings:
         from asyncguard.checks.fixer import apply_fixes
 
-        result = apply_fixes(root, report.findings)
+        before = report
+        # the new findings only: the baseline's stay as they are
+        result = apply_fixes(root, report.findings, include_unsafe=args.unsafe_fixes)
         if result.fixed:
             changed = _changed_lines(root, args.diff)
-            report = run_check(root, paths, settings, changed, use_cache=use_cache)
+            report = _without_baselined(run_check(root, paths, settings, changed, use_cache=use_cache), baseline, whole)
+            reverted = _revert_fixes_that_created_problems(root, before, report, result)
+            if reverted:
+                changed = _changed_lines(root, args.diff)
+                report = _without_baselined(
+                    run_check(root, paths, settings, changed, use_cache=use_cache), baseline, whole
+                )
+                report.notes.extend(reverted)
         report.notes.extend(result.skipped)
-        if result.fixed or result.skipped:
+        if (result.fixed or result.skipped) and not (args.quiet or args.silent):
             n_files = len(result.files_changed)
             print(
                 f"asyncguard: fixed {result.fixed} finding{'s' if result.fixed != 1 else ''} "
                 f"in {n_files} file{'s' if n_files != 1 else ''}",
                 file=sys.stderr,
             )
-    _emit(_render(report, args.format, settings, statistics=args.statistics), args.output)
-    if args.statistics and args.format != "text":
+    _note_warn_mode(report, settings)
+    _emit(_render(report, args.format, settings, args.statistics, args), args.output, args.silent)
+    if args.statistics and args.format != "text" and not args.silent:
         for code, n in sorted(report.counts_by_rule().items()):
             print(f"{n:5d}  {code}", file=sys.stderr)
-    return 0 if args.exit_zero or not report.findings else 1
+    return 0 if args.exit_zero or not report.fails(settings.fail_on, settings.enforced) else 1
+
+
+def _note_warn_mode(report: Report, settings: Settings) -> None:
+    """Say which findings would fail the run if their rules were enforced."""
+    warned = [f for f in report.failing(settings.fail_on) if not settings.enforced(f.code)]
+    if warned:
+        codes = ", ".join(sorted({f.code for f in warned}))
+        n = len(warned)
+        report.notes.append(
+            f"{n} finding{'s' if n != 1 else ''} in warn mode ({codes}): reported, not failing "
+            '(`mode = "enforce"` in [tool.asyncguard] makes them fail)'
+        )
+
+
+def _revert_fixes_that_created_problems(root: Path, before: Report, after: Report, result: FixResult) -> list[str]:
+    """Put back every fixed file where the re-check finds a problem the check before did not have
+    (a fix must never leave the code worse); one note each."""
+    old = Counter((f.path, f.code, f.message) for f in before.findings)
+    new = Counter((f.path, f.code, f.message) for f in after.findings)
+    created = new - old
+    notes: list[str] = []
+    paths = {path for path, _, _ in created}
+    if paths - set(result.files_changed):  # a fix in one file broke another: take back every fix
+        paths = set(result.files_changed)
+    for rel in sorted(paths & set(result.files_changed)):
+        codes = ", ".join(sorted({code for path, code, _ in created if path == rel}))
+        result.revert(root, rel)
+        notes.append(f"{rel}: fixes not applied: the fixed file would have new findings ({codes})")
+    return notes
 
 
 def cmd_pr(args: argparse.Namespace) -> int:
@@ -257,9 +401,9 @@ def cmd_pr(args: argparse.Namespace) -> int:
         if report.findings:
             text += "\nAnnotations:\n" + render_text(report, settings.training_url)
     else:
-        text = _render(report, args.format, settings)
-    _emit(text, args.output)
-    return 0 if args.exit_zero or not report.has_errors else 1
+        text = _render(report, args.format, settings, args=args)
+    _emit(text, args.output, args.silent)
+    return 0 if args.exit_zero or not report.fails(settings.fail_on, settings.enforced) else 1
 
 
 if __name__ == "__main__":

@@ -37,7 +37,24 @@ KNOWN_KEYS = (
     "contracts-file",
     "python",
     "libraries",
+    "per-file-ignores",
+    "extend-per-file-ignores",
+    "fail-on",
+    "baseline",
+    "mode",
 )
+
+# AG107 is off in test files unless `per-file-ignores` says otherwise. A blocking call in an async
+# test stalls only that test's own event loop, which serves nothing else: the test gets slower, no
+# user waits. Most AG107 findings on real projects were there (101 of 127 on ten projects), and a
+# maintainer would not change them. Examples and docs keep the rule: users copy them into servers.
+TEST_FILE_GLOBS = ("tests", "test", "test_*.py", "*_test.py", "conftest.py")
+DEFAULT_PER_FILE_IGNORES: tuple[tuple[str, frozenset[str]], ...] = tuple(
+    (glob, frozenset({"AG107"})) for glob in TEST_FILE_GLOBS
+)
+MODES = ("enforce", "warn")
+# `--fail-on LEVEL`: the lowest severity that makes `check` exit 1 (ruff and mypy fail on errors only)
+FAIL_LEVELS = ("error", "warning", "info", "note", "never")
 
 
 class ConfigError(ValueError):
@@ -58,6 +75,17 @@ class Settings:
     contracts_file: str | None = None
     python: str | None = None  # interpreter whose site-packages the analyzer reads (default: ./.venv)
     libraries: bool = True  # read installed libraries to resolve calls into them
+    # (glob, codes) pairs, ruff's `per-file-ignores`: the codes are not reported in matching files.
+    # Setting the key replaces the default; `extend-per-file-ignores` adds to it.
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = DEFAULT_PER_FILE_IGNORES
+    extend_per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    fail_on: str = "error"  # the lowest severity that fails `check` (one of FAIL_LEVELS)
+    baseline: str | None = None  # findings recorded by `--write-baseline`; only new ones are reported
+    # rollout: "warn" reports findings without failing (the bot's check concludes neutral)
+    mode: str = "enforce"
+    rule_modes: Mapping[str, str] = field(default_factory=dict)  # per code, over `mode`
+    # the folder of the config file the settings came from: relative paths in it are relative to it
+    config_dir: str | None = field(default=None, compare=False)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None, source: str = "config") -> Settings:
@@ -74,6 +102,9 @@ class Settings:
                 problems.append(f"{source}: unknown key {raw_key!r} (known: {', '.join(KNOWN_KEYS)})")
                 continue
             try:
+                if key == "mode":
+                    values["mode"], values["rule_modes"] = _mode(value)
+                    continue
                 values[key.replace("-", "_")] = _PARSERS[key](value)
             except ConfigError as exc:
                 problems.append(f"{source}: {key}: {exc}")
@@ -106,8 +137,25 @@ class Settings:
         base = self.select if self.select is not None else {c for c, i in codes.items() if i.default_enabled}
         return frozenset((set(base) | self.extend_select) - self.ignore)
 
+    def ignored_in(self, rel: str) -> frozenset[str]:
+        """The codes `per-file-ignores` (and its extension) turn off for the file at `rel`."""
+        from asyncguard.checks.discover import is_excluded
+
+        out: set[str] = set()
+        for glob, codes in (*self.per_file_ignores, *self.extend_per_file_ignores):
+            if codes - out and is_excluded(rel, (glob,)):
+                out |= codes
+        return frozenset(out)
+
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled_codes()
+
+    def mode_for(self, code: str) -> str:
+        """`enforce` or `warn` for this code: its own entry of `mode = {...}`, else the default."""
+        return self.rule_modes.get(code, self.mode)
+
+    def enforced(self, code: str) -> bool:
+        return self.mode_for(code) == "enforce"
 
     def severity_for(self, code: str, default: Severity) -> Severity:
         return self.severity.get(code, default)
@@ -160,12 +208,50 @@ def _severity(value: Any) -> dict[str, Severity]:
     return out
 
 
+def _mode(value: Any) -> tuple[str, dict[str, str]]:
+    """`"warn"`, or `{ default = "warn", AG101 = "enforce", AG2 = "warn" }` (codes or prefixes)."""
+    if isinstance(value, str):
+        return _one_mode(value), {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f'expected "warn", "enforce" or a table of CODE = mode, got {value!r}')
+    default = "enforce"
+    per_code: dict[str, str] = {}
+    for key, mode in value.items():
+        if str(key).lower() == "default":
+            default = _one_mode(mode)
+            continue
+        for c in _codes([str(key)]):
+            per_code[c] = _one_mode(mode)
+    return default, per_code
+
+
+def _one_mode(value: Any) -> str:
+    mode = str(value).strip().lower()
+    if mode not in MODES:
+        raise ConfigError(f"unknown mode {value!r} (use enforce or warn)")
+    return mode
+
+
 def _dotted(value: Any) -> tuple[str, ...]:
     items = _str_list(value)
     for item in items:
         if not _DOTTED.fullmatch(item):
             raise ConfigError(f"{item!r} is not a dotted name like 'mylib.io.fetch'")
     return tuple(items)
+
+
+def _per_file(value: Any) -> tuple[tuple[str, frozenset[str]], ...]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f'expected a table of "glob" = [codes], got {value!r}')
+    out: list[tuple[str, frozenset[str]]] = []
+    for glob, codes in value.items():
+        if not isinstance(glob, str) or not glob.strip():
+            raise ConfigError(f"{glob!r} is not a glob")
+        try:
+            out.append((glob.strip(), _codes(codes)))
+        except ConfigError as exc:
+            raise ConfigError(f"{glob}: {exc}") from None
+    return tuple(out)
 
 
 def _globs(value: Any) -> tuple[str, ...]:
@@ -176,6 +262,13 @@ def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"expected a non-empty string, got {value!r}")
     return value.strip()
+
+
+def _fail_level(value: Any) -> str:
+    level = str(value).strip().lower()
+    if level not in FAIL_LEVELS:
+        raise ConfigError(f"unknown level {value!r} (use {', '.join(FAIL_LEVELS)})")
+    return "info" if level == "note" else level
 
 
 def _bool(value: Any) -> bool:
@@ -197,23 +290,82 @@ _PARSERS = {
     "contracts-file": _text,
     "python": _text,
     "libraries": _bool,
+    "per-file-ignores": _per_file,
+    "extend-per-file-ignores": _per_file,
+    "fail-on": _fail_level,
+    "baseline": _text,
 }
 
 
 def load_settings(root: Path) -> Settings:
-    """Settings from `<root>/pyproject.toml` `[tool.asyncguard]`; defaults when absent."""
+    """Settings from `<root>/pyproject.toml` `[tool.asyncguard]`; defaults when absent.
+
+    Only `root` is read: the bot loads settings from a checkout and must never look above it.
+    """
     pyproject = Path(root) / "pyproject.toml"
     if not pyproject.is_file():
-        return Settings()
+        return Settings(config_dir=str(root))
+    table = _tool_table(pyproject)
+    return _from_table(table, pyproject) if table is not None else Settings(config_dir=str(root))
+
+
+def discover_settings(root: Path, config: Path | None = None) -> tuple[Settings, Path | None]:
+    """The command line's settings and the file they came from, found as ruff and mypy find theirs.
+
+    `config` (`--config FILE`): that file, either a pyproject.toml (its `[tool.asyncguard]`) or a
+    TOML file holding the keys at its top level. Otherwise the nearest `pyproject.toml` with a
+    `[tool.asyncguard]` table, from the project root upwards, stopping at the repository's top
+    (the folder holding `.git`): a sub-project without a table uses its repository's settings.
+    """
+    if config is not None:
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file")
+        table = _tool_table(path)
+        if table is None:
+            data = _read_toml(path)
+            if path.name == "pyproject.toml":
+                raise ConfigError(f"{path}: has no [tool.asyncguard] table")
+            return _from_table(data, path, source=str(path)), path.resolve()
+        return _from_table(table, path), path.resolve()
+    root = Path(root).resolve()
+    for folder in (root, *root.parents):
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            table = _tool_table(pyproject)
+            if table is not None:
+                return _from_table(table, pyproject), pyproject
+        if (folder / ".git").exists():
+            break
+    return Settings(config_dir=str(root)), None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{pyproject}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
-        raise ConfigError(f"{pyproject}: cannot read: {exc.strerror}") from None
-    tool = data.get("tool", {})
-    table = tool.get("asyncguard") if isinstance(tool, dict) else None
-    return Settings.from_mapping(table, source=f"{pyproject} [tool.asyncguard]")
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _tool_table(path: Path) -> Any:
+    """`[tool.asyncguard]` of a TOML file, None when it has none."""
+    tool = _read_toml(path).get("tool", {})
+    return tool.get("asyncguard") if isinstance(tool, dict) else None
+
+
+def _from_table(table: Any, path: Path, source: str | None = None) -> Settings:
+    settings = Settings.from_mapping(table, source=source or f"{path} [tool.asyncguard]")
+    return replace(settings, config_dir=str(path.resolve().parent))
+
+
+def resolve_path(settings: Settings, value: str, root: Path) -> Path:
+    """A path from the settings: absolute as it is, else relative to the config file's folder."""
+    path = Path(value)
+    if path.is_absolute():
+        return path
+    return Path(settings.config_dir or root) / path
 
 
 def find_project_root(paths: Iterable[Path]) -> Path:

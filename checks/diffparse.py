@@ -53,6 +53,24 @@ def _strip_prefix(path: str) -> str | None:
     return path
 
 
+def _lines(text: str) -> list[str]:
+    """Only `\n` ends a line in a diff (str.splitlines would also cut at \f, \v, U+2028, ...)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def parse_patch(patch: str, new_file: bool = False, old_path: str | None = None) -> FileDiff:
+    """The hunks of ONE file (GitHub's `patch` field): the path stays data and is never parsed."""
+    header = "--- /dev/null\n" if new_file else "--- a/f\n"
+    parsed = parse_unified_diff(f"{header}+++ b/f\n{patch}")
+    diff = parsed.get("f", FileDiff())
+    diff.new_file = new_file
+    diff.old_path = old_path
+    return diff
+
+
 def parse_unified_diff(text: str) -> dict[str, FileDiff]:
     """Path (right side, POSIX, relative) -> FileDiff. Deleted and binary files are left out."""
     files: dict[str, FileDiff] = {}
@@ -61,7 +79,7 @@ def parse_unified_diff(text: str) -> dict[str, FileDiff]:
     new_file = False
     right = 0
     left_left = right_left = 0  # lines of the current hunk still to come on each side
-    for line in text.splitlines():
+    for line in _lines(text):
         if (left_left > 0 or right_left > 0) and line[:1] in (" ", "+", "-", "\\", ""):
             tag = line[:1]
             sink = current if current is not None else FileDiff()  # deleted file: count, keep nothing

@@ -137,8 +137,8 @@ def _walk(top: Path, root: Path, patterns: tuple[str, ...], out: Discovered) -> 
         base = Path(dirpath)
         keep = []
         for d in sorted(dirnames):
-            if d in SKIP_DIRS or d.endswith(".egg-info"):
-                continue
+            if d in SKIP_DIRS or d.startswith(".") or d.endswith(".egg-info"):
+                continue  # tool folders, and dot-folders (.idea, .tox, .nox): not the project's code
             if is_excluded(relpath(root, base / d), patterns):
                 continue
             keep.append(d)

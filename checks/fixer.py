@@ -33,6 +33,14 @@ class FixResult:
     fixed: int = 0  # findings whose fix was applied
     files_changed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # one line each: what was not applied and why
+    originals: dict[str, bytes] = field(default_factory=dict)  # each changed file as it was before
+    fixed_in: dict[str, int] = field(default_factory=dict)  # findings fixed, per changed file
+
+    def revert(self, root: Path, rel: str) -> None:
+        """Put one changed file back as it was (its fixes introduced a problem)."""
+        _write_atomic(Path(root) / rel, self.originals[rel])
+        self.fixed -= self.fixed_in.pop(rel, 0)
+        self.files_changed.remove(rel)
 
 
 def _line_starts(text: str) -> list[int]:
@@ -147,6 +155,44 @@ def fix_source_cst(text: str, findings: list[Finding]) -> tuple[str, int, list[s
     return new_text, done, problems
 
 
+COMMENT_CODES = frozenset({"AG001"})  # fixes that edit only comments: applied as text, after the codemod
+
+
+def _comment_fixes(old: str, new: str, findings: list[Finding]) -> tuple[str, int, list[str]]:
+    """Apply comment-only edits (AG001) made against `old` to `new`, the codemod's result.
+
+    The codemod changes code before a line's comment, never the comment nor the number of lines,
+    so each edit moves along its line by however much the code before it grew or shrank.
+    """
+    old_lines, new_lines = _NEWLINE.split(old), _NEWLINE.split(new)
+    if len(old_lines) != len(new_lines):
+        return new, 0, ["the fixes changed the number of lines; unused suppressions left for the next run"]
+    fixes: list[Fix] = []
+    problems: list[str] = []
+    for f in findings:
+        if f.fix is None:
+            continue
+        moved: list[TextEdit] = []
+        for e in f.fix.edits:
+            if e.end_line != e.line:  # a whole line: the codemod never touches a comment-only line
+                if 1 <= e.line <= len(old_lines) and old_lines[e.line - 1] == new_lines[e.line - 1]:
+                    moved.append(e)
+                else:
+                    problems.append(f"{_where(f.fix)}: the line changed, not applied")
+                continue
+            old_line, new_line = old_lines[e.line - 1], new_lines[e.line - 1]
+            tail = old_line[e.column - 1 :]
+            if not new_line.endswith(tail):
+                problems.append(f"{_where(f.fix)}: the comment moved, not applied")
+                continue
+            shift = len(new_line) - len(old_line)
+            moved.append(TextEdit(e.line, e.column + shift, e.end_line, e.end_column + shift, e.replacement))
+        if len(moved) == len(f.fix.edits):
+            fixes.append(Fix(f.fix.description, tuple(moved), f.fix.safe))
+    text, applied, more = fix_source(new, fixes)
+    return text, applied, problems + more
+
+
 def _parses(text: str) -> bool:
     try:
         ast.parse(text)
@@ -168,7 +214,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def apply_fixes(root: Path, findings: Iterable[Finding], include_unsafe: bool = False) -> FixResult:
-    """Apply every (safe) fix carried by `findings` to the files under `root`."""
+    """Apply every safe fix carried by `findings` (and the unsafe ones with `include_unsafe`) to the
+    files under `root`."""
     result = FixResult()
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
@@ -186,11 +233,20 @@ def apply_fixes(root: Path, findings: Iterable[Finding], include_unsafe: bool = 
         except (OSError, SyntaxError, LookupError, UnicodeDecodeError) as exc:
             result.skipped.append(f"{rel}: cannot read as Python source ({exc}), not fixed")
             continue
-        try:
-            new_text, applied, problems = fix_source_cst(text, path_findings)
-        except CstError as exc:
-            result.skipped.append(f"{rel}: {exc}, not fixed")
-            continue
+        code_findings = [f for f in path_findings if f.code not in COMMENT_CODES]
+        comment_findings = [f for f in path_findings if f.code in COMMENT_CODES]
+        new_text, applied = text, 0
+        problems: list[str] = []
+        if code_findings:
+            try:
+                new_text, applied, problems = fix_source_cst(text, code_findings)
+            except CstError as exc:
+                result.skipped.append(f"{rel}: {exc}, not fixed")
+                continue
+        if comment_findings:
+            new_text, n_comments, more = _comment_fixes(text, new_text, comment_findings)
+            applied += n_comments
+            problems += more
         result.skipped.extend(f"{rel}: {p}" for p in problems)
         if new_text == text:
             continue
@@ -204,4 +260,6 @@ def apply_fixes(root: Path, findings: Iterable[Finding], include_unsafe: bool = 
             continue
         result.fixed += applied
         result.files_changed.append(rel)
+        result.originals[rel] = data
+        result.fixed_in[rel] = applied
     return result

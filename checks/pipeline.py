@@ -60,20 +60,34 @@ def on_lines(f: Finding, lines: Iterable[int]) -> bool:
     return any(n in wanted for n in range(f.line, max(f.end_line, f.line) + 1))
 
 
-def finalize(root: Path, findings: Iterable[Finding], settings: Settings) -> tuple[list[Finding], int]:
-    """Apply select/ignore, severity overrides, excludes and inline suppressions; sort and dedupe.
+def finalize(
+    root: Path,
+    findings: Iterable[Finding],
+    settings: Settings,
+    texts: Mapping[str, str] | None = None,
+    used: set[tuple[str, int, str]] | None = None,
+) -> tuple[list[Finding], int]:
+    """Apply select/ignore, per-file-ignores, severity overrides, excludes and inline suppressions;
+    sort and dedupe.
 
-    Returns the findings and how many inline suppressions dropped.
+    Returns the findings and how many inline suppressions dropped. `texts`: unsaved buffers by
+    relative path, whose suppression comments count instead of the disk's (the language server);
+    `used` collects which (path, line, code) the suppressions dropped.
     """
     enabled = settings.enabled_codes()
     kept: dict[tuple[object, ...], Finding] = {}
+    per_file: dict[str, frozenset[str]] = {}
     for f in findings:
         if f.code not in enabled or is_excluded(f.path, settings.exclude):
+            continue
+        if f.path not in per_file:
+            per_file[f.path] = settings.ignored_in(f.path)
+        if f.code in per_file[f.path]:
             continue
         if f.code in settings.severity:
             f = dataclasses.replace(f, severity=settings.severity[f.code])
         kept.setdefault((f.code, f.path, f.line, f.column, f.end_line, f.end_column, f.message), f)
-    out, suppressed = filter_suppressed(root, kept.values())
+    out, suppressed = filter_suppressed(root, kept.values(), texts, used)
     out.sort(key=lambda f: f.sort_key)
     return out, suppressed
 
@@ -117,7 +131,11 @@ def run_check(
     # the cache), and the callers in other modules are then already analysed: one pass, not two.
     one_pass = want_dependents and _cache_is_warm(root, settings, use_cache)
     result = _analyze(root, None if one_pass else files, settings, use_cache)
-    findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings)
+    used: set[tuple[str, int, str]] = set()
+    findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings, used=used)
+    if settings.is_enabled("AG001"):
+        findings = sorted([*findings, *_unused_suppressions(root, scope, findings, used, settings)],
+                          key=lambda f: f.sort_key)
     if changed is not None:
         findings = [f for f in findings if on_lines(f, changed[f.path].added_lines)]
     if want_dependents:
@@ -136,6 +154,30 @@ def run_check(
     report.files_checked = len(scope) if one_pass else len(result.files)
     report.notes = merge_notes(report.notes, getattr(result, "notes", ()))
     return report
+
+
+def _unused_suppressions(
+    root: Path, scope: set[str], findings: list[Finding], used: set[tuple[str, int, str]], settings: Settings
+) -> list[Finding]:
+    """AG001 for the markers of the files in scope that suppressed nothing (files that did not
+    parse are left out: their findings are unknown)."""
+    from asyncguard.checks.suppress import find_markers, unused_suppressions
+
+    unreadable = {f.path for f in findings if f.code == "AG000"}
+    enabled = settings.enabled_codes()
+    out: list[Finding] = []
+    for rel in sorted(scope - unreadable):
+        if is_excluded(rel, settings.exclude):
+            continue
+        try:
+            data = (root / rel).read_bytes()
+        except OSError:
+            continue
+        markers = find_markers(data)
+        if markers:
+            here = {(line, code) for path, line, code in used if path == rel}
+            out.extend(unused_suppressions(rel, markers, here, enabled, narrowed=settings.select is not None))
+    return out
 
 
 def _cache_is_warm(root: Path, settings: Settings, use_cache: bool) -> bool:
@@ -241,6 +283,9 @@ def run_pr(
         broken |= {(f.path, f.line) for f in dependents}
     raw += diff_findings(diff)
     findings, _ = finalize(head_root, raw, settings)
+    baseline_notes: list[str] = []
+    if settings.baseline:
+        findings, baseline_notes = _without_base_baseline(base_root, head_root, findings, settings.baseline)
 
     def in_scope(f: Finding) -> bool:
         if (f.path, f.line) in broken:
@@ -258,6 +303,7 @@ def run_pr(
                     broken_sites=broken)
     report.notes.extend(getattr(result, "notes", ()))
     report.notes.extend(getattr(diff, "notes", ()))  # e.g. modules left out of the contract, a too-small bump
+    report.notes.extend(baseline_notes)
     left_out = len(findings) - len(scoped)
     if left_out:
         report.notes.append(
@@ -265,6 +311,23 @@ def run_pr(
         )
     report.checklist = _checklist(head_root, changed_lines, scoped, diff, tuple(extra_checklist), settings)
     return report
+
+
+def _without_base_baseline(
+    base_root: Path, head_root: Path, findings: list[Finding], relative: str
+) -> tuple[list[Finding], list[str]]:
+    """Drop the findings the BASE branch's baseline has (never the head's: a pull request must not
+    be able to bless its own findings by adding them to the baseline). A baseline that cannot be
+    used is a note, and every finding is reported."""
+    from asyncguard.checks.baseline import BaselineError, apply_baseline, known_note, read_from_tree
+
+    try:
+        baseline = read_from_tree(base_root, relative)
+    except BaselineError as exc:
+        return findings, [f"the base branch's baseline was not applied: {exc}".replace(str(base_root) + "/", "")]
+    filtered = apply_baseline(head_root, findings, baseline)
+    notes = [known_note(filtered, f"`{relative}` (base branch)")] if filtered.known else []
+    return filtered.findings, notes
 
 
 def _checklist(

@@ -7,6 +7,7 @@ exactly what the bot will say on the pull request.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,3 +40,17 @@ class Report:
     @property
     def has_errors(self) -> bool:
         return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def failing(self, level: str, enforced: Callable[[str], bool] | None = None) -> list[Finding]:
+        """The findings at `level` (`error`, `warning`, `info`, or `never`) or above whose rule is
+        enforced (`enforced(code)`; rules in warn mode are reported and never fail)."""
+        if level == "never":
+            return []
+        limit = _RANK[Severity(level)]
+        return [f for f in self.findings if _RANK[f.severity] <= limit and (enforced is None or enforced(f.code))]
+
+    def fails(self, level: str, enforced: Callable[[str], bool] | None = None) -> bool:
+        return bool(self.failing(level, enforced))
+
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}

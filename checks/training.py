@@ -154,11 +154,23 @@ def parse_page(path: Path, kind: str) -> Page:
 
 
 def normalize_code(code: str) -> str:
-    """`ag101` -> `AG101`; PageError for anything that is not a code."""
+    """`ag101` -> `AG101`, and a rule's or change's name (`missing-await`) -> its code.
+
+    PageError for anything that is neither.
+    """
     c = code.strip().upper()
-    if not _CODE_RE.match(c):
-        raise UnknownCode(f"{code!r} is not a rule code (expected AG followed by three digits, e.g. AG101)")
-    return c
+    if _CODE_RE.match(c):
+        return c
+    from asyncguard.checks.codes import all_codes
+
+    name = code.strip().lower().replace("_", "-")
+    for info in all_codes().values():
+        if info.name == name:
+            return info.code
+    raise UnknownCode(
+        f"{code!r} is neither a code (AG followed by three digits, e.g. AG101) nor a rule's name "
+        "(e.g. missing-await); `asyncguard explain --list` shows them all"
+    )
 
 
 @cache

@@ -7,6 +7,7 @@ import os
 import sys
 
 from asyncguard.checks.links import rule_url
+from asyncguard.checks.render.style import use_color
 from asyncguard.checks.site import SiteError, build_site
 from asyncguard.checks.training import PageError, load_page, render_terminal, rule_pages
 
@@ -50,12 +51,6 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _use_color(mode: str) -> bool:
-    if mode != "auto":
-        return mode == "always"
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
-
 def cmd_explain(args: argparse.Namespace) -> int:
     try:
         if args.list:
@@ -65,7 +60,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
             print("asyncguard: error: give a code (e.g. `asyncguard explain AG101`) or --list", file=sys.stderr)
             return 2
         page = load_page(args.code)
-        text = render_terminal(page.code, color=_use_color(args.color))
+        text = render_terminal(page.code, color=use_color(args.color, sys.stdout))
     except PageError as exc:
         print(f"asyncguard: error: {exc}", file=sys.stderr)
         return 2

@@ -112,10 +112,13 @@ def read_project_config(root: Path) -> dict[str, object]:
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return {}
+    top = Path(root).resolve()
+    if not pyproject.resolve().is_relative_to(top):
+        raise ContractError("pyproject.toml leads outside the repository (through a symbolic link)")
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ContractError(f"{pyproject}: cannot read: {exc}") from None
+        raise ContractError(f"pyproject.toml: cannot read: {exc}") from None
     section = data.get("tool", {}).get("asyncguard", {}).get("contracts", {})
     return section if isinstance(section, dict) else {}
 
@@ -146,11 +149,14 @@ def load_summaries(
         module = module_name_for(root, path)
         if not module or not all(part.isidentifier() for part in module.split(".")):
             continue
+        rel = path.relative_to(root).as_posix()
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise ContractError(f"{path}: cannot read: {exc.strerror}") from None
-        rel = path.relative_to(root).as_posix()
+            if failed is None:
+                raise ContractError(f"{path}: cannot read: {exc.strerror}") from None
+            failed[module] = f"{rel}: cannot read: {exc.strerror}"  # relative: no host path in PR output
+            continue
         is_package = path.name == "__init__.py"
         try:
             summary = _cached_summary(data, module, rel, is_package, cache_dir)
@@ -210,15 +216,18 @@ def extract(
     exclude: Sequence[str] = (),
     cache_dir: Path | None = None,
     failed: dict[str, str] | None = None,
+    settings_from_tree: bool = True,
 ) -> Contract:
     """The Contract of the tree at `root` (config from `[tool.asyncguard.contracts]` when not given).
 
     Unparsable files raise ContractError, unless `failed` collects them (module -> message).
+    `settings_from_tree=False`: `packages`/`exclude` are exactly what the caller passed (a PR's head
+    must not choose what of it is compared).
     """
     root = Path(root)
     if not root.is_dir():
         raise ContractError(f"{root}: not a directory")
-    config = read_project_config(root)
+    config = read_project_config(root) if settings_from_tree else {}
     configured_packages = config.get("packages")
     if not packages and isinstance(configured_packages, list):
         packages = [str(p) for p in configured_packages]

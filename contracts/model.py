@@ -158,6 +158,21 @@ class VersionCheck:
     message: str
 
 
+@dataclass(frozen=True)
+class SettingChange:
+    """The head edits what the gate governs (a contract setting or an `allow:` entry).
+
+    Such edits never take effect on the pull request that makes them (settings and allowlists are
+    read from the base), so each is reported for approval in its own right.
+    """
+
+    key: str  # e.g. "[tool.asyncguard.contracts] ignore" or "allow: AG202 pkg.api.fetch"
+    message: str
+    path: str  # the file the head edited
+    before: str = ""
+    after: str = ""
+
+
 @dataclass
 class ContractDiff:
     changes: list[Change] = field(default_factory=list)
@@ -166,6 +181,7 @@ class ContractDiff:
     head_version: str | None = None
     version_check: VersionCheck | None = None
     notes: list[str] = field(default_factory=list)  # e.g. modules left out because they do not parse
+    setting_changes: list[SettingChange] = field(default_factory=list)  # head edits to what is governed
 
     @property
     def breaking(self) -> list[Change]:

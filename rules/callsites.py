@@ -103,8 +103,11 @@ class _SiteCollector(ModuleChecker):
             target = scope.eval(outer.func)
             tname = target.name if isinstance(target, External) else (
                 target.qualname if isinstance(target, Func) else None)
+            # A runner's method name counts only on a receiver that cannot be resolved: a project
+            # class's own `run(...)` or `submit(...)` is just a call.
             if tname in catalog.RUNNERS or (
-                isinstance(outer.func, ast.Attribute) and outer.func.attr in catalog.RUNNER_METHOD_NAMES
+                target is None and isinstance(outer.func, ast.Attribute)
+                and outer.func.attr in catalog.RUNNER_METHOD_NAMES
             ):
                 return "scheduled"
             return "argument"

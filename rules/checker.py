@@ -26,10 +26,19 @@ from asyncguard.rules.summary import dotted, function_return_shapes
 from asyncguard.rules.walk import ScopeInfo, walk_module
 
 # Methods that hand back a future or a task whatever their receiver is (`self._loop.create_future()`).
+# AG112: the annotations that name an awaitable, and the modules they come from.
+_AWAITABLE_TYPE_NAMES = frozenset({"Awaitable", "Coroutine", "Future", "Task"})
+_AWAITABLE_TYPE_MODULES = frozenset({"typing", "typing_extensions", "collections", "asyncio", "_asyncio",
+                                     "concurrent"})
 _FUTURE_MAKERS = frozenset({name.rsplit(".", 1)[-1] for name in catalog.FUTURE_RESULTS} | {"create_task"})
 ASYNC_PROTOCOL_METHODS = {"__aenter__", "__aexit__", "__anext__", "asend", "athrow"}
-COROUTINE_METHODS = {"close", "send", "throw", "cr_frame", "cr_code", "cr_running", "cr_await", "__await__",
-                     "__name__", "__qualname__"}
+# Attributes only a coroutine has: using one is using the coroutine.
+COROUTINE_ATTRIBUTES = {"cr_frame", "cr_code", "cr_running", "cr_await", "cr_origin", "cr_suspended", "__await__",
+                        "__name__", "__qualname__"}
+# The generator-protocol methods a coroutine shares with many project classes (a websocket manager's
+# `send`, a connection's `close`): they count as driving the coroutine only where the code visibly
+# drives one (`send(None)` primes it, a loop stops on `StopIteration`, `close()` while cleaning up).
+DRIVER_METHODS = {"send", "throw", "close"}
 CONTAINER_ADDERS = {"append", "add", "insert", "appendleft", "extend", "put_nowait", "setdefault"}
 AG113_EXCLUDED_NAMES = {"append", "extend", "update", "add", "pop", "clear", "remove", "insert", "sort", "copy",
                         "get", "set", "keys", "values", "items", "join", "split", "format", "write", "read",
@@ -65,6 +74,7 @@ class ModuleChecker:
         self.lines = lines
         self.enabled = enabled
         self.findings: list[Finding] = []
+        self._families: dict[tuple[str, str], bool] = {}
         if walked is None:
             walked = walk_module(tree)
         self.walked, self.parents = walked
@@ -192,6 +202,8 @@ class ModuleChecker:
     def _check_coroutine_use(self, call: ast.Call, coro: Coroutine, scope: Scope) -> None:
         if isinstance(coro.origin, External) and coro.origin.name in catalog.FUTURE_RESULTS:
             return  # a future, not a coroutine: it runs anyway, and its methods are for use
+        if isinstance(coro.origin, Func) and self._stub_implemented_as_non_coroutine(coro.origin):
+            return
         use = self._use_of(call, scope)
         what = self._describe(coro)
         if use.kind == "assign" and use.name is not None:
@@ -202,8 +214,8 @@ class ModuleChecker:
             return
         if use.kind == "cm" and isinstance(coro.origin, External) and coro.origin.name in catalog.AWAITABLE_CMS:
             return  # `with` on it is AG103's finding; `async with` is right
-        fix = self._await_fix(call, scope) if use.kind in {"discard", "misuse", "condition", "cm", "iter",
-                                                            "return-async", "never"} else None
+        fix = self._await_fix(call, scope, self._certain_coroutine(coro)) if use.kind in {
+            "discard", "misuse", "condition", "cm", "iter", "return-async", "never"} else None
         if use.kind == "condition":
             self.report("AG110", call, f"coroutine from {what} used as {use.detail}: it is always truthy; "
                         "`await` it", fix)
@@ -218,6 +230,14 @@ class ModuleChecker:
             "never": f"coroutine from {what} is stored in `{use.detail}` and never awaited",
         }
         self.report("AG101", call, messages.get(use.kind, f"coroutine from {what} is never awaited"), fix)
+
+    def _stub_implemented_as_non_coroutine(self, func: Func) -> bool:
+        """An abstract `async def` method (only `raise NotImplementedError`, `...`, a docstring) does
+        not say whether its implementations are coroutines or async generators: when one override is
+        an async generator or an async context manager, the call through the base is one too."""
+        if not func.info.is_stub or func.owner is None:
+            return False
+        return any(self.index.func_kind(o) in {"asyncgen", "asynccm"} for o in self.index.overrides_of(func))
 
     def _use_of(self, node: ast.expr, scope: Scope) -> Use:
         parent = self._parent(node)
@@ -250,8 +270,10 @@ class ModuleChecker:
                 return Use("misuse", "called")
             return self._argument_use(parent, scope, node)
         if isinstance(parent, ast.Attribute):
-            if parent.attr in COROUTINE_METHODS and (parent.attr != "close" or self._in_cleanup(parent)):
+            if parent.attr in COROUTINE_ATTRIBUTES:
                 return Use("ok")
+            if parent.attr in DRIVER_METHODS and self._drives_coroutine(parent):
+                return Use("ok", "drives")
             return Use("misuse", f"`.{parent.attr}`")
         if isinstance(parent, ast.Subscript) and parent.value is node:
             return Use("misuse", "subscript")
@@ -427,8 +449,8 @@ class ModuleChecker:
         for node, nested in [(n, False) for n in info.loads.get(name, [])] + [(n, True) for n in
                                                                               _closure_loads(info, name)]:
             use = self._use_of(node, scope)
-            if nested and use.kind == "return-async":
-                use = Use("ok")
+            if (nested or container) and use.kind == "return-async":
+                use = Use("ok")  # a closure's return, or a list of coroutines the caller may gather
             if container:
                 if use.kind == "misuse" and use.detail.startswith("`."):
                     use = Use("ok")  # lst.append(...), lst.pop(): container methods
@@ -436,14 +458,44 @@ class ModuleChecker:
                     use = Use("neutral")
             uses.append(use)
         misuses = [u for u in uses if u.kind in {"misuse", "condition", "cm", "iter", "discard"}]
+        if any(u.detail == "drives" for u in uses):  # driven by hand: its other sends are driving too
+            misuses = [u for u in misuses if u.detail.strip("`.") not in DRIVER_METHODS]
         if misuses and not container:
             first = misuses[0]
             return Use(first.kind if first.kind != "discard" else "misuse", first.detail or "a value")
-        if any(u.kind in {"ok", "assign", "container", "return-async"} for u in uses):
+        if any(u.kind in {"ok", "assign", "container"} for u in uses):
             return Use("ok")
+        if any(u.kind == "return-async" for u in uses):
+            return Use("return-async")  # `m = make(); return m` in `async def`: the caller awaits a coroutine
         if misuses:
             return Use(misuses[0].kind, misuses[0].detail)
         return Use("never", name)
+
+    def _drives_coroutine(self, attr: ast.Attribute) -> bool:
+        """`coro.send(None)`, `coro.send(v)` / `coro.throw(e)` under `except StopIteration`, or
+        `coro.close()` in cleanup: code that runs the coroutine by hand, not a project method."""
+        call = self._parent(attr)
+        if not isinstance(call, ast.Call) or call.func is not attr:
+            return False
+        if attr.attr == "close":
+            return self._in_cleanup(attr)
+        if attr.attr == "send" and len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and \
+                call.args[0].value is None:
+            return True
+        return self._catches_stop_iteration(call)
+
+    def _catches_stop_iteration(self, node: ast.AST) -> bool:
+        child: ast.AST = node
+        cur = self._parent(node)
+        while cur is not None and not isinstance(cur, ast.FunctionDef | ast.AsyncFunctionDef | ast.Module):
+            if isinstance(cur, ast.Try) and child in cur.body:
+                for handler in cur.handlers:
+                    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                    if any(n is not None and (dotted(n) or "").rsplit(".", 1)[-1] in
+                           {"StopIteration"} for n in names):
+                        return True
+            child, cur = cur, self._parent(cur)
+        return False
 
     def _in_cleanup(self, node: ast.AST) -> bool:
         """Inside an `except` handler or a `finally` block: closing a coroutine there is deliberate."""
@@ -457,7 +509,18 @@ class ModuleChecker:
             child, cur = cur, self._parent(cur)
         return False
 
-    def _await_fix(self, call: ast.Call, scope: Scope) -> Fix | None:
+    def _certain_coroutine(self, coro: Coroutine) -> bool:
+        """Whether adding `await` surely gives the value the code wants: the callee is an `async def`
+        found by its definition (not made async by a decorator), and no override of it is a plain
+        `def`; or a catalogued library coroutine function. Otherwise the fix is offered as unsafe."""
+        origin = coro.origin
+        if isinstance(origin, External):
+            return origin.name in catalog.ASYNC_CALLABLES and origin.name not in catalog.AWAITABLE_CMS
+        if not origin.info.is_async or self.index.func_kind(origin) != "coroutine":
+            return False
+        return all(self.index.func_kind(o) == "coroutine" for o in self.index.overrides_of(origin))
+
+    def _await_fix(self, call: ast.Call, scope: Scope, safe: bool = True) -> Fix | None:
         """Insert `await` before the call (with parentheses where precedence needs them)."""
         if not scope.is_async:
             return None
@@ -471,7 +534,7 @@ class ModuleChecker:
             edits = (TextEdit(line, col, line, col, "(await "), TextEdit(end_line, end_col, end_line, end_col, ")"))
         else:
             edits = (TextEdit(line, col, line, col, "await "),)
-        return Fix("Add `await`", edits)
+        return Fix("Add `await`", edits, safe=safe)
 
     # -- AG102: await on a plain function's result --------------------------------------------------
 
@@ -493,8 +556,14 @@ class ModuleChecker:
             while end < len(source) and source[end] in " \t":
                 end += 1
             vline, vcol = line, end + 1
-        fix = Fix("Remove `await`", (TextEdit(line, col, vline, vcol, ""),))
+        # Safe only when no way out of the callee can give an awaitable; "can return None" is not enough.
+        fix = Fix("Remove `await`", (TextEdit(line, col, vline, vcol, ""),), safe=self._surely_not_awaitable(callee))
         self.report("AG102", node, f"`await` on the result of {reason}", fix)
+
+    def _surely_not_awaitable(self, callee: Value | None) -> bool:
+        if isinstance(callee, External | Class):
+            return True  # a catalogued plain callable, or a class without `__await__`
+        return isinstance(callee, Func) and self._returns_not_awaitable(callee, 0)
 
     def _non_awaitable_reason(self, callee: Value | None) -> str | None:
         if isinstance(callee, External):
@@ -774,6 +843,10 @@ class ModuleChecker:
     # -- AG108 / AG112 ------------------------------------------------------------------------------
 
     def _check_class(self, node: ast.ClassDef, cls: Class | None) -> None:
+        """AG108, once per mismatch: at the override that is out of step with its base, or at the
+        base when it is the odd one out (every override, and at least two, disagree with it). A
+        subclass that flips many methods of its base together (an async twin of a sync client) is
+        a design, not an accident, and is not reported."""
         if cls is None or "AG108" not in self.enabled:
             return
         for stmt in node.body:
@@ -781,25 +854,67 @@ class ModuleChecker:
                 continue
             method = Func(self.module, cls.info.methods[stmt.name], cls)
             base = self.index.lookup_member(cls, stmt.name, skip_self=True)
-            if isinstance(base, Func):
+            if isinstance(base, Func) and base.owner is not None:
                 problem = self._override_problem(method, base)
-                if problem:
+                if problem and not self._parallel_family(cls, base.owner) and not self._odd_base(base):
                     self.report("AG108", _name_node(stmt, self), problem)
-            # The other direction: a base method whose overrides disagree with it.
-            overrides = [o for o in self.index.overrides_of(method) if self._override_problem(o, method)]
+            overrides = self._odd_base(method)
             if overrides:
                 where = ", ".join(f"`{o.qualname}`" for o in overrides[:3])
                 more = f" and {len(overrides) - 3} more" if len(overrides) > 3 else ""
                 kind = "async" if stmt.__class__ is ast.AsyncFunctionDef else "sync"
                 self.report("AG108", _name_node(stmt, self),
-                            f"`{method.qualname}` is {kind} but its overrides {where}{more} are not: "
+                            f"`{method.qualname}` is {kind} but all its overrides ({where}{more}) are not: "
                             "callers cannot use them interchangeably")
+
+    def _overridden_both_ways(self, base: Func) -> bool:
+        kinds = {self.index.func_kind(o) for o in self.index.overrides_of(base)}
+        return {"coroutine", "sync"} <= kinds
+
+    def _odd_base(self, method: Func) -> list[Func]:
+        """The overrides of `method` when all of them (two or more) disagree with it: then the base
+        is what is out of step, and the one finding belongs there."""
+        overrides = [o for o in self.index.overrides_of(method)
+                     if o.owner is None or method.owner is None or not self._parallel_family(o.owner, method.owner)]
+        if len(overrides) < 2:
+            return []
+        if all(self._override_problem(o, method) for o in overrides):
+            return overrides
+        return []
+
+    def _parallel_family(self, sub: Class, base: Class) -> bool:
+        """`sub` flips at least three of the methods it overrides from `base`, and most of them:
+        an async twin of a sync class (redis' `AsyncCommands(Commands)`), kept in step on purpose."""
+        key = (sub.qualname, base.qualname)
+        cache = self._families
+        if key in cache:
+            return cache[key]
+        flipped = shared = 0
+        for name, info in sub.info.methods.items():
+            if name.startswith("__") and name.endswith("__"):
+                continue
+            other = self.index.lookup_member(base, name)
+            if not isinstance(other, Func):
+                continue
+            shared += 1
+            if self._override_problem(Func(sub.module, info, sub), other):
+                flipped += 1
+        cache[key] = flipped >= 3 and 2 * flipped > shared
+        return cache[key]
 
     def _override_problem(self, method: Func, base: Func) -> str | None:
         mk = self.index.func_kind(method)
         bk = self.index.func_kind(base)
         if {mk, bk} != {"coroutine", "sync"}:
             return None
+        if self.index.dispatched_either_way(method.info.name):
+            return None  # the callers await the result only when it is awaitable: both kinds work
+        if base.owner is not None and any(b is None for b in self.index.mro(base.owner)[1:]):
+            # The base itself sits on a framework class we cannot read (tornado's `RequestHandler`):
+            # its method may be the framework's hook, called however the framework calls it.
+            return None
+        if base.info.is_stub and base.owner is not None and self._overridden_both_ways(base):
+            return None  # an abstract stub that sync and async subclasses each implement their way
         if bk == "coroutine" and mk == "sync":
             if method.info.returns_awaitable_annotation:
                 return None
@@ -820,13 +935,26 @@ class ModuleChecker:
         annotation = node.returns
         target = annotation.value if isinstance(annotation, ast.Subscript) else annotation
         if isinstance(target, ast.Constant) and isinstance(target.value, str):  # a string annotation
-            head = target.value.split("[", 1)[0].rsplit(".", 1)[-1]
+            text = target.value.split("[", 1)[0].strip()
         else:
-            head = (dotted(target) or "").rsplit(".", 1)[-1]
-        if head in {"Awaitable", "Coroutine", "Future", "Task"} and self._returns_plain_values(node, info):
+            text = dotted(target) or ""
+        head = text.rsplit(".", 1)[-1]
+        if (head in _AWAITABLE_TYPE_NAMES and self._names_awaitable_type(text)
+                and self._returns_plain_values(node, info)):
             text = ast.unparse(annotation)
             self.report("AG112", node.returns, f"`async def {node.name}` is annotated `-> {text}`: the "
                         "annotation is the awaited result, so callers would need to await twice")
+
+    def _names_awaitable_type(self, text: str) -> bool:
+        """Whether an annotation named like an awaitable (`Task`, `Future`, ...) is one: a project's
+        own `Task` model, or a library's job class, is a plain result, whatever its name. An
+        unresolved name keeps the benefit of the doubt the name gives it."""
+        value = self.index.resolve_dotted(self.module, text)
+        if isinstance(value, External):
+            return value.name.split(".", 1)[0] in _AWAITABLE_TYPE_MODULES
+        if isinstance(value, Class):
+            return value.module.split(".", 1)[0] in _AWAITABLE_TYPE_MODULES
+        return value is None
 
     @staticmethod
     def _returns_plain_values(node: ast.AsyncFunctionDef, info: ScopeInfo) -> bool:

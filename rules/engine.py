@@ -22,14 +22,20 @@ from pathlib import Path
 from asyncguard.rules.blocking import BlockingAnalysis
 from asyncguard.rules.checker import ModuleChecker
 from asyncguard.rules.index import ProjectIndex, module_name_for
-from asyncguard.rules.libraries import LibraryCache, find_library_paths, make_loader, module_file
+from asyncguard.rules.libraries import (
+    LibraryCache,
+    find_library_paths,
+    make_loader,
+    make_mentions,
+    module_file,
+)
 from asyncguard.rules.model import Finding, Severity
 from asyncguard.rules.parallel import Worker, WorkerLost, available_jobs
 from asyncguard.rules.registry import RULES
 from asyncguard.rules.summary import ModuleSummary, summarize
 from asyncguard.rules.walk import ScopeInfo, walk_module
 
-CACHE_VERSION = 7
+CACHE_VERSION = 10
 # The cache keeps the files' entries as pickles of up to this many files each: a run that changed
 # one file pickles its chunk again, not the whole project, and a cold run shared with a helper
 # process writes the pickles the two processes already made to swap their summaries.
@@ -38,6 +44,12 @@ MAX_FILE_BYTES = 2 * 1024 * 1024  # larger .py files are generated code: reporte
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__",
                        "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".asyncguard_cache",
                        "site-packages", ".eggs"})
+
+
+def skipped_dir(name: str) -> bool:
+    """Folders that are not the project's code: virtualenvs, VCS and build output, and every
+    dot-folder (`.idea`, `.tox`, `.nox`, `.github`'s scripts are not what callers import)."""
+    return name.startswith(".") or name in SKIP_DIRS or name.endswith(".egg-info")
 
 
 @dataclass(frozen=True)
@@ -110,7 +122,7 @@ def discover_python_files(root: Path) -> list[Path]:
             except OSError:
                 is_dir = False
             if is_dir:
-                if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                if not skipped_dir(entry.name):
                     subdirs.append(entry.name)
             elif entry.name.endswith(".py"):
                 files.append(entry)
@@ -309,6 +321,7 @@ def _analyze(
     libs_before = len(cache.libs)
     if library_paths:
         index.library_loader = make_loader(library_paths, cache.libs)
+        index.library_mentions = make_mentions(library_paths)
     notes: list[str] = []
     entries: dict[str, _FileEntry] = {}
     texts: dict[str, str] = {}

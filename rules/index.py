@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from asyncguard.rules import catalog
+from asyncguard.rules.libraries import STDLIB_READ
 from asyncguard.rules.summary import (
     AWAITABLE_ANNOTATION_WORDS,
     ArgCall,
@@ -298,6 +299,8 @@ class ProjectIndex:
     # Installed libraries, read on demand: module name -> summary (None: not found or unreadable).
     library_loader: Callable[[str], ModuleSummary | None] | None = None
     library: dict[str, ModuleSummary | None] = field(default_factory=dict)
+    # Whether a library module's text mentions a name: lets a star-import search skip modules unparsed.
+    library_mentions: Callable[[str, str], bool] | None = None
     # Memos carry the modules their answer consulted: reusing one for another file must record
     # those as that file's dependencies too (see `tracked`).
     _bases: dict[int, tuple[list[Class | None], frozenset[str]]] = field(default_factory=dict)
@@ -330,6 +333,15 @@ class ProjectIndex:
 
     def add(self, summary: ModuleSummary) -> None:
         self.modules[summary.name] = summary
+        self._forget()
+
+    def remove(self, name: str) -> None:
+        """Drop a module (its file was deleted): an editor's index outlives the files it read."""
+        if self.modules.pop(name, None) is not None:
+            self._forget()
+
+    def _forget(self) -> None:
+        """Every memo may have read the module that changed."""
         self._sites = None
         self._param_memo.clear()
         self._methods_by_name = None
@@ -350,12 +362,26 @@ class ProjectIndex:
             self.touched.add(name)
         return summary
 
+    def _may_define(self, module: str, name: str) -> bool:
+        """False only for an unread library module whose text never mentions `name`."""
+        if module in self.modules or module in self.library or self.library_mentions is None:
+            return True
+        return self.library_mentions(module, name)
+
     def is_project_module(self, name: str) -> bool:
         return name in self.modules
 
     def is_known_module(self, name: str) -> bool:
-        """A project module, or an installed library's module that can be read."""
-        return name in self.modules or (self.library_loader is not None and self.module(name) is not None)
+        """A project module, or an installed library's module that can be read.
+
+        The standard library's async packages are not: their names stay the catalog's
+        (`External("asyncio.sleep")`), and their stubs are read only for what the catalog does not
+        say (`library_definition`, `_library_class`), so a cold run parses them only when asked."""
+        if name in self.modules:
+            return True
+        if self.library_loader is None or name.partition(".")[0] in STDLIB_READ:
+            return False
+        return self.module(name) is not None
 
     def _external_or_module(self, name: str) -> Value:
         if name not in catalog.CATALOGUED and self.is_known_module(name):
@@ -368,14 +394,14 @@ class ProjectIndex:
         """What `name` means at the top level of `module`."""
         if depth > 12:
             return None
-        summary = self.module(module)
-        if summary is None:
-            return None
         in_library = module not in self.modules
         if in_library:
             public = f"{catalog.MODULE_ALIASES.get(module, module)}.{name}"
             if public in catalog.CATALOGUED:
                 return External(public)  # the catalog knows this API better than its source
+        summary = self.module(module)
+        if summary is None:
+            return None
         if name in summary.functions:
             return Func(module, summary.functions[name])
         if name in summary.classes:
@@ -388,7 +414,11 @@ class ProjectIndex:
                 return None
             return self._texpr_value(module, texprs[0], depth + 1)
         for star in summary.star_imports:
-            if self.is_project_module(star) or (in_library and self.is_known_module(star)):
+            if self.is_project_module(star) or (in_library and self._may_define(star, name)
+                                                and self.module(star) is not None):
+                exported = self.module(star)
+                if exported is not None and exported.all_names is not None and name not in exported.all_names:
+                    continue  # `import *` binds only what `__all__` lists
                 found = self.resolve_global(star, name, depth + 1)
                 if found is not None:
                     return found
@@ -426,9 +456,43 @@ class ProjectIndex:
         base = catalog.MODULE_ALIASES.get(base, base)
         return External(f"{base}.{attr}")
 
-    def _library_class(self, qualified: str) -> Class | None:
+    def library_definition(self, qualified: str) -> Func | Class | None:
+        """`pkg.mod.func`, `pkg.mod.Class` or `pkg.mod.Class.method` read from an installed library's
+        source or a standard-library stub, past the catalog (which says what a name is, not what
+        awaiting it gives)."""
+        if self.library_loader is None:
+            return None
+        module, _, name = qualified.rpartition(".")
+        if not module:
+            return None
+        cls = self._library_class(module)
+        if cls is not None:
+            member = self.lookup_member(cls, name)
+            return member if isinstance(member, Func | Class) else None
+        summary = self.module(module) if module not in self.modules else None
+        if summary is None:
+            return None
+        if name in summary.functions:
+            return Func(module, summary.functions[name])
+        found = self._library_class(qualified)
+        if found is not None:
+            return found
+        target = summary.imports.get(name)
+        if target is not None and target[0] == "from" and target[1] not in self.modules:
+            inner = self.module(target[1])
+            if inner is not None and target[2] in inner.functions:
+                return Func(target[1], inner.functions[target[2]])
+        for star in summary.star_imports:
+            inner = self.module(star) if star not in self.modules and self._may_define(star, name) else None
+            if inner is not None and name in inner.functions and (inner.all_names is None or name in inner.all_names):
+                return Func(star, inner.functions[name])
+        return None
+
+    def _library_class(self, qualified: str, depth: int = 0) -> Class | None:
         """The class `pkg.mod.Name` read from an installed library's source, past the catalog."""
         module, _, name = qualified.rpartition(".")
+        if depth > 8:
+            return None
         summary = self.module(module) if module and module not in self.modules else None
         if summary is None:
             return None
@@ -443,7 +507,14 @@ class ProjectIndex:
             if isinstance(found, Class):
                 return found
             if isinstance(found, External) and found.name != qualified:
-                return self._library_class(found.name)
+                return self._library_class(found.name, depth + 1)
+        if target is None and name not in summary.variables and name not in summary.functions:
+            for star in summary.star_imports:  # `from .locks import *` in asyncio's __init__
+                exported = self.module(star) if star not in self.modules and self._may_define(star, name) else None
+                if exported is not None and (exported.all_names is None or name in exported.all_names):
+                    found_class = self._library_class(f"{star}.{name}", depth + 1)
+                    if found_class is not None:
+                        return found_class
         return None
 
     def resolve_dotted(self, module: str, text: str, depth: int = 0) -> Value | None:
@@ -470,6 +541,8 @@ class ProjectIndex:
                 return self.func_return_value(callee)
             if isinstance(callee, External) and callee.name in catalog.AWAITED_RESULTS:
                 return ExternalInstance(catalog.AWAITED_RESULTS[callee.name])
+            if isinstance(callee, External) and callee.name in catalog.ASYNC_CALLABLES:
+                return self._library_awaited(callee.name)
             result = self.call_result(callee) if callee is not None else None
             return self.awaited_value(result) if isinstance(result, Instance) else None
         if kind == "ann":
@@ -548,6 +621,9 @@ class ProjectIndex:
             return Instance(target)
         if isinstance(target, External) and target.name in catalog.KNOWN_CLASSES:
             return ExternalInstance(target.name)
+        if isinstance(target, External):
+            library = self._library_class(target.name)  # `asyncio.Server`: from the stub
+            return Instance(library) if library is not None else None
         return None
 
     def _instance_of(self, module: str, node: ast.expr) -> Instance | None:
@@ -769,7 +845,7 @@ class ProjectIndex:
                 return self.func_return_value(value.origin)
             if value.origin.name in catalog.AWAITED_RESULTS:
                 return ExternalInstance(catalog.AWAITED_RESULTS[value.origin.name])
-            return None
+            return self._library_awaited(value.origin.name)
         if isinstance(value, Instance):  # a class with `__await__ -> Generator[Any, None, T]`: a T
             found = self.lookup_member(value.cls, "__await__")
             if not isinstance(found, Func) or not found.info.returns:
@@ -789,6 +865,14 @@ class ProjectIndex:
                 return value
             return self.annotation_value(found.module, result)
         return None
+
+    def _library_awaited(self, qualified: str) -> Value | None:
+        """What awaiting a catalogued coroutine function gives, from its library source or stub's
+        return annotation (`asyncio.create_subprocess_exec` -> a `Process`)."""
+        found = self.library_definition(qualified)
+        if not isinstance(found, Func) or not found.info.is_async or not found.info.returns:
+            return None
+        return self.annotation_value(found.module, found.info.returns)
 
     def entered_value(self, value: Value, is_async: bool) -> Value | None:
         """What `with value as x` (or `async with`) binds to x."""
@@ -895,7 +979,10 @@ class ProjectIndex:
             return External(f"{value.name}.{attr}")
         if isinstance(value, ExternalInstance):
             name = f"{value.cls}.{attr}"
-            if name not in catalog.CATALOGUED and self.library_loader is not None:
+            # A catalogued stdlib class (asyncio.Task, asyncio.Queue) is the catalog's: its other
+            # methods are plain, and reading asyncio's stubs for that would cost every cold run.
+            if name not in catalog.CATALOGUED and self.library_loader is not None and \
+                    value.cls.partition(".")[0] not in STDLIB_READ:
                 source_class = self._library_class(value.cls)
                 if source_class is not None:  # the catalog does not know this method: its source may
                     from_source = self.attribute(Instance(source_class), attr, depth + 1)
@@ -1004,11 +1091,15 @@ class ProjectIndex:
                 continue
             node = _annotation_target(base)
             text = ast.unparse(node) if node is not None else base
-            if text in NEUTRAL_BASES or text.rsplit(".", 1)[-1] in {"Generic", "Protocol", "ABC", "object"}:
+            if text in NEUTRAL_BASES:
                 continue
             resolved = self.resolve_dotted(cls.module, text)
+            if isinstance(resolved, External) and _abc_name(resolved.name) not in ABC_PROTOCOLS:
+                resolved = self._library_class(resolved.name) or resolved  # a stdlib class, from its stub
             if isinstance(resolved, Class):
-                out.append(resolved)
+                out.append(resolved)  # `asyncio.Protocol` is a class with methods, not typing's
+            elif text.rsplit(".", 1)[-1] in {"Generic", "Protocol", "ABC", "object"}:
+                continue
             elif isinstance(resolved, External) and _abc_name(resolved.name) in ABC_PROTOCOLS:
                 continue  # a standard ABC: what it provides is known (class_protocols)
             elif isinstance(resolved, External) and resolved.name in {"abc.ABC", "typing.Generic", "typing.Protocol"}:
@@ -1113,6 +1204,9 @@ class ProjectIndex:
         if kind == "@awaited":
             holders = sorted(m for m, summary in self.modules.items() if key in summary.awaited_attrs)
             return hashlib.sha1(repr(holders).encode()).hexdigest()
+        if kind == "@either":
+            holders = sorted(m for m, summary in self.modules.items() if key in summary.either_way_names)
+            return hashlib.sha1(repr(holders).encode()).hexdigest()
         return None
 
     def _call_sites(self, short: str) -> list[tuple[str, FuncInfo | None, Class | None, ArgCall]]:
@@ -1133,6 +1227,12 @@ class ProjectIndex:
                         table.setdefault(call[0].rsplit(".", 1)[-1], []).append((mod, info, owner, call))
             self._sites = table
         return self._sites.get(short, [])
+
+    def dispatched_either_way(self, name: str) -> bool:
+        """Whether some project module awaits the result of a `.name(...)` call only when it is
+        awaitable (or asks whether `.name` is a coroutine function): both kinds of override work."""
+        self.touched.add(f"@either:{name}")
+        return any(name in summary.either_way_names for summary in self.modules.values())
 
     def attr_awaited_anywhere(self, attr: str) -> bool:
         """Whether any project module awaits, returns or schedules a `.attr` value."""
@@ -1399,6 +1499,8 @@ class ProjectIndex:
                 return "property"
             if short in {"setter", "getter", "deleter"}:
                 return "property"
+            if short.removesuffix("()").endswith("_property"):
+                return "property"  # discord's `cached_slot_property('_cs_x')`, `lazy_property`: a descriptor
             if short == "asynccontextmanager":
                 kind = "asynccm" if kind == "asyncgen" else "unknown"
                 continue

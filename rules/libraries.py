@@ -8,6 +8,7 @@ never imports them, and never reports findings inside them.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -28,8 +29,32 @@ def site_packages_of(python: Path) -> list[Path]:
             + sorted(env.glob("Lib/site-packages")))
 
 
+# The standard library's async packages, read from their stubs. The rest of the standard library
+# is the catalog's (blocking calls, `cast`, the typing protocols and ABCs it models by name):
+# parsing `os`, `logging` or `typing` stubs on every cold run would cost more than it tells.
+STDLIB_READ = frozenset({"asyncio", "concurrent", "contextlib"})
+
+
+@functools.lru_cache(maxsize=1)
+def stdlib_stubs() -> Path | None:
+    """typeshed's standard-library stubs, as shipped in `typeshed_client` (the folder, not its API:
+    the index reads stubs with the same summarizer as every other module; see STDLIB_READ)."""
+    try:
+        import typeshed_client  # here: optional at run time, the analyzer works without it
+    except ImportError:
+        return None
+    folder = Path(typeshed_client.__file__).parent / "typeshed"
+    return folder if (folder / "VERSIONS").is_file() else None
+
+
 def find_library_paths(root: Path, python: str | None = None) -> list[Path]:
-    """Where the project's dependencies are installed: `python` if given, else a venv in or for root."""
+    """Where the project's dependencies are installed (`python` if given, else a venv in or for
+    root), then the standard library's stubs: `asyncio.Lock`, `contextlib.AsyncExitStack`, a
+    `asyncio.Protocol` base are types like any library's."""
+    return _site_packages(root, python) + [p for p in (stdlib_stubs(),) if p is not None]
+
+
+def _site_packages(root: Path, python: str | None) -> list[Path]:
     if python:
         interpreter = Path(python)
         return site_packages_of(interpreter if interpreter.is_absolute() else root / interpreter)
@@ -47,7 +72,10 @@ def find_library_paths(root: Path, python: str | None = None) -> list[Path]:
 def module_file(paths: list[Path], module: str) -> tuple[Path, bool] | None:
     """The file defining `module` in the library paths (a `.pyi` stub preferred), and is-package."""
     rel = Path(*module.split("."))
+    stdlib = stdlib_stubs()
     for base in paths:
+        if base == stdlib and rel.parts[0] not in STDLIB_READ:
+            continue
         for candidate, is_package in (
             (base / rel / "__init__.pyi", True),
             (base / rel / "__init__.py", True),
@@ -93,3 +121,25 @@ def make_loader(paths: list[Path], cache: LibraryCache) -> Callable[[str], Modul
         return summary
 
     return load
+
+
+def make_mentions(paths: list[Path]) -> Callable[[str, str], bool]:
+    """Whether a library module's text could define `name` (it mentions it, or re-exports with `*`).
+
+    Asked before a star import is parsed to look for one name: `asyncio/__init__.pyi` star-imports
+    thirty stubs, and a search for one name should parse the one that has it, not all of them.
+    """
+    texts: dict[str, bytes] = {}
+
+    def mentions(module: str, name: str) -> bool:
+        text = texts.get(module)
+        if text is None:
+            found = module_file(paths, module)
+            try:
+                text = found[0].read_bytes() if found is not None else b""
+            except OSError:
+                text = b""
+            texts[module] = text
+        return name.encode() in text or b"import *" in text
+
+    return mentions

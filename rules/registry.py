@@ -21,6 +21,8 @@ RULES: dict[str, Rule] = {
     r.code: r
     for r in (
         Rule("AG000", "parse-error", "A file that does not parse", Severity.ERROR),
+        Rule("AG001", "unused-suppression", "An `asyncguard: ignore` comment that suppresses nothing", Severity.WARNING,
+             fixable=True),
         Rule("AG101", "missing-await", "A coroutine that is never awaited", Severity.ERROR, fixable=True),
         Rule("AG102", "await-non-awaitable", "`await` on the result of a plain function", Severity.ERROR, fixable=True),
         Rule("AG103", "with-async-cm", "`with` on an async-only context manager", Severity.ERROR, fixable=True),

@@ -191,6 +191,10 @@ class ModuleSummary:
     # Calls `sock.setblocking(False)` somewhere: its socket calls are the non-blocking kind an event
     # loop makes itself (anyio, trio), not the blocking ones AG107 is about.
     nonblocking_sockets: bool = False
+    # Method names whose result this module awaits only when it is awaitable (`r = obj.hook();
+    # if inspect.isawaitable(r): await r`, `await maybe_await(obj.hook())`): sync and async
+    # overrides of them are both right (AG108).
+    either_way_names: frozenset[str] = frozenset()
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -921,12 +925,62 @@ def summarize(
         outer.extend(c for c in sc.children if isinstance(c.node, ast.ClassDef))
     summary.arg_calls = _arg_calls([(n, c) for c in outer_calls if (n := dotted(c.func)) is not None], set())
     summary.awaited_attrs = _awaited_attrs(scopes.values())
+    summary.either_way_names = _either_way_names(scopes.values())
     summary.nonblocking_sockets = any(
         isinstance(c.func, ast.Attribute) and c.func.attr == "setblocking" and len(c.args) == 1
         and isinstance(c.args[0], ast.Constant) and c.args[0].value in (False, 0)
         for sc in scopes.values() for c in sc.calls
     )
     return summary
+
+
+# Tests of "is this awaitable?" and helpers that await a value only when it is (Quart's
+# `ensure_async`, `maybe_await`, Sanic's / Starlette's run-sync-or-async helpers).
+_AWAITABLE_TESTS = frozenset({"isawaitable", "iscoroutine", "iscoroutinefunction", "isasyncgenfunction",
+                              "markcoroutinefunction", "is_async_callable", "is_coroutine_function"})
+_EITHER_WAY_HELPERS = ("maybe_await", "maybe_async", "ensure_async", "ensure_awaitable", "await_if",
+                       "maybe_coroutine", "sync_or_async", "run_sync_or_async", "call_maybe_async",
+                       "invoke", "run_callable")
+
+
+def _either_way_names(scopes: Iterable[ScopeInfo]) -> frozenset[str]:
+    """Names of methods whose results (or the methods themselves) go through an "is it awaitable?"
+    test or an await-if-awaitable helper, in the scope that calls them."""
+    out: set[str] = set()
+
+    def method_of(expr: ast.expr, assigned: dict[str, str]) -> str | None:
+        while isinstance(expr, ast.Await | ast.Starred):
+            expr = expr.value
+        if isinstance(expr, ast.Call):
+            expr = expr.func
+        if isinstance(expr, ast.Attribute):
+            return expr.attr
+        if isinstance(expr, ast.Name):
+            return assigned.get(expr.id)
+        return None
+
+    for sc in scopes:
+        tests = [c for c in sc.calls if (name := _last_name(c.func)) and (
+            name in _AWAITABLE_TESTS or name.lower().endswith(_EITHER_WAY_HELPERS))]
+        isinstance_tests = [c for c in sc.calls if sc.has_isinstance and _last_name(c.func) == "isinstance"
+                            and len(c.args) == 2 and (dotted(c.args[1]) or "").rsplit(".", 1)[-1]
+                            in {"Awaitable", "Coroutine", "Future"}]
+        if not tests and not isinstance_tests:
+            continue
+        assigned: dict[str, str] = {}
+        for a in sc.assigns:
+            value = a.value
+            targets = a.targets if isinstance(a, ast.Assign) else [a.target]
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        assigned[t.id] = value.func.attr
+        for call in tests + isinstance_tests:
+            for arg in call.args[:1]:
+                method = method_of(arg, assigned)
+                if method is not None:
+                    out.add(method)
+    return frozenset(out)
 
 
 _RUNNER_NAMES = frozenset({"gather", "create_task", "ensure_future", "wait", "wait_for", "shield", "run",

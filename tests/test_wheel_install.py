@@ -36,7 +36,7 @@ def _project(root: Path) -> Path:
         "bot/manager.py": "async def initialize_manager(config):\n    return config\n",
         "rules/__init__.py": "RULES = ['be kind']\n",
         "rules/startup.py": textwrap.dedent("""
-            from bot.manager import initialize_manager
+            from asyncguard.bot.manager import initialize_manager
 
             def start():
                 m = initialize_manager({})
@@ -53,7 +53,7 @@ def _project(root: Path) -> Path:
 def test_project_packages_and_asyncguard_import_side_by_side(installed: Path, tmp_path: Path) -> None:
     project = _project(tmp_path / "mybot")
     probe = textwrap.dedent("""
-        import bot, rules, asyncguard, asyncguard.bot.app, asyncguard.rules.engine
+        import asyncguard.bot, rules, asyncguard, asyncguard.bot.app, asyncguard.rules.engine
         print(bot.OWNER, rules.RULES[0], sep="|")
         print(asyncguard.rules.engine.__file__)
         print(asyncguard.__version__)

@@ -79,6 +79,8 @@ class AuditReport:
     tta_median_s: float | None = None
     tta_p90_s: float | None = None
     bypasses: list[dict[str, Any]] = field(default_factory=list)
+    # `/asyncguard bypass <reason>`: who, why, at which head, and whether a push has ended it
+    emergency_bypasses: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -125,6 +127,13 @@ def build_report(records: list[AuditRecord], since: float, until: float | None =
             )
         elif r.kind == "bypass":
             rep.bypasses.append(_row(r, gate=r.detail.get("gate")))
+        elif r.kind == "emergency-bypass":
+            rep.emergency_bypasses.append(_row(r, reason=r.detail.get("reason", ""), ended=None))
+        elif r.kind == "bypass-expired":
+            for b in reversed(rep.emergency_bypasses):
+                if (b["repo"], b["pr"], b["head_sha"]) == (r.repo, r.pr, r.detail.get("bypassed_head")):
+                    b["ended"] = iso(r.ts)
+                    break
     rep.approvals_by = dict(by.most_common())
     secs = [t["seconds"] for t in rep.time_to_approval]
     rep.tta_median_s = median(secs)
@@ -150,7 +159,7 @@ def render_md(rep: AuditReport) -> str:
     out.append(
         f"{c.get('gate', 0)} gate decisions, {c.get('approval', 0)} approvals, {c.get('revocation', 0)} revocations, "
         f"{c.get('stale', 0)} stale approvals, {c.get('unauthorized', 0)} unauthorized attempts, "
-        f"{c.get('bypass', 0)} bypasses."
+        f"{c.get('bypass', 0)} bypasses, {c.get('emergency-bypass', 0)} emergency bypasses."
     )
     out += ["", f"## Breaking changes merged ({len(rep.merged_breaking)})", ""]
     if rep.merged_breaking:
@@ -185,6 +194,15 @@ def render_md(rep: AuditReport) -> str:
             out.append(f"| {b['repo']} | #{b['pr']} | {b['at']} | {b['actor'] or ''} | {'; '.join(b['changes'])} |")
     else:
         out.append("None.")
+    out += ["", f"## Emergency bypasses: `/asyncguard bypass` ({len(rep.emergency_bypasses)})", ""]
+    if rep.emergency_bypasses:
+        out += ["| repo | PR | when | by | head | reason | ended by a push |", "|---|---|---|---|---|---|---|"]
+        for b in rep.emergency_bypasses:
+            reason = str(b["reason"]).replace("|", "\\|")
+            out.append(f"| {b['repo']} | #{b['pr']} | {b['at']} | @{b['actor']} | `{(b['head_sha'] or '')[:7]}` | "
+                       f"{reason} | {b['ended'] or 'not yet'} |")
+    else:
+        out.append("None.")
     return "\n".join(out) + "\n"
 
 
@@ -208,6 +226,9 @@ def render_csv(rep: AuditReport) -> str:
     for b in rep.bypasses:
         w.writerow(["bypass", b["repo"], b["pr"], b["at"], b["actor"], b["head_sha"], f"gate={b['gate']}",
                     "; ".join(b["changes"]), ""])
+    for b in rep.emergency_bypasses:
+        w.writerow(["emergency_bypass", b["repo"], b["pr"], b["at"], b["actor"], b["head_sha"],
+                    f"ended={b['ended'] or ''}", "; ".join(b["changes"]), b["reason"]])
     w.writerow(["summary", "", "", "", "", "", "time_to_approval_median_s", "", rep.tta_median_s or ""])
     w.writerow(["summary", "", "", "", "", "", "time_to_approval_p90_s", "", rep.tta_p90_s or ""])
     for kind, n in sorted(rep.counts.items()):

@@ -23,7 +23,10 @@ from asyncguard.bot.storage.db import SQLITE_FILE
 from asyncguard.bot.storage.tables import audit, head_fingerprint, pr_state
 
 DB_NAME = SQLITE_FILE
-KINDS = ("gate", "approval", "revocation", "unauthorized", "merge", "bypass", "stale")
+# "bypass": merged while the gate failed; "emergency-bypass": `/asyncguard bypass <reason>` by the
+# governance team or an admin, for one head; "bypass-expired": a push moved the PR past that head
+KINDS = ("gate", "approval", "revocation", "unauthorized", "merge", "bypass", "stale", "emergency-bypass",
+         "bypass-expired")
 
 
 
@@ -35,6 +38,16 @@ class Approval:
     head_sha: str | None
     at: float
     reason: str = ""
+
+
+@dataclass
+class Bypass:
+    """`/asyncguard bypass <reason>`: both checks pass at `head_sha` only; the next push ends it."""
+
+    actor: str
+    reason: str
+    head_sha: str
+    at: float
 
 
 @dataclass
@@ -56,6 +69,12 @@ class PRState:
     checklist: list[str] = field(default_factory=list)
     reply_comment_id: int | None = None
     notes: list[str] = field(default_factory=list)
+    bypass: Bypass | None = None
+
+    def bypassed(self, head_sha: str | None) -> Bypass | None:
+        """The emergency bypass in force at `head_sha`, if any."""
+        b = self.bypass
+        return b if b is not None and head_sha is not None and b.head_sha == head_sha else None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -64,8 +83,10 @@ class PRState:
     def from_json(cls, text: str) -> PRState:
         data = json.loads(text)
         approval = data.pop("approval", None)
+        bypass = data.pop("bypass", None)
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known, approval=Approval(**approval) if approval else None)
+        return cls(**known, approval=Approval(**approval) if approval else None,
+                   bypass=Bypass(**bypass) if bypass else None)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ COMMAND_LEVEL = {
     "recheck": "write",
     "approve": "approver",
     "revoke": "approver",
+    "bypass": "bypasser",
 }
 
 
@@ -71,10 +72,26 @@ async def team_state(gh: GitHubAPI, team: str, login: str) -> str:
     return str(data.get("state") or "none")
 
 
-async def may_approve(gh: GitHubAPI, repo_full_name: str, login: str, governance: Governance, *, is_bot: bool = False) -> AuthResult:
-    """Whether `login` may approve (or revoke) governed breaking changes in this repository."""
+async def may_approve(
+    gh: GitHubAPI,
+    repo_full_name: str,
+    login: str,
+    governance: Governance,
+    *,
+    is_bot: bool = False,
+    pr_author: str | None = None,
+) -> AuthResult:
+    """Whether `login` may approve (or, without `pr_author`, revoke) governed breaking changes here.
+
+    `pr_author`: the pull request's author, who may not approve its own break unless the base's
+    `governance.allow_self_approval` says so (revoking is never refused on that ground).
+    """
     if is_bot or login.endswith("[bot]"):
         return AuthResult(False, f"`@{login}` is a bot; only people may approve")
+    if pr_author and login.lower() == pr_author.lower() and not governance.allow_self_approval:
+        return AuthResult(False, f"`@{login}` is the pull request's author and may not approve its own breaking "
+                                 "change (`governance.allow_self_approval: true` in the base branch's "
+                                 f"`.asyncguard.yml` allows it); who may: {governance.who_may_approve()}")
     if login.lower() in {r.lower() for r in governance.reviewers}:
         return AuthResult(True, f"`@{login}` is listed in `governance.reviewers`")
     notes = []
@@ -95,6 +112,29 @@ async def may_approve(gh: GitHubAPI, repo_full_name: str, login: str, governance
     return AuthResult(False, f"`@{login}` may not approve{why}; who may: {governance.who_may_approve()}")
 
 
+async def may_bypass(
+    gh: GitHubAPI, repo_full_name: str, login: str, governance: Governance, *, is_bot: bool = False
+) -> AuthResult:
+    """Whether `login` may bypass both checks for one head: an active member of a review team, or a
+    repository admin. Listed reviewers and maintainers may approve, but not bypass."""
+    if is_bot or login.endswith("[bot]"):
+        return AuthResult(False, f"`@{login}` is a bot; only people may bypass")
+    notes = []
+    for team in governance.review_teams:
+        state = await team_state(gh, team, login)
+        if state == "active":
+            return AuthResult(True, f"`@{login}` is an active member of `@{team}`")
+        if state.startswith("error"):
+            notes.append(f"`@{team}`: {state}")
+    level = await permission_level(gh, repo_full_name, login)
+    if level == "admin":
+        return AuthResult(True, f"`@{login}` has `admin` permission")
+    notes.append(f"permission is `{level}`")
+    return AuthResult(
+        False, f"`@{login}` may not bypass ({'; '.join(notes)}); who may: {governance.who_may_bypass()}"
+    )
+
+
 async def may_run(
     gh: GitHubAPI,
     repo_full_name: str,
@@ -108,7 +148,10 @@ async def may_run(
     """Check a slash-command against the commenter's permission."""
     need = COMMAND_LEVEL.get(command, "none")
     if need == "approver":
-        return await may_approve(gh, repo_full_name, login, governance, is_bot=is_bot)
+        author = pr_author if command == "approve" else None
+        return await may_approve(gh, repo_full_name, login, governance, is_bot=is_bot, pr_author=author)
+    if need == "bypasser":
+        return await may_bypass(gh, repo_full_name, login, governance, is_bot=is_bot)
     if need == "none":
         return AuthResult(True, "open to everyone")
     if need == "write" and pr_author and login.lower() == pr_author.lower():

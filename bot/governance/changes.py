@@ -14,6 +14,7 @@ from asyncguard.bot.governance.globs import path_matches
 from asyncguard.bot.governance.repo_config import Governance
 
 NO_CHANGES = "none"
+SETTINGS_CODE = "settings"  # the head edits a contract setting or an allow entry: not an AG2xx code
 
 
 def _site(site: Any) -> dict[str, Any]:
@@ -53,8 +54,25 @@ def governed_changes(contract_diff: Any, governance: Governance) -> list[dict[st
         # a change without a known file is governed: unknown must not mean "ungated"
         if not d["path"] or path_matches(d["path"], governance.interface_paths):
             out.append(d)
+    # the head editing what is governed (settings, allowlist) is governed wherever the file sits
+    out.extend(setting_change_dict(sc) for sc in getattr(contract_diff, "setting_changes", None) or [])
     out.sort(key=lambda d: (d["code"], d["symbol"], d["path"], d["line"]))
     return out
+
+
+def setting_change_dict(change: Any) -> dict[str, Any]:
+    """A `contracts.model.SettingChange` in the shape of a governed change (code `settings`)."""
+    return {
+        "code": SETTINGS_CODE,
+        "symbol": str(getattr(change, "key", "")),
+        "message": str(getattr(change, "message", "")),
+        "path": str(getattr(change, "path", "") or ""),
+        "line": 1,
+        "new_symbol": None,
+        "before": str(getattr(change, "before", "") or ""),
+        "after": str(getattr(change, "after", "") or ""),
+        "call_sites": [],
+    }
 
 
 def fingerprint(changes: list[dict[str, Any]]) -> str:

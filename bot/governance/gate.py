@@ -14,7 +14,7 @@ from typing import Any
 from gidgethub.abc import GitHubAPI
 
 from asyncguard.bot.governance import ghops
-from asyncguard.bot.governance.audit_store import Approval, AuditStore, NewRecord, PRState
+from asyncguard.bot.governance.audit_store import Approval, AuditStore, Bypass, NewRecord, PRState
 from asyncguard.bot.governance.authz import may_approve
 from asyncguard.bot.governance.changes import NO_CHANGES, fingerprint, governed_changes
 from asyncguard.bot.governance.locks import pr_lock
@@ -22,6 +22,7 @@ from asyncguard.bot.governance.replies import upsert_reply
 from asyncguard.bot.governance.repo_config import CONFIG_FILE, Governance, RepoConfig
 
 CHECK_NAME = "asyncguard/governance"
+ANALYSIS_CHECK = "asyncguard"  # the PR run's check (bot.pr_run.CHECK_NAME), re-posted by a bypass
 UNKNOWN_CHANGE: dict[str, Any] = {
     "code": "unknown",
     "symbol": "(unknown)",
@@ -106,6 +107,10 @@ def decide(state: PRState, cfg: RepoConfig) -> Decision:
     note = cfg.error_note()
     note = f"\n\n{note}" if note else ""
     n = len(state.changes)
+    bypass = state.bypassed(state.head_sha)
+    if bypass is not None:
+        listing = changes_md(state.changes) if state.changes else "No governed breaking interface changes."
+        return Decision("success", f"Bypassed by @{bypass.actor}", bypass_summary(bypass) + f"\n\n{listing}{note}")
     if not state.changes:
         return Decision("success", "No governed breaking interface changes", "Nothing to approve." + note)
     listing = changes_md(state.changes)
@@ -137,8 +142,37 @@ def decide(state: PRState, cfg: RepoConfig) -> Decision:
     )
 
 
+def bypass_summary(b: Bypass) -> str:
+    return (
+        f"**Emergency bypass** by `@{b.actor}` at `{b.head_sha[:7]}`: {b.reason}\n\n"
+        "Recorded in the audit trail and the compliance report; the next push ends it."
+    )
+
+
+async def post_bypassed_analysis(gh: GitHubAPI, repo: str, b: Bypass) -> None:
+    """A new completed `asyncguard` check on the bypassed head: GitHub counts the newest run of a name."""
+    await ghops.post_check(
+        gh, repo, head_sha=b.head_sha, name=ANALYSIS_CHECK, conclusion="success",
+        title=f"Bypassed by @{b.actor}", summary=bypass_summary(b),
+    )
+
+
+def _expire_bypass(state: PRState, head_sha: str, work: Work) -> None:
+    """A bypass is for one commit: evaluating another head ends it, on the record."""
+    b = state.bypass
+    if b is None or b.head_sha == head_sha:
+        return
+    state.bypass = None
+    work.records.append(NewRecord(
+        "bypass-expired", state.repo, state.pr, head_sha, b.actor, state.fingerprint, state.changes,
+        {"bypassed_head": b.head_sha, "reason": b.reason},
+    ))
+    work.notices.append(f"The emergency bypass by `@{b.actor}` (at `{b.head_sha[:7]}`) ended with the push "
+                        f"of `{head_sha[:7]}`: both checks apply again.")
+
+
 async def _confirm_label(
-    gh: GitHubAPI, state: PRState, cfg: RepoConfig, labels: list[str], work: Work
+    gh: GitHubAPI, state: PRState, cfg: RepoConfig, labels: list[str], work: Work, pr_author: str | None
 ) -> None:
     """A present approval label without a recorded approval counts only once its adder is checked."""
     gov = cfg.governance
@@ -149,7 +183,7 @@ async def _confirm_label(
     who = await ghops.last_labeler(gh, state.repo, state.pr, gov.approval_label)
     auth = None
     if who is not None:
-        auth = await may_approve(gh, state.repo, who[0], gov, is_bot=who[1])
+        auth = await may_approve(gh, state.repo, who[0], gov, is_bot=who[1], pr_author=pr_author)
     if who is not None and auth is not None and auth.allowed:
         state.approval = Approval(who[0], "label-confirmed", state.fingerprint, state.head_sha, time.time())
         work.records.append(
@@ -223,6 +257,7 @@ async def reconcile(
     work: Work | None = None,
     *,
     labels: list[str] | None = None,
+    pr_author: str | None = None,
 ) -> Decision | None:
     """Bring approval, label, check run, reply and store in line with `state`. Call under `pr_lock`.
 
@@ -234,7 +269,7 @@ async def reconcile(
     if a is not None and a.fingerprint is None and a.head_sha == state.head_sha and state.fingerprint is not None:
         state.approval = Approval(a.actor, a.via, state.fingerprint, a.head_sha, a.at, a.reason)
     if labels is not None:
-        await _confirm_label(gh, state, cfg, labels, work)
+        await _confirm_label(gh, state, cfg, labels, work, pr_author)
     await _expire_stale(gh, state, cfg, labels, work)
     # the decisions so far (approvals, revocations, ...) are durable before GitHub hears the verdict
     await store.commit(state, work.records)
@@ -269,6 +304,7 @@ async def reconcile(
                     "conclusion": decision.conclusion,
                     "mode": gov.breaking_changes,
                     "approved_by": state.approval.actor if state.approval and decision.conclusion == "success" else None,
+                    "bypassed_by": bypass.actor if (bypass := state.bypassed(state.head_sha)) else None,
                     "config_errors": list(cfg.errors),
                 },
             )
@@ -322,8 +358,53 @@ async def after_pr_run(
         if a is not None and a.fingerprint is None and a.head_sha != head_sha:
             # approved at a head that was never evaluated and is gone now: what it covered is unknown
             state.approval = Approval(a.actor, a.via, f"unevaluated:{a.head_sha}", a.head_sha, a.at, a.reason)
+        work = Work()
+        _expire_bypass(state, head_sha, work)
         labels = await ghops.labels_on(gh, repo_full_name, number)
-        return await reconcile(gh, store, state, repo_config, labels=labels)
+        author = str((pull.get("user") or {}).get("login") or "") or None
+        return await reconcile(gh, store, state, repo_config, work, labels=labels, pr_author=author)
+
+
+async def after_failed_run(
+    gh: GitHubAPI,
+    *,
+    store: AuditStore,
+    repo_full_name: str,
+    pull: dict[str, Any],
+    head_sha: str,
+    reason: str,
+    repo_config: RepoConfig,
+) -> None:
+    """The PR run could not finish: post `asyncguard/governance` failing on `head_sha`, saying why.
+
+    Fail closed without touching what was evaluated or approved before: the state (changes,
+    fingerprint, approval) stays as it was, so a transient failure never voids an approval; a
+    re-run that finishes evaluates the gate as usual.
+    """
+    number = int(pull["number"])
+    async with pr_lock(store, repo_full_name, number):
+        state = await store.state(repo_full_name, number)
+        gov = repo_config.governance
+        conclusion = {"off": "success", "warn": "neutral"}.get(gov.breaking_changes, "failure")
+        summary = (
+            f"The interface changes of `{head_sha[:7]}` are unknown: the `asyncguard` check could not finish.\n\n"
+            f"{reason}\n\nFix that (or re-run the `asyncguard` check when it was temporary)"
+            + ("; until then this check fails." if conclusion == "failure" else
+               f"; `governance.breaking_changes: {gov.breaking_changes}` on the base branch.")
+        )
+        state.check_run_id = await ghops.post_check(
+            gh, repo_full_name, head_sha=head_sha, name=CHECK_NAME, conclusion=conclusion,
+            title="Interface changes unknown: the checks could not finish", summary=summary,
+            check_run_id=state.check_run_id if state.check_head_sha == head_sha else None,
+        )
+        state.check_head_sha = head_sha
+        if state.head_sha in (None, head_sha):
+            state.conclusion = conclusion
+        await store.commit(state, [NewRecord(
+            "gate", repo_full_name, number, head_sha, None, None, [UNKNOWN_CHANGE],
+            {"conclusion": conclusion, "mode": gov.breaking_changes, "unevaluated": reason,
+             "config_errors": list(repo_config.errors)},
+        )])
 
 
 def config_problem_note(cfg: RepoConfig) -> str:

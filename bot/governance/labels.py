@@ -48,7 +48,8 @@ async def on_labeled(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: A
         if is_bot and (ghops.is_our_echo(repo, number, label) or state.approval is not None):
             return  # our own label, added when an approval was recorded by command
         work = Work()
-        auth = await may_approve(gh, repo, sender, gov, is_bot=is_bot)
+        auth = await may_approve(gh, repo, sender, gov, is_bot=is_bot,
+                                 pr_author=str((pull.get("user") or {}).get("login") or "") or None)
         fp = await ctx.store.fingerprint_for_head(repo, number, head) if head else None
         if auth.allowed:
             state.approval = Approval(sender, "label", fp, head or None, time.time())

@@ -17,7 +17,8 @@ CONFIG_FILE = ".asyncguard.yml"
 DEFAULT_LABEL = "api-change-approved"
 BREAKING_MODES = ("require-approval", "warn", "off")
 ANNOTATE_MODES = ("changed-lines", "changed-files", "all")
-COMMANDS = ("help", "recheck", "explain", "approve", "revoke", "contract", "checklist", "doctor", "false-positive")
+COMMANDS = ("help", "recheck", "explain", "approve", "revoke", "contract", "checklist", "doctor", "bypass",
+            "false-positive")
 _TEAM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 _LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 _TOP_KEYS = ("governance", "rules", "annotate", "checklist", "commands", "feedback")
@@ -28,6 +29,7 @@ _GOV_KEYS = (
     "interface_paths",
     "breaking_changes",
     "stale_on_push",
+    "allow_self_approval",
 )
 
 
@@ -39,10 +41,16 @@ class Governance:
     interface_paths: tuple[str, ...] = ()
     breaking_changes: str = "require-approval"
     stale_on_push: bool = True
+    allow_self_approval: bool = False  # the PR's author approving its own break (GitHub's reviews forbid it)
 
     @property
     def gate_on(self) -> bool:
         return self.breaking_changes == "require-approval"
+
+    def who_may_bypass(self) -> str:
+        """The emergency bypass is narrower than approval: the governance team, or admins."""
+        parts = [f"members of `@{t}`" for t in self.review_teams] + ["repository admins"]
+        return ", ".join(parts[:-1]) + (" or " if len(parts) > 1 else "") + parts[-1]
 
     def who_may_approve(self) -> str:
         """One human sentence for replies and check summaries."""
@@ -137,6 +145,12 @@ def _governance(raw: Any, errors: list[str]) -> Governance:
             kw["stale_on_push"] = stale
         else:
             errors.append(f"`governance.stale_on_push` must be true or false; got {stale!r} (using true)")
+    if "allow_self_approval" in raw:
+        self_ok = raw["allow_self_approval"]
+        if isinstance(self_ok, bool):
+            kw["allow_self_approval"] = self_ok
+        else:
+            errors.append(f"`governance.allow_self_approval` must be true or false; got {self_ok!r} (using false)")
     return Governance(**kw)
 
 
@@ -197,7 +211,7 @@ def _apply_top(data: Mapping[str, Any], cfg: RepoConfig) -> None:
                 cfg.errors.append(f"`commands.disabled`: unknown commands {unknown} (known: {', '.join(COMMANDS)})")
             # the gate's own commands cannot be switched off: that would strand a failing gate
             cfg.commands_disabled = frozenset(
-                n.lower() for n in names if n.lower() in COMMANDS and n.lower() not in ("approve", "revoke", "help")
+                n.lower() for n in names if n.lower() in COMMANDS and n.lower() not in ("approve", "revoke", "help", "bypass")
             )
             kept = sorted({n.lower() for n in names} & {"approve", "revoke", "help"})
             if kept:

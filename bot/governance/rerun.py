@@ -33,6 +33,7 @@ async def on_rerequested(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwarg
             state = await ctx.store.state(repo, number)
             if state.head_sha == head:
                 labels = await ghops.labels_on(gh, repo, number)
-                await reconcile(gh, ctx.store, state, cfg, labels=labels)
+                author = str((pull.get("user") or {}).get("login") or "") or None
+                await reconcile(gh, ctx.store, state, cfg, labels=labels, pr_author=author)
         if state.head_sha != head and ctx.rerun is not None and head:
             await ctx.rerun(repo, number, head)  # the gate has not seen this head: a full run evaluates it

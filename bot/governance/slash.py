@@ -11,11 +11,11 @@ from gidgethub import routing, sansio
 from gidgethub.abc import GitHubAPI
 
 from asyncguard.bot.governance import doctor, ghops
-from asyncguard.bot.governance.audit_store import Approval, NewRecord, PRState
+from asyncguard.bot.governance.audit_store import Approval, Bypass, NewRecord, PRState
 from asyncguard.bot.governance.authz import COMMAND_LEVEL, may_run
 from asyncguard.bot.governance.commands import Command, new_commands, parse_commands
 from asyncguard.bot.governance.context import GovernanceContext, resolve_context
-from asyncguard.bot.governance.gate import Work, changes_md, reconcile
+from asyncguard.bot.governance.gate import Work, changes_md, post_bypassed_analysis, reconcile
 from asyncguard.bot.governance.locks import pr_lock
 from asyncguard.bot.governance.replies import upsert_reply
 from asyncguard.bot.governance.repo_config import RepoConfig
@@ -37,6 +37,7 @@ HELP = """**asyncguard commands** (one per line, in a PR comment):
 | `/asyncguard recheck` | run the checks again | write access or the PR's author |
 | `/asyncguard approve [reason]` | approve the current breaking changes | approvers |
 | `/asyncguard revoke` | withdraw the approval | approvers |
+| `/asyncguard bypass <reason>` | emergency: both checks pass at this commit; the next push ends it; audited | the governance team or admins |
 """
 
 
@@ -44,9 +45,10 @@ class _Run:
     """One comment's commands against one PR, collecting reply sections and the state change."""
 
     def __init__(self, gh: GitHubAPI, ctx: GovernanceContext, repo: str, pull: dict[str, Any], cfg: RepoConfig,
-                 actor: str, is_bot: bool, state: PRState) -> None:
+                 actor: str, is_bot: bool, state: PRState, comment_author: str) -> None:
         self.gh, self.ctx, self.repo, self.pull, self.cfg = gh, ctx, repo, pull, cfg
-        self.actor, self.is_bot, self.state = actor, is_bot, state
+        self.actor, self.is_bot, self.state = actor, is_bot, state  # actor: the event's sender
+        self.comment_author = comment_author
         self.number = int(pull["number"])
         self.head = str((pull.get("head") or {}).get("sha", "")) or None
         self.sections: list[str] = []
@@ -56,6 +58,13 @@ class _Run:
 
     def say(self, cmd: Command, text: str) -> None:
         self.sections.append(f"> {cmd.line}\n\n{text}")
+
+    def record(self, kind: str, fingerprint: str | None, detail: dict[str, Any]) -> None:
+        """An audit record of this comment: the sender acts; the comment's author is recorded beside."""
+        self.work.records.append(NewRecord(
+            kind, self.repo, self.number, self.head, self.actor, fingerprint, self.state.changes,
+            {**detail, "comment_author": self.comment_author},
+        ))
 
     async def run(self, cmd: Command) -> None:
         if not cmd.known:
@@ -71,10 +80,7 @@ class _Run:
                              pr_author=(self.pull.get("user") or {}).get("login"))
         if not auth.allowed:
             self.ok = False
-            self.work.records.append(NewRecord(
-                "unauthorized", self.repo, self.number, self.head, self.actor, self.state.fingerprint,
-                self.state.changes, {"action": cmd.name, "why": auth.reason},
-            ))
+            self.record("unauthorized", self.state.fingerprint, {"action": cmd.name, "why": auth.reason})
             self.say(cmd, f"Not allowed: {auth.reason}.")
             return
         try:
@@ -83,6 +89,15 @@ class _Run:
             log.warning("/asyncguard %s failed on %s#%s: %r", cmd.name, self.repo, self.number, exc)
             self.ok = False
             self.say(cmd, f"Failed: GitHub answered `{exc}`. Try again, or `/asyncguard doctor`.")
+
+    def refuse_edit(self, commands: list[Command]) -> None:
+        """Someone edited another person's comment: commands run only for the comment's author."""
+        self.ok = False
+        why = (f"`@{self.actor}` edited a comment written by `@{self.comment_author}`; commands in a comment "
+               "run only when its author writes them")
+        self.record("unauthorized", self.state.fingerprint,
+                    {"action": "edit", "why": why, "commands": [c.line for c in commands[:MAX_COMMANDS]]})
+        self.sections.append(f"Not run: {why}. `@{self.actor}`, post your own comment instead.")
 
     async def do_help(self, cmd: Command) -> None:
         gov = self.cfg.governance
@@ -154,10 +169,7 @@ class _Run:
             return
         fp = await self.ctx.store.fingerprint_for_head(self.repo, self.number, self.head) if self.head else None
         st.approval = Approval(self.actor, "command", fp, self.head, time.time(), cmd.args)
-        self.work.records.append(NewRecord(
-            "approval", self.repo, self.number, self.head, self.actor, fp, st.changes,
-            {"via": "command", "reason": cmd.args},
-        ))
+        self.record("approval", fp, {"via": "command", "reason": cmd.args})
         self.changed = True
         try:  # the label shows the approval on the PR; its `labeled` event is recognised as ours
             await ghops.add_label(self.gh, self.repo, self.number, gov.approval_label)
@@ -166,6 +178,29 @@ class _Run:
         covered = "the breaking changes listed in the governance check" if fp else f"the changes at `{(self.head or '')[:7]}`"
         self.say(cmd, f"Approved by `@{self.actor}`: {covered}." + (f" Reason: {cmd.args}" if cmd.args else ""))
 
+    async def do_bypass(self, cmd: Command) -> None:
+        """The rare hotfix: both checks pass at the current head, recorded before GitHub hears of it."""
+        reason = " ".join(cmd.args.split())
+        if not reason:
+            self.ok = False
+            self.say(cmd, "A reason is required: `/asyncguard bypass <reason>`. It goes into the audit trail "
+                          "and the compliance report.")
+            return
+        if not self.head:
+            self.ok = False
+            self.say(cmd, "This pull request has no head commit to bypass the checks for.")
+            return
+        st = self.state
+        st.bypass = Bypass(self.actor, reason, self.head, time.time())
+        await self.ctx.store.commit(st, [NewRecord(
+            "emergency-bypass", self.repo, self.number, self.head, self.actor, st.fingerprint, st.changes,
+            {"reason": reason},
+        )])
+        await post_bypassed_analysis(self.gh, self.repo, st.bypass)
+        self.changed = True
+        self.say(cmd, f"Bypassed by `@{self.actor}` at `{self.head[:7]}`: both asyncguard checks pass at this "
+                      f"commit. Reason: {reason}\n\nThe next push ends the bypass. Recorded in the audit trail.")
+
     async def do_revoke(self, cmd: Command) -> None:
         st = self.state
         if st.approval is None:
@@ -173,10 +208,7 @@ class _Run:
             return
         a = st.approval
         st.approval = None
-        self.work.records.append(NewRecord(
-            "revocation", self.repo, self.number, self.head, self.actor, st.fingerprint, st.changes,
-            {"via": "command", "approved_by": a.actor, "reason": cmd.args},
-        ))
+        self.record("revocation", st.fingerprint, {"via": "command", "approved_by": a.actor, "reason": cmd.args})
         self.changed = True
         await ghops.remove_label(self.gh, self.repo, self.number, self.cfg.governance.approval_label)
         self.say(cmd, f"Approval by `@{a.actor}` revoked by `@{self.actor}`.")
@@ -186,7 +218,8 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
     data = event.data
     repo = data["repository"]["full_name"]
     comment = data["comment"]
-    user = comment.get("user") or {}
+    author = str((comment.get("user") or {}).get("login", ""))
+    sender = data.get("sender") or comment.get("user") or {}  # who did this: the actor, whoever wrote it
     number = int(data["issue"]["number"])
     ctx = resolve_context(kwargs)
     pull = await ghops.get_pull(gh, repo, number)
@@ -194,9 +227,13 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
     cfg = await ghops.fetch_repo_config(gh, repo, str(base.get("ref") or base.get("sha")))
     async with pr_lock(ctx.store, repo, number):
         state = await ctx.store.state(repo, number)
-        run = _Run(gh, ctx, repo, pull, cfg, str(user.get("login", "")), user.get("type") == "Bot", state)
-        for cmd in commands[:MAX_COMMANDS]:
-            await run.run(cmd)
+        run = _Run(gh, ctx, repo, pull, cfg, str(sender.get("login", "")), sender.get("type") == "Bot", state,
+                   author)
+        if data.get("action") == "edited" and run.actor.lower() != author.lower():
+            run.refuse_edit(commands)
+        else:
+            for cmd in commands[:MAX_COMMANDS]:
+                await run.run(cmd)
         if len(commands) > MAX_COMMANDS:
             run.sections.append(f"Only the first {MAX_COMMANDS} commands of a comment are run.")
         await ghops.react(gh, repo, int(comment["id"]), "+1" if run.ok else "confused")
@@ -209,9 +246,12 @@ async def _handle(event: sansio.Event, gh: GitHubAPI, kwargs: dict[str, Any], co
             await ctx.store.commit(state, run.work.records)
 
 
+def _is_bot(user: dict[str, Any]) -> bool:
+    return user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]")
+
+
 def _should_skip(data: dict[str, Any]) -> bool:
-    user = (data.get("comment") or {}).get("user") or {}
-    if user.get("type") == "Bot" or str(user.get("login", "")).endswith("[bot]"):
+    if _is_bot((data.get("comment") or {}).get("user") or {}) or _is_bot(data.get("sender") or {}):
         return True  # never answer bots (ourselves included): no loops
     return "pull_request" not in (data.get("issue") or {})  # plain issues have no gate
 

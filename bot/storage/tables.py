@@ -107,6 +107,5 @@ check_runs = Table(
     Index("check_runs_head", "pr_key", "head_sha", "status"),
     Index("check_runs_status", "status", "updated"),
 )
-
 # feature tables live in their own modules; importing them here puts them on `metadata`
 from asyncguard.bot.storage import tables_monitoring  # noqa: E402, F401

@@ -4,28 +4,43 @@ from __future__ import annotations
 
 from asyncguard.checks.links import rule_url
 from asyncguard.checks.render.common import rule_name
+from asyncguard.checks.render.style import BLUE, BOLD, CYAN, DIM, RED, YELLOW, paint
 from asyncguard.checks.report import Report
+from asyncguard.rules.model import Severity
+
+_SEVERITY_COLOR = {Severity.ERROR: RED, Severity.WARNING: YELLOW, Severity.INFO: BLUE}
 
 
-def render_text(report: Report, base_url: str | None = None, statistics: bool = False) -> str:
+def render_text(
+    report: Report,
+    base_url: str | None = None,
+    statistics: bool = False,
+    color: bool = False,
+    quiet: bool = False,
+) -> str:
+    """`quiet` (`--quiet`): the findings only, no notes and no summary line, as `ruff -q` prints."""
     lines: list[str] = []
     for f in report.findings:
-        lines.append(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} [{rule_name(f)}]")
+        where = paint(f"{f.path}:{f.line}:{f.column}:", BOLD, on=color)
+        code = paint(f.code, BOLD, _SEVERITY_COLOR[f.severity], on=color)
+        lines.append(f"{where} {code} {f.message} [{rule_name(f)}]")
         if f.chain:
             lines.append(f"  via: {' -> '.join(f.chain)}")
         if f.fix is not None:
-            how = "run with --fix" if f.fix.safe else "unsafe, not applied by --fix"
+            how = "run with --fix" if f.fix.safe else "unsafe: --fix --unsafe-fixes applies it"
             lines.append(f"  fix: {f.fix.description} ({how})")
-        lines.append(f"  help: {rule_url(f.code, base_url)}")
+        lines.append(paint(f"  help: {rule_url(f.code, base_url)}", DIM, on=color))
+    if quiet:
+        return "".join(line + "\n" for line in lines)
     for note in report.notes:
-        lines.append(f"note: {note}")
+        lines.append(f"{paint('note:', CYAN, on=color)} {note}")
     if statistics and report.findings:
         lines.append("")
         counts = report.counts_by_rule()
         names = {f.code: rule_name(f) for f in report.findings}
         for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"{n:5d}  {code}  {names[code]}")
-    lines.append(summary_line(report))
+    lines.append(paint(summary_line(report), BOLD, on=color))
     return "\n".join(lines) + "\n"
 
 

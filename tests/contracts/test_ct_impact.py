@@ -195,10 +195,20 @@ def test_pr_run_survives_a_file_that_does_not_parse(make_repo: Callable[..., Rep
     base = {"pkg/__init__.py": "", "pkg/a.py": "def f():\n    pass\n", "pkg/b.py": "def g():\n    pass\n"}
     head = {"pkg/a.py": "def f(:\n", "pkg/b.py": "async def g():\n    pass\n"}
     diff = pr_diff(make_repo(base, head))
-    assert [(c.code, c.symbol) for c in diff.changes] == [("AG202", "pkg.b.g")]  # pkg.a is not "removed"
-    assert len(diff.notes) == 1 and diff.notes[0].startswith(
-        "interface of pkg.a not compared (head: pkg/a.py:1: cannot parse"
-    )
+    # the run goes on; what pkg.a exported is unknown at head, so it counts as broken (issue 15: a
+    # PR must not hide its break behind a syntax error or undecodable bytes)
+    assert [(c.code, c.symbol, c.breaking) for c in diff.changes] == [("AG201", "pkg.a", True),
+                                                                       ("AG202", "pkg.b.g", True)]
+    assert "pkg.a cannot be read at head: pkg/a.py:1: cannot parse" in diff.changes[0].message
+    assert len(diff.notes) == 1 and diff.notes[0].startswith("pkg.a cannot be read at head (pkg/a.py:1: cannot parse")
+
+
+def test_a_module_the_base_cannot_read_is_not_compared(make_repo: Callable[..., Repo]) -> None:
+    base = {"pkg/__init__.py": "", "pkg/a.py": "def f(:\n", "pkg/b.py": "def g():\n    pass\n"}
+    head = {"pkg/a.py": "def f():\n    pass\n", "pkg/b.py": "async def g():\n    pass\n"}
+    diff = pr_diff(make_repo(base, head))
+    assert [(c.code, c.symbol) for c in diff.changes] == [("AG202", "pkg.b.g")]  # pkg.a is not "added"
+    assert len(diff.notes) == 1 and diff.notes[0].startswith("interface of pkg.a not compared (base: pkg/a.py:1")
 
 
 def test_default_and_annotation_changes_affect_only_the_calls_they_touch(

@@ -89,6 +89,7 @@ def pull_request_payload(
     pr["head"]["ref"] = pull.head_ref
     pr["base"]["sha"] = pull.base_sha
     pr["base"]["ref"] = pull.base_ref
+    pr["user"]["login"] = pull.user  # the author, as the fake's pulls/get says
     for section in (payload["repository"], pr["head"]["repo"], pr["base"]["repo"]):
         section["full_name"] = full_name
         section["id"] = repo.id

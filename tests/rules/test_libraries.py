@@ -169,3 +169,127 @@ def test_a_declared_local_type_wins_over_what_a_with_binds(project: Project) -> 
         """,
     })
     assert codes(found) == [("AG103", "db.py", 7)]
+
+
+# -- the standard library's stubs (typeshed, as shipped in typeshed_client) -------------------------
+
+def test_standard_library_types_come_from_typeshed_stubs(project: Project) -> None:
+    """No venv at all: what awaiting a catalogued coroutine gives and a stdlib base class's methods
+    are read from typeshed, like any library's source."""
+    found = project({
+        "app.py": """
+            import asyncio
+
+            class Echo(asyncio.Protocol):
+                async def data_received(self, data):   # the loop calls it and drops the coroutine
+                    pass
+
+                def connection_lost(self, exc):       # a plain def, as the base has it
+                    pass
+
+            async def main():
+                proc = await asyncio.create_subprocess_exec("ls")
+                proc.wait()                            # Process.wait is async in the stub
+                await proc.communicate()
+                proc.kill()                            # sync in the stub: nothing to say
+                server = await asyncio.start_server(None, "localhost", 0)
+                server.serve_forever()
+        """,
+    })
+    assert codes(found) == [("AG108", "app.py", 5), ("AG101", "app.py", 13), ("AG101", "app.py", 17)]
+    assert "asyncio.subprocess.Process.wait" in found[1].message
+
+
+def test_stdlib_stubs_can_be_turned_off_with_the_libraries(project: Project) -> None:
+    found = project({"app.py": """
+        import asyncio
+
+        async def main():
+            proc = await asyncio.create_subprocess_exec("ls")
+            proc.wait()
+    """}, config=RuleConfig(libraries=False))
+    assert codes(found) == []
+
+
+def test_typing_is_still_modelled_by_name_not_read_from_its_stub(project: Project) -> None:
+    """`typing.Protocol`, `cast`, the ABCs keep their meaning: typing's stub would only say less."""
+    found = project({"app.py": """
+        import typing
+        from collections.abc import AsyncIterator
+
+        class Source(typing.Protocol):
+            async def fetch(self) -> bytes: ...
+
+        class Stream(AsyncIterator[bytes]):
+            async def __anext__(self) -> bytes:
+                return b""
+
+        async def main(obj, s: Stream):
+            source = typing.cast(Source, obj)
+            source.fetch()
+            for chunk in s:
+                pass
+    """})
+    assert codes(found) == [("AG101", "app.py", 14), ("AG105", "app.py", 15)]
+
+
+def test_star_imports_bind_only_what_all_lists(project: Project) -> None:
+    found = project({
+        f"{SITE}/extlib/__init__.py": "from .impl import *\nfrom .other import *\n",
+        f"{SITE}/extlib/impl.py": """
+            __all__ = ["helper"]
+            from extlib.sync import Client   # imported for its own use, not exported by `*`
+
+            def helper():
+                pass
+        """,
+        f"{SITE}/extlib/other.py": """
+            class Client:
+                async def close(self):
+                    pass
+        """,
+        f"{SITE}/extlib/sync.py": """
+            class Client:
+                def close(self):
+                    pass
+        """,
+        ".venv/bin/python": "",
+        "app.py": """
+            import extlib
+
+            async def main():
+                extlib.Client().close()
+        """,
+    })
+    assert codes(found) == [("AG101", "app.py", 5)]
+    assert "extlib.other.Client.close" in found[0].message
+
+
+def test_a_decorator_named_property_makes_a_property_in_a_library(project: Project) -> None:
+    """discord.py's `@utils.cached_slot_property('_cs_response')`: `interaction.response` is a value."""
+    found = project({
+        f"{SITE}/chat/__init__.py": """
+            def cached_slot_property(name):
+                def deco(func):
+                    return func
+                return deco
+
+            class Response:
+                async def send_message(self, text: str) -> None:
+                    pass
+
+            class Interaction:
+                @cached_slot_property("_cs_response")
+                def response(self) -> Response:
+                    return Response()
+        """,
+        ".venv/bin/python": "",
+        "app.py": """
+            import chat
+
+            async def reply(interaction: chat.Interaction):
+                interaction.response.send_message("hi")
+                await interaction.response.send_message("hi")
+        """,
+    })
+    assert codes(found) == [("AG101", "app.py", 5)]

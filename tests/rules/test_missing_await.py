@@ -484,8 +484,8 @@ def test_unannotated_parameters_typed_by_their_callers(project: Project) -> None
     found = project({
         "bot/__init__.py": "",
         "bot/core.py": """
-            from bot.parsers import parse_always
-            from bot.creator import SlackCreator, MatrixCreator
+            from asyncguard.bot.parsers import parse_always
+            from asyncguard.bot.creator import SlackCreator, MatrixCreator
 
             class Core:
                 async def run_skill(self, skill):
@@ -535,8 +535,8 @@ def test_unannotated_parameters_typed_by_their_callers(project: Project) -> None
         """,
         "bot/tests/__init__.py": "",
         "bot/tests/test_parsers.py": """
-            from bot.parsers import parse_always
-            from bot.creator import SlackCreator
+            from asyncguard.bot.parsers import parse_always
+            from asyncguard.bot.creator import SlackCreator
 
             async def test_parse(mock_core, mock_connector):
                 await parse_always(mock_core, {})
@@ -672,3 +672,34 @@ def test_coroutine_stored_by_a_constructor_that_nothing_awaits(project: Project)
     assert codes(found) == [("AG101", "chat/connector.py", 12), ("AG101", "chat/connector.py", 12),
                             ("AG101", "chat/connector.py", 13), ("AG101", "chat/connector.py", 15)]
     assert "stored in `Message.text`, which nothing awaits" in found[0].message
+
+
+def test_abstract_async_stub_implemented_as_async_generators(project: Project) -> None:
+    """python-socketio's pub/sub manager: the base `async def _listen` only raises
+    NotImplementedError and every backend implements it as an async generator, so the base's
+    `async for ... in self._listen()` is right. A stub whose overrides are coroutines still counts."""
+    found = project({"pubsub.py": """
+        class PubSub:
+            async def _listen(self):
+                raise NotImplementedError
+
+            async def handle(self):
+                \"\"\"Implemented by backends.\"\"\"
+
+            async def run(self):
+                async for message in self._listen():
+                    print(message)
+                self.handle()
+
+        class RedisPubSub(PubSub):
+            async def _listen(self):
+                while True:
+                    yield await self.read()
+
+            async def handle(self):
+                return None
+
+            async def read(self):
+                return b""
+    """})
+    assert codes(found) == [("AG101", "pubsub.py", 12)]

@@ -39,7 +39,7 @@ def test_explain_link_follows_the_configured_base() -> None:
 
 
 def test_explain_bad_codes_are_usage_errors_without_traceback() -> None:
-    for arg, message in [("AG999", "no training page for AG999"), ("hello", "'hello' is not a rule code")]:
+    for arg, message in [("AG999", "no training page for AG999"), ("hello", "'hello' is neither a code")]:
         proc = _run("explain", arg)
         assert proc.returncode == 2
         assert message in proc.stderr and "Traceback" not in proc.stderr

@@ -15,7 +15,7 @@ import pytest
 
 from asyncguard.checks.training import Example, Page, kb_pages, rule_pages
 
-RUNTIME_PAGES = [p for p in rule_pages() if p.kind == "rule" and p.meta.get("runtime")]
+RUNTIME_PAGES = [p for p in rule_pages() if p.kind == "rule" and (p.meta.get("runtime") or {}).get("error")]
 
 
 def _run(example: Example, tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -33,8 +33,12 @@ def _run(example: Example, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_most_rule_pages_show_their_failure() -> None:
+    """Every rule page shows its run-time failure, or says in `runtime.none` why it has none (AG001
+    is about the configuration, not the program)."""
     rules = [p for p in rule_pages() if p.kind == "rule"]
-    assert len(RUNTIME_PAGES) == len(rules), {p.code for p in rules} - {p.code for p in RUNTIME_PAGES}
+    without = {p.code for p in rules} - {p.code for p in RUNTIME_PAGES}
+    assert all(isinstance(p.meta["runtime"].get("none"), str) for p in rules if p.code in without), without
+    assert without <= {"AG001"}, without
 
 
 @pytest.mark.parametrize("page", RUNTIME_PAGES, ids=lambda p: p.code)

@@ -81,7 +81,7 @@ def test_codes_are_case_insensitive_and_bad_codes_explain_themselves() -> None:
     assert load_page("ag101").code == "AG101"
     with pytest.raises(UnknownCode, match="no training page for AG999"):
         load_page("AG999")
-    with pytest.raises(UnknownCode, match="not a rule code"):
+    with pytest.raises(UnknownCode, match="neither a code"):
         load_page("../../etc/passwd")
 
 
