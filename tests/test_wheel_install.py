@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv with only the wheel built from this checkout (and its dependencies)."""
+    """A fresh venv with only the wheel built from this checkout, with the App extra (and their dependencies)."""
     work = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(ROOT)],
                    check=True, capture_output=True, text=True)
@@ -25,7 +25,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env_dir = work / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True, text=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", f"{wheel}[app]"], check=True, capture_output=True, text=True)
     return python
 
 
@@ -36,7 +36,7 @@ def _project(root: Path) -> Path:
         "bot/manager.py": "async def initialize_manager(config):\n    return config\n",
         "rules/__init__.py": "RULES = ['be kind']\n",
         "rules/startup.py": textwrap.dedent("""
-            from asyncguard.bot.manager import initialize_manager
+            from bot.manager import initialize_manager
 
             def start():
                 m = initialize_manager({})
@@ -53,7 +53,7 @@ def _project(root: Path) -> Path:
 def test_project_packages_and_asyncguard_import_side_by_side(installed: Path, tmp_path: Path) -> None:
     project = _project(tmp_path / "mybot")
     probe = textwrap.dedent("""
-        import asyncguard.bot, rules, asyncguard, asyncguard.bot.app, asyncguard.rules.engine
+        import bot, rules, asyncguard, asyncguard.bot.app, asyncguard.rules.engine
         print(bot.OWNER, rules.RULES[0], sep="|")
         print(asyncguard.rules.engine.__file__)
         print(asyncguard.__version__)
