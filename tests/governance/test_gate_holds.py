@@ -198,10 +198,10 @@ async def test_editing_an_approvers_comment_does_not_approve_as_them(env: Env, s
     await _deliver(bot, "issue_comment", _edited_by(env, "/asyncguard approve looks fine", "alice", "mallory",
                                                     before="Nice work, I will review this later."))
     assert _gate(env, head).conclusion == "failure"
-    assert bot.ctx.governance_store().state(REPO, 1).approval is None
-    records = [r for r in bot.ctx.governance_store().records(repo=REPO, pr=1) if r.kind == "unauthorized"]
+    assert (await bot.ctx.governance_store().state(REPO, 1)).approval is None
+    records = [r for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)) if r.kind == "unauthorized"]
     assert [(r.actor, r.detail.get("comment_author")) for r in records] == [("mallory", "alice")]
-    assert not any(r.kind == "approval" for r in bot.ctx.governance_store().records(repo=REPO, pr=1))
+    assert not any(r.kind == "approval" for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)))
     reply = [c.body for c in env.bot_comments() if "asyncguard:governance" in c.body][-1]
     assert "@mallory" in reply and "@alice" in reply and "approved by" not in reply.lower()
 
@@ -213,7 +213,7 @@ async def test_the_author_editing_their_own_comment_runs_the_command(env: Env, s
     await _deliver(bot, "issue_comment", _edited_by(env, "/asyncguard approve reviewed", "alice", "alice",
                                                     before="reviewing"))
     assert _gate(env, head).conclusion == "success"
-    approvals = [r for r in bot.ctx.governance_store().records(repo=REPO, pr=1) if r.kind == "approval"]
+    approvals = [r for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)) if r.kind == "approval"]
     assert [(r.actor, r.detail.get("comment_author")) for r in approvals] == [("alice", "alice")]
 
 
@@ -225,7 +225,7 @@ async def test_the_sender_is_the_actor_of_a_new_comment(env: Env, start_bot: Bot
     p["sender"] = dict(p["sender"], login="mallory")
     await _deliver(bot, "issue_comment", p)
     assert _gate(env, env.pull.head_sha).conclusion == "failure"
-    assert [r.actor for r in bot.ctx.governance_store().records(repo=REPO, pr=1) if r.kind == "unauthorized"] == ["mallory"]
+    assert [r.actor for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)) if r.kind == "unauthorized"] == ["mallory"]
 
 
 # ---- self-approval ------------------------------------------------------------------------
