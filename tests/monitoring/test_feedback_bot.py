@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot_scenario import REPO, open_pr
+from bot_scenario import BASE, HEAD_BROKEN, REPO, open_pr
 from fakegithub import FakeGitHub
 from fakegithub.governance_routes import gov
 from fakegithub.monitoring_routes import human_react, mon
@@ -20,7 +20,12 @@ StartBot = Callable[..., Awaitable[Any]]
 
 async def _setup(fake_github: FakeGitHub, make_git_repo: Any, start_bot: StartBot) -> tuple[Any, Any, Any]:
     bot = await start_bot()
-    pr = open_pr(fake_github, make_git_repo("shop"), bot)
+    # notify() is async on both sides and the head adds the unawaited call: a plain AG101 with no
+    # interface change at that site (where a break's AG2xx finding stands, it is the one reported)
+    base = {**BASE, "shop/mail.py": HEAD_BROKEN["shop/mail.py"],
+            "shop/orders.py": "from shop.mail import notify\n\n\nasync def place_order(user):\n    return user\n"}
+    pr = open_pr(fake_github, make_git_repo("shop"), bot, head={"shop/orders.py": HEAD_BROKEN["shop/orders.py"]},
+                 base=base)
     gov(fake_github).roles[REPO] = {"alice": "write", "bob": "read", "carol": "triage"}
     await pr.event("opened")
     await bot.settle()

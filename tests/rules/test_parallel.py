@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,19 @@ from asyncguard.rules import engine as rules_engine
 from asyncguard.rules.engine import AnalysisResult, RuleConfig, analyze
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the helper process needs os.fork")
+
+
+@pytest.fixture(autouse=True)
+def no_foreign_threads() -> Iterator[None]:
+    """The engine never forks while other threads run (parallel.available_jobs), so these tests
+    need a single-threaded process: wait for threads that earlier tests left winding down (an
+    event loop's executor, a database driver's connection thread) and name any that stay."""
+    deadline = time.monotonic() + 15
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stray = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    assert not stray, f"threads left running by earlier tests: {stray}"
+    yield
 
 MODULE = '''import asyncio
 import time
