@@ -56,11 +56,17 @@ def start_bot(fake: Fake, data_dir: Path, **extra: str) -> tuple[subprocess.Pope
     proc = subprocess.Popen([str(exe), "serve", "--log-level", "WARNING"], env=env, cwd=data_dir.parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    wait_ready(url, 30)
+    return proc, url
+
+
+def wait_ready(url: str, timeout: float) -> None:
+    """Poll `/readyz` until the server answers 200 (raises the last error after `timeout` s)."""
+    deadline = time.monotonic() + timeout
     while True:
         try:
             with urllib.request.urlopen(f"{url}/readyz", timeout=1):
-                return proc, url
+                return
         except OSError:
             if time.monotonic() > deadline:
                 raise

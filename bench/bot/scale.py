@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "tests"))
 import pgserver  # noqa: E402
-from common import Fake, free_port, headers, pr_delivery, start_fake  # noqa: E402
+from common import Fake, free_port, headers, pr_delivery, start_fake, wait_ready  # noqa: E402
 from pr_latency import completed_runs, token  # noqa: E402
 
 
@@ -52,15 +52,8 @@ def spawn(role: str, fake: Fake, data: Path, db_url: str) -> tuple[subprocess.Po
     proc = subprocess.Popen([*cmd, "--log-level", "ERROR"], env=env, cwd=data.parent,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=1):
-                return proc, url
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    wait_ready(url, 60)
+    return proc, url
 
 
 def edited_body(fake: Fake, number: int) -> bytes:
