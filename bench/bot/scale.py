@@ -25,6 +25,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -213,8 +214,11 @@ async def main() -> None:
         req = urllib.request.Request(f"{fake.info['url']}/repos/{fake.info['repo']}/commits/{sha}/check-runs",
                                      headers={"Authorization": f"token {tok}"})
         all_runs = await asyncio.to_thread(lambda: json.load(urllib.request.urlopen(req))["check_runs"])
+        per_name = Counter(c["name"] for c in all_runs)
+        left_open = [c["id"] for c in all_runs if c["status"] != "completed"]
         print(f"kill: completed in {time.perf_counter() - t:.1f}s after the kill by the other worker; check runs for the "
-              f"head: {[(c['id'], c['status'], c['conclusion'], c['output']['annotations_count']) for c in all_runs]}; "
+              f"head by name: {dict(per_name)} (exactly one each: {set(per_name.values()) == {1}}), in progress: "
+              f"{left_open}; {[(c['id'], c['name'], c['conclusion'], c['output']['annotations_count']) for c in all_runs]}; "
               f"job attempts {attempts}; killed={killed is not None}", flush=True)
         if killed:
             proc, _ = spawn("worker", fake, data, db_url)
