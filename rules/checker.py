@@ -900,7 +900,8 @@ class ModuleChecker:
             base = self.index.lookup_member(cls, stmt.name, skip_self=True)
             if isinstance(base, Func) and base.owner is not None:
                 problem = self._override_problem(method, base)
-                if problem and not self._parallel_family(cls, base.owner) and not self._odd_base(base):
+                if problem and not self._parallel_family(cls, base.owner) and not self._odd_base(base) \
+                        and not _async_face(method):
                     self.report("AG108", _name_node(stmt, self), problem)
             overrides = self._odd_base(method)
             if overrides:
@@ -922,8 +923,8 @@ class ModuleChecker:
     def _odd_base(self, method: Func) -> list[Func]:
         """The overrides of `method` when all of them (two or more) disagree with it: then the base
         is what is out of step, and the one finding belongs there."""
-        overrides = [o for o in self.index.overrides_of(method)
-                     if o.owner is None or method.owner is None or not self._parallel_family(o.owner, method.owner)]
+        overrides = [o for o in self.index.overrides_of(method) if not _async_face(o) and (
+                     o.owner is None or method.owner is None or not self._parallel_family(o.owner, method.owner))]
         if len(overrides) < 2:
             return []
         if all(self._override_problem(o, method) for o in overrides):
@@ -1037,6 +1038,15 @@ def _short(expr: ast.expr) -> str:
     """An expression's source, cut to fit a one-line message."""
     text = ast.unparse(expr)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+
+
+def _async_face(method: Func) -> bool:
+    """`async def connect(self, ...): return super().connect(...)`: an override whose whole body is
+    the base's own method exists only to give it the other kind (an async class's coroutine face
+    over a shared sync implementation). Nobody writes that by accident; AG108 is for accidents."""
+    return method.info.is_async and method.info.delegates_to_base
 
 
 def _name_node(stmt: ast.FunctionDef | ast.AsyncFunctionDef, checker: ModuleChecker) -> ast.AST:

@@ -110,6 +110,8 @@ class FuncInfo:
     returns: str | None
     params: tuple[Param, ...]
     is_stub: bool  # body is only docstring / pass / ... / raise NotImplementedError
+    # body is only `[return] super().<same name>(...)` or `[return] Base.<same name>(self, ...)`
+    delegates_to_base: bool = False
     # What the function returns, one entry per return statement (a returned local: one per value it
     # was assigned), and "none"/"end" for surely/maybe falling off the end:
     # "none", "literal", "call:<dotted>", "await", "self", "end", "unknown"
@@ -232,6 +234,25 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
     if target:
         return f"{base}.{target}" if base else target
     return base
+
+
+def _delegates_to_base(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The whole body (after a docstring) hands the call to the base class's method of the same
+    name: `return super().connect(sid)`, `Base.connect(self, sid)`."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Return | ast.Expr) or body[0].value is None:
+        return False
+    call = body[0].value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == node.name):
+        return False
+    owner = call.func.value
+    if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+        return True
+    return dotted(owner) is not None and not isinstance(owner, ast.Call) and bool(call.args) \
+        and isinstance(call.args[0], ast.Name) and call.args[0].id == "self"
 
 
 def _is_stub(body: list[ast.stmt]) -> bool:
@@ -597,6 +618,7 @@ def summarize_function(
         returns=_ann(node.returns),
         params=params,
         is_stub=_is_stub(node.body),
+        delegates_to_base=_delegates_to_base(node),
         return_shapes=tuple(shapes),
         calls=tuple(calls.items()),
         decorator_effect=effect,

@@ -3,6 +3,7 @@ each next to the accident the rule exists for (must still flag), in minimal code
 
 from __future__ import annotations
 
+from asyncguard.rules.engine import RuleConfig
 from tests.rules.helpers import Project, codes
 
 # -- 4. AG108: await-if-awaitable dispatch, parallel sync/async families, one report per pair ----
@@ -256,7 +257,7 @@ def test_ag109_tasks_kept_in_a_global_a_nonlocal_or_a_variable_read_later(projec
         async def lost():
             t = asyncio.create_task(work())
             asyncio.create_task(work())
-    """})
+    """}, config=RuleConfig(extend_select=frozenset({"AG109"})))
     assert codes(found) == [("AG109", "tasks.py", 29), ("AG109", "tasks.py", 30)]
 
 
@@ -329,3 +330,39 @@ def test_ag108_one_sync_implementation_of_a_stub_among_async_ones_is_still_repor
                 pass
     """})
     assert codes(found) == [("AG108", "backends.py", 15)]
+
+
+def test_ag108_an_async_face_that_only_delegates_to_the_sync_base_is_deliberate(project: Project) -> None:
+    found = project({
+        "mgr/__init__.py": "",
+        "mgr/base.py": """
+            class BaseManager:
+                def connect(self, sid):
+                    self.rooms = {sid}
+                    return sid
+
+                def leave(self, sid):
+                    self.rooms.discard(sid)
+        """,
+        "mgr/aio.py": """
+            from mgr.base import BaseManager
+
+            class AsyncManager(BaseManager):
+                async def connect(self, sid):
+                    \"\"\"Note: this method is a coroutine.\"\"\"
+                    return super().connect(sid)
+
+                async def leave(self, sid):
+                    BaseManager.leave(self, sid)
+
+            class Accident(BaseManager):
+                async def connect(self, sid):
+                    await self.notify(sid)
+                    return super().connect(sid)
+
+                async def notify(self, sid):
+                    pass
+        """,
+    })
+    # the faces (whole body = the base's own method) are on purpose; a real async body is the accident
+    assert codes(found) == [("AG108", "mgr/aio.py", 13)]
