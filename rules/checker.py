@@ -603,6 +603,17 @@ class ModuleChecker:
         """Whether no way out of `func` gives an awaitable (and every way is known)."""
         return self._return_kinds(func, depth) == {"not"}
 
+    def _late_bound_overrides(self, func: Func, text: str, target: Func) -> list[Func]:
+        """`return self.execute_command(...)` in a method: `self` may be any subclass of the class it
+        was reached through, so each override there is a possible callee too (a sync base whose
+        async subclass overrides `execute_command`: the base method's result is awaitable there)."""
+        head, _, rest = text.partition(".")
+        if head not in {"self", "cls"} or "." in rest or target.owner is None or func.owner is None:
+            return []
+        through = func.receiver or func.owner
+        return [o for o in self.index.overrides_of(target) if o.owner is not None and any(
+            c is not None and c.info is through.info for c in self.index.mro(o.owner))]
+
     def _may_return_not_awaitable(self, func: Func) -> bool:
         """Whether some way out of `func` surely gives a non-awaitable and none surely an awaitable.
 
@@ -634,12 +645,16 @@ class ModuleChecker:
         if target is None and text.rsplit(".", 1)[-1] in _FUTURE_MAKERS:
             return {"awaitable"}  # `self._loop.create_future()`: a future whatever the loop is
         if isinstance(target, Func):
-            kind = self.index.func_kind(target)
-            if kind == "sync":
-                return self._return_kinds(target, depth + 1)
-            if kind == "coroutine":
-                return {"awaitable"}
-            return {"not"} if kind in {"asyncgen", "generator", "synccm", "asynccm"} else {"unknown"}
+            kinds: set[str] = set()
+            for each in [target, *self._late_bound_overrides(func, text, target)]:
+                kind = self.index.func_kind(each)
+                if kind == "sync":
+                    kinds |= self._return_kinds(each, depth + 1)
+                elif kind == "coroutine":
+                    kinds.add("awaitable")
+                else:
+                    kinds.add("not" if kind in {"asyncgen", "generator", "synccm", "asynccm"} else "unknown")
+            return kinds
         if isinstance(target, External):
             if target.name in catalog.SYNC_CALLABLES or target.name in catalog.NOT_AWAITABLE_CLASSES:
                 return {"not"}

@@ -6,6 +6,85 @@ from __future__ import annotations
 from asyncguard.rules.engine import RuleConfig
 from tests.rules.helpers import Project, codes
 
+# -- 1. dual-mode APIs ------------------------------------------------------------------------------
+
+
+def test_ag102_a_sync_base_method_returning_a_method_an_async_subclass_overrides(project: Project) -> None:
+    found = project({
+        "kv/__init__.py": "",
+        "kv/commands.py": """
+            class Commands:
+                def execute_command(self, *args):
+                    return ("sent", args)
+
+                def size(self):
+                    return self.execute_command("DBSIZE")
+
+                def ping(self):
+                    return self.execute_command("PING")
+
+                async def refresh(self):
+                    # self may be the async client: size() is awaitable there
+                    return await self.size()
+
+            class Client(Commands):
+                pass
+        """,
+        "kv/aio.py": """
+            from kv.commands import Commands, Client
+
+            class AsyncClient(Commands):
+                async def execute_command(self, *args):
+                    return args
+
+            async def main():
+                n = await AsyncClient().size()
+                c = AsyncClient()
+                await c.ping()
+                await Client().size()  # the sync client's size() is a plain tuple: awaiting it fails
+                return n
+        """,
+    })
+    assert [f for f in codes(found) if f[0] in {"AG101", "AG102"}] == [("AG102", "kv/aio.py", 12)]
+
+
+def test_ag101_ag102_methods_that_return_a_coroutine_only_in_async_mode(project: Project) -> None:
+    found = project({"dual.py": """
+        import asyncio
+
+        class Client:
+            def __init__(self, asynchronous=False):
+                self.asynchronous = asynchronous
+
+            async def _size(self):
+                return 1
+
+            def size(self):
+                if self.asynchronous:
+                    return self._size()
+                return asyncio.run(self._size())
+
+            def start(self):
+                try:
+                    asyncio.get_running_loop()
+                except RuntimeError:
+                    return asyncio.run(self._size())
+                return self._size()
+
+        async def in_a_loop():
+            a = await Client(asynchronous=True).size()
+            b = await Client().start()
+            return a, b
+
+        def without_a_loop():
+            return Client().size(), Client().start()
+
+        async def accident():
+            Client()._size()
+    """})
+    assert codes(found) == [("AG101", "dual.py", 32)]
+
+
 # -- 4. AG108: await-if-awaitable dispatch, parallel sync/async families, one report per pair ----
 
 
