@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from asyncguard.rules import catalog
 from asyncguard.rules.blocking import BlockingAnalysis
+from asyncguard.rules.guards import literal_of
 from asyncguard.rules.index import (
     Class,
     Coroutine,
@@ -829,7 +830,8 @@ class ModuleChecker:
     def _check_blocking(self, call: ast.Call, callee: Value, scope: Scope) -> None:
         if "AG107" not in self.enabled:
             return
-        chain = self.blocking.chain_for(callee, direct=True, module=self.module)
+        chain = self.blocking.chain_for(callee, direct=True, module=self.module,
+                                        bindings=_call_bindings(call, callee) if isinstance(callee, Func) else None)
         if not chain:
             return
         if len(chain) == 1 and chain[0] == "queue.Queue.get" and self._queue_get_cannot_wait(call):
@@ -1055,6 +1057,30 @@ def _short(expr: ast.expr) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+
+
+def _call_bindings(call: ast.Call, callee: Func) -> dict[str, str]:
+    """The literal values a call gives the callee's parameters, defaults included (rules.guards);
+    nothing when `*args` / `**kwargs` at the call could pass anything."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return {}
+    params = [p for p in callee.info.params if p.kind in {"posonly", "normal"}]
+    if callee.owner is not None and callee.bound and params and \
+            not any(d.rsplit(".", 1)[-1] == "staticmethod" for d in callee.info.decorators):
+        params = params[1:]  # self / cls
+    bindings = dict(callee.info.param_defaults)
+    for param, arg in zip(params, call.args, strict=False):
+        bindings.pop(param.name, None)
+        literal = literal_of(arg)
+        if literal is not None:
+            bindings[param.name] = literal
+    for keyword in call.keywords:
+        if keyword.arg is not None:
+            bindings.pop(keyword.arg, None)
+            literal = literal_of(keyword.value)
+            if literal is not None:
+                bindings[keyword.arg] = literal
+    return bindings
 
 
 def _async_face(method: Func) -> bool:

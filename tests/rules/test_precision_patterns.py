@@ -388,6 +388,50 @@ def test_ag107_queue_get_that_cannot_wait(project: Project) -> None:
     assert codes(found) == [("AG107", "drain.py", 12)]
 
 
+def test_ag107_a_blocking_call_under_a_parameter_guard_the_caller_rules_out(project: Project) -> None:
+    found = project({
+        "net/__init__.py": "",
+        "net/hosts.py": """
+            import socket
+            import time
+
+            def address(host, resolve=False):
+                if host == "localhost":
+                    return socket.gethostbyname(host)
+                if resolve:
+                    time.sleep(0.1)
+                return host
+
+            def pick(host, mode):
+                if mode in ("dns", "both"):
+                    socket.gethostbyname(host)
+                else:
+                    return host
+
+            def rebound(host):
+                host = host.lower()
+                if host == "localhost":
+                    socket.gethostbyname(host)
+        """,
+        "net/app.py": """
+            from net.hosts import address, pick, rebound
+
+            async def connect(name):
+                a = address("10.0.0.7")                   # neither branch can run: not reported
+                b = address(host="example.org", resolve=False)
+                c = pick("example.org", mode="static")    # the else branch: no lookup
+                d = address("localhost")                  # the guard holds: reported
+                e = address(name)                         # unknown value: reported
+                f = address("10.0.0.7", resolve=True)     # the sleep: reported
+                g = pick("example.org", "dns")            # reported
+                h = rebound("LOCALHOST")                  # the test reads a rebound name: reported
+                return a, b, c, d, e, f, g, h
+        """,
+    })
+    assert codes(found) == [("AG107", "net/app.py", 8), ("AG107", "net/app.py", 9), ("AG107", "net/app.py", 10),
+                            ("AG107", "net/app.py", 11), ("AG107", "net/app.py", 12)]
+
+
 def test_ag108_one_sync_implementation_of_a_stub_among_async_ones_is_still_reported(project: Project) -> None:
     """tortoise's shape: `BaseDBAsyncClient.db_create` is a stub every backend implements with
     `async def`; one backend flipped to `def` is out of step, not a second family."""
