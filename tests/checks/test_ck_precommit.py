@@ -1,7 +1,9 @@
 """The hook as users install it: the real `pre-commit`, our `.pre-commit-hooks.yaml`, a temp git repo.
 
-pre-commit installs hooks from a repository at a commit, so the test snapshots this work tree
-(committed or not) into a temp repository and points a `.pre-commit-config.yaml` at that commit.
+pre-commit installs hooks from a repository at a commit: the test points a `.pre-commit-config.yaml`
+at this repository as a `file://` URL and its HEAD commit, as a user trying a clone would. When the
+work tree has uncommitted changes (a developer's run), it commits a copy of the tree to a temp
+repository and points at that instead, so what is tested is what is on disk.
 """
 
 from __future__ import annotations
@@ -24,9 +26,17 @@ _SKIP = shutil.ignore_patterns(
 )  # fmt: skip
 
 
-def _snapshot_hook_repo(dest: Path, make_git: Callable[[Path], Any]) -> str:
+def _git_out(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _hook_repo(tmp: Path, make_git: Callable[[Path], Any]) -> tuple[str, str]:
+    """(`file://` URL, commit) of this repository's HEAD, or of a committed copy when the tree is dirty."""
+    if not _git_out("status", "--porcelain", cwd=REPO_ROOT):
+        return REPO_ROOT.as_uri(), _git_out("rev-parse", "HEAD", cwd=REPO_ROOT)
+    dest = tmp / "hookrepo"
     shutil.copytree(REPO_ROOT, dest, ignore=_SKIP, symlinks=True)
-    return str(make_git(dest).commit(message="snapshot for pre-commit"))
+    return dest.as_uri(), str(make_git(dest).commit(message="snapshot for pre-commit"))
 
 
 def test_hook_definition() -> None:
@@ -40,7 +50,8 @@ def test_hook_definition() -> None:
 def test_real_pre_commit_fails_on_cross_module_missing_await_then_passes(
     tmp_path: Path, make_git: Callable[[Path], Any]
 ) -> None:
-    sha = _snapshot_hook_repo(tmp_path / "hookrepo", make_git)
+    url, sha = _hook_repo(tmp_path, make_git)
+    assert url.startswith("file://")
     project = tmp_path / "project"
     project.mkdir()
     git = make_git(project)
@@ -50,7 +61,7 @@ def test_real_pre_commit_fails_on_cross_module_missing_await_then_passes(
             "pkg/__init__.py": "",
             "pkg/db.py": "async def connect():\n    ...\n",
             ".pre-commit-config.yaml": yaml.safe_dump(
-                {"repos": [{"repo": str(tmp_path / "hookrepo"), "rev": sha, "hooks": [{"id": "asyncguard"}]}]}
+                {"repos": [{"repo": url, "rev": sha, "hooks": [{"id": "asyncguard"}]}]}
             ),
         },
         message="base",
