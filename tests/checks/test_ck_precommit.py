@@ -1,9 +1,10 @@
 """The hook as users install it: the real `pre-commit`, our `.pre-commit-hooks.yaml`, a temp git repo.
 
-pre-commit installs hooks from a repository at a commit: the test points a `.pre-commit-config.yaml`
-at this repository as a `file://` URL and its HEAD commit, as a user trying a clone would. When the
-work tree has uncommitted changes (a developer's run), it commits a copy of the tree to a temp
-repository and points at that instead, so what is tested is what is on disk.
+pre-commit installs hooks from a repository at a rev: the test clones this repository's HEAD
+(`file://`), tags the clone `v<version>` as the release will be tagged, and points a
+`.pre-commit-config.yaml` at the clone's `file://` URL with `rev: v0.1.0`, as the README tells users.
+When the work tree has uncommitted changes (a developer's run), a committed copy of the tree takes
+the clone's place, so what is tested is what is on disk. The tag is made in the temp clone only.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +33,19 @@ def _git_out(*args: str, cwd: Path) -> str:
 
 
 def _hook_repo(tmp: Path, make_git: Callable[[Path], Any]) -> tuple[str, str]:
-    """(`file://` URL, commit) of this repository's HEAD, or of a committed copy when the tree is dirty."""
-    if not _git_out("status", "--porcelain", cwd=REPO_ROOT):
-        return REPO_ROOT.as_uri(), _git_out("rev-parse", "HEAD", cwd=REPO_ROOT)
+    """(`file://` URL, rev): a clone of this repository's HEAD (a committed copy when the tree is
+    dirty), tagged as the release is."""
     dest = tmp / "hookrepo"
-    shutil.copytree(REPO_ROOT, dest, ignore=_SKIP, symlinks=True)
-    return dest.as_uri(), str(make_git(dest).commit(message="snapshot for pre-commit"))
+    if not _git_out("status", "--porcelain", cwd=REPO_ROOT):
+        subprocess.run(["git", "clone", "-q", REPO_ROOT.as_uri(), str(dest)], check=True, capture_output=True)
+        git = make_git(dest)
+    else:
+        shutil.copytree(REPO_ROOT, dest, ignore=_SKIP, symlinks=True)
+        git = make_git(dest)
+        git.commit(message="snapshot for pre-commit")
+    tag = f"v{version('asyncguard')}"
+    git("tag", "-a", tag, "-m", f"asyncguard {tag}")
+    return dest.as_uri(), tag
 
 
 def test_hook_definition() -> None:
@@ -51,7 +60,7 @@ def test_real_pre_commit_fails_on_cross_module_missing_await_then_passes(
     tmp_path: Path, make_git: Callable[[Path], Any]
 ) -> None:
     url, sha = _hook_repo(tmp_path, make_git)
-    assert url.startswith("file://")
+    assert url.startswith("file://") and sha == "v0.1.0"  # the rev the README and `asyncguard init` write
     project = tmp_path / "project"
     project.mkdir()
     git = make_git(project)
