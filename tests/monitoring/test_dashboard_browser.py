@@ -16,10 +16,11 @@ from fakegithub.monitoring_routes import mon
 from playwright.async_api import Browser, Page, async_playwright
 
 from asyncguard.bot.monitoring import metrics
+from tests.system_pieces import CHROMIUM
 
 from .seed import REPOS, seed
 
-CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser  # deselected, and listed, where Chromium cannot be installed
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 TOKEN = "dashboard-token-0123456789abcdef"
