@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,34 @@ from fakegithub import FakeGitHub, GitRepo, WebhookSender
 from fakegithub.botserver import BotServer
 
 WEBHOOK_SECRET = "It's a Secret to Everybody"
+
+
+DRIVER_THREAD = "_connection_worker_thread"  # aiosqlite runs each connection on its own thread
+
+
+def _driver_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if DRIVER_THREAD in t.name}
+
+
+@pytest.fixture(autouse=True)
+def closes_its_database_connections() -> Any:
+    """A test that leaves a database connection open fails here, by name.
+
+    An open aiosqlite connection keeps a thread alive for the rest of the session, and the engine
+    never forks beside other threads (`rules.parallel.available_jobs`), so a leak would otherwise
+    surface much later as an unrelated failure. Autouse fixtures are set up first, so this teardown
+    runs after every other fixture of the test has closed what it opened.
+    """
+    before = _driver_threads()
+    yield
+    deadline = time.monotonic() + 2.0
+    while (_driver_threads() - before) and time.monotonic() < deadline:
+        time.sleep(0.02)  # a closed connection's thread takes a moment to finish
+    left = _driver_threads() - before
+    assert not left, (
+        f"{len(left)} database connection(s) left open by this test: close the Database/AuditStore "
+        "(both are async context managers)"
+    )
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# ASYNCGUARD_CHROMIUM: another Chromium binary (default: Debian's package)
-CHROMIUM = os.environ.get("ASYNCGUARD_CHROMIUM") or "/usr/bin/chromium"
+from tests.browser import CHROMIUM
+
 PIECES = {
     "browser": "headless Chromium",
     "postgresql": "PostgreSQL server binaries",
