@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from gidgethub import BadRequest, GitHubException
 
-from asyncguard.bot import output, review
+from asyncguard.bot import checkruns, output, review
 from asyncguard.bot.github import GitHubClient, GitHubUnavailable
 from asyncguard.bot.scheduler import RunRequest
 from asyncguard.bot.snapshots import SnapshotError
@@ -329,12 +329,18 @@ class PRRun:
             title = f"Bypassed by @{bypass.actor}: {title}"
             notes.insert(0, f"Emergency bypass by @{bypass.actor} for this commit: {bypass.reason}")
 
-        # annotations, 50 a request; a rejected batch does not lose the others; a retried run
-        # (its worker died after posting them) does not post them twice
-        batches = list(output.annotation_batches(report.findings, base_url))
+        # annotations, 50 a request; a rejected batch does not lose the others; a retried run (its
+        # worker died after posting some or all of them) posts only those GitHub does not have yet:
+        # the same head gives the same findings in the same order, and each batch lands whole or not at all
         assert self.req.check_run_id is not None
+        to_post: Sequence[Finding] = report.findings
         if await self.ctx.check_run_annotated(self.req.check_run_id):
-            batches = []
+            to_post = []
+        elif to_post:
+            already = await checkruns.annotations_posted(self.gh, self.repo, self.req.head_sha, CHECK_NAME,
+                                                         self.req.check_run_id)
+            to_post = to_post[already:]
+        batches = list(output.annotation_batches(to_post, base_url))
         rejected = 0
         for i, batch in enumerate(batches, 1):
             try:
@@ -428,7 +434,7 @@ class PRRun:
         if deleted:
             parts.append(f"{deleted} outdated comment{'s' if deleted != 1 else ''} removed")
         if plan.over_limit:
-            parts.append(f"{plan.over_limit} more left as annotations (at most {review.MAX_COMMENTS} a review)")
+            parts.append(f"{plan.over_limit} more left as annotations (at most {review.MAX_COMMENTS} on a pull request)")
         return ("; ".join(parts) + "." if parts else "") + note
 
     async def _governance_unknown(self, what: str) -> None:
