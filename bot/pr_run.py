@@ -128,6 +128,39 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
     return f"The analysis failed: `{exc.__class__.__name__}: {str(exc)[:500]}`.", "Please report this with the commit sha."
 
 
+def read_repo_config(base_root: Path, notes: list[str]) -> Any:
+    """`.asyncguard.yml` of the base tree (defaults when absent or unreadable, said in `notes`)."""
+    from asyncguard.bot.governance.repo_config import load_repo_config
+
+    path = base_root / CONFIG_FILE
+    text: str | None = None
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            notes.append(f"`{CONFIG_FILE}` could not be read ({exc.__class__.__name__}); defaults used")
+    return load_repo_config(text)
+
+
+def run_settings(ctx: BotContext, repo: str, repo_config: Any, base_root: Path, notes: list[str]) -> Any:
+    """The checks settings of a bot run: the base's `.asyncguard.yml` rules, else its [tool.asyncguard]."""
+    from asyncguard.checks.config import ConfigError, Settings
+    from asyncguard.checks.config import load_settings as load_checks_settings
+
+    settings = repo_config.settings
+    if settings is None:
+        # No `rules:` in .asyncguard.yml: the base tree's [tool.asyncguard], as `asyncguard pr` does.
+        try:
+            settings = load_checks_settings(base_root)
+        except ConfigError as exc:
+            notes.append(f"`pyproject.toml` [tool.asyncguard] is invalid, defaults used: {exc}")
+            settings = Settings()
+    cache = ctx.data_dir / "index-cache" / repo.replace("/", "__")
+    training = settings.training_url or ctx.training_url
+    # Snapshots hold no installed libraries, and no path from the repository may steer the bot.
+    return replace(settings, cache_dir=str(cache), training_url=training, python=None, libraries=False)
+
+
 class PRRun:
     """Everything one run needs; `execute` never raises (except cancellation)."""
 
@@ -266,33 +299,10 @@ class PRRun:
         self.ctx.metrics.jobs.observe(took, kind=f"pr_run_{name}", outcome="ok")
 
     def _repo_config(self, base_root: Path) -> Any:
-        from asyncguard.bot.governance.repo_config import load_repo_config
-
-        path = base_root / CONFIG_FILE
-        text: str | None = None
-        if path.is_file():
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                self.notes.append(f"`{CONFIG_FILE}` could not be read ({exc.__class__.__name__}); defaults used")
-        return load_repo_config(text)
+        return read_repo_config(base_root, self.notes)
 
     def _settings(self, repo_config: Any, base_root: Path) -> Any:
-        from asyncguard.checks.config import ConfigError, Settings
-        from asyncguard.checks.config import load_settings as load_checks_settings
-
-        settings = repo_config.settings
-        if settings is None:
-            # No `rules:` in .asyncguard.yml: the base tree's [tool.asyncguard], as `asyncguard pr` does.
-            try:
-                settings = load_checks_settings(base_root)
-            except ConfigError as exc:
-                self.notes.append(f"`pyproject.toml` [tool.asyncguard] is invalid, defaults used: {exc}")
-                settings = Settings()
-        cache = self.ctx.data_dir / "index-cache" / self.repo.replace("/", "__")
-        training = settings.training_url or self.ctx.training_url
-        # Snapshots hold no installed libraries, and no path from the repository may steer the bot.
-        return replace(settings, cache_dir=str(cache), training_url=training, python=None, libraries=False)
+        return run_settings(self.ctx, self.repo, repo_config, base_root, self.notes)
 
     async def _post(
         self, pull: dict[str, Any], report: Report, changed: dict[str, FileDiff], head_root: Path, settings: Any,

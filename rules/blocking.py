@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from asyncguard.rules import catalog
+from asyncguard.rules.guards import ruled_out
 from asyncguard.rules.index import External, Func, ProjectIndex, Value
 
 # How deep below the called function a chain is followed: a chain has at most MAX_DEPTH + 1
@@ -40,16 +41,44 @@ class BlockingAnalysis:
         # A sync function's calls, resolved (None: not sync, nothing to follow), and what that consulted.
         self._calls: dict[str, tuple[list[External | Func] | None, _Deps]] = {}
 
-    def chain_for(self, callee: Value, direct: bool, module: str | None = None) -> list[str] | None:
-        """`["helpers.pause", "time.sleep"]` when calling `callee` (from `module`) blocks; None otherwise."""
+    def chain_for(self, callee: Value, direct: bool, module: str | None = None,
+                  bindings: dict[str, str] | None = None) -> list[str] | None:
+        """`["helpers.pause", "time.sleep"]` when calling `callee` (from `module`) blocks; None otherwise.
+
+        `bindings`: the literal values this call site gives `callee`'s parameters (rules.guards); a
+        blocking call the callee makes only under a test those values make false is not followed.
+        """
         if isinstance(callee, External):
             follow = self.blocking.get(callee.name)
             if follow is None or (not direct and not follow) or self._nonblocking(callee.name, module):
                 return None
             return [callee.name]
         if isinstance(callee, Func):
-            chain = self._func_chain(callee, 0)
+            if bindings and callee.info.guarded_calls:
+                chain = self._bound_chain(callee, bindings)
+            else:
+                chain = self._func_chain(callee, 0)
             return list(chain) if chain is not None else None
+        return None
+
+    def _bound_chain(self, func: Func, bindings: dict[str, str]) -> _Chain | None:
+        """`_compute` at depth 0 for one call site: the calls its arguments rule out are skipped."""
+        if self.index.func_kind(func) != "sync":
+            return None
+        guarded = dict(func.info.guarded_calls)
+        name = func.qualname
+        for text, _line in func.info.calls:
+            if text in guarded and all(ruled_out(g, bindings) for g in guarded[text]):
+                continue
+            target = self.index.resolve_in_function(func, text)
+            if isinstance(target, External):
+                follow = self.blocking.get(target.name)
+                if follow and not self._nonblocking(target.name, func.module):
+                    return (name, target.name)
+            elif isinstance(target, Func):
+                sub = self._func_chain(target, 1)
+                if sub is not None and name not in sub:
+                    return (name, *sub)
         return None
 
     def _nonblocking(self, name: str, module: str | None) -> bool:

@@ -24,12 +24,13 @@ class PostgresUnavailable(RuntimeError):
 
 def find_bindir() -> Path:
     candidates = []
-    if os.environ.get("ASYNCGUARD_PG_BINDIR"):
+    if os.environ.get("ASYNCGUARD_PG_BINDIR"):  # set, it is the only one: no silent fallback
         candidates.append(os.environ["ASYNCGUARD_PG_BINDIR"])
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True)
-    which = shutil.which("pg_ctl")
-    if which:
-        candidates.append(str(Path(os.path.realpath(which)).parent))
+    else:
+        candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True)
+        which = shutil.which("pg_ctl")
+        if which:
+            candidates.append(str(Path(os.path.realpath(which)).parent))
     for c in candidates:
         if (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
             return Path(c)

@@ -1,0 +1,161 @@
+"""Calls a function makes only when a parameter has some value, and whether a call site rules them out.
+
+`def resolve(host): if host == "localhost": return socket.gethostbyname(host)` blocks only for
+"localhost"; `await ...; resolve("example.com")` never reaches the lookup. A guard is kept only
+in the simple, certain forms below, on the function's own parameters (the caller decides them);
+anything else is no guard, so the call counts as reachable, as before.
+
+Guard forms, as (parameter, operator, literal reprs): `p == c` / `p != c`, `p in (c, ...)` /
+`p not in (...)`, `p is None` / `p is not None`, `p` / `not p`; an `and` of them in an `if`; the
+`else` of a single one (negated).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+Guard = tuple[str, str, tuple[str, ...]]  # (parameter, "==" | "!=" | "in" | "not in" | "truthy" | "falsy", literals)
+
+_NEGATE = {"==": "!=", "!=": "==", "in": "not in", "not in": "in", "truthy": "falsy", "falsy": "truthy"}
+_SKIP = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def call_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[int, tuple[Guard, ...]]:
+    """id(call) -> the guards every path to it passes, for the calls of `node`'s own body that sit
+    under an `if` on a parameter (calls elsewhere are not in the map)."""
+    params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+    out: dict[int, tuple[Guard, ...]] = {}
+    if not params or not any(isinstance(n, ast.If) for n in ast.walk(node)):
+        return out
+    params -= _rebound(node)  # `host = host.lower()`: the test no longer reads what the caller passed
+
+    def visit(stmts: Iterable[ast.stmt], guards: tuple[Guard, ...]) -> None:
+        for stmt in stmts:
+            if isinstance(stmt, _SKIP):
+                continue
+            if isinstance(stmt, ast.If):
+                mark(stmt.test, guards)
+                positive = _test_guards(stmt.test, params)
+                visit(stmt.body, guards + positive)
+                negative = _negated(positive) if len(positive) == 1 and _single(stmt.test) else ()
+                visit(stmt.orelse, guards + negative)
+                continue
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list):
+                    visit([s for s in inner if isinstance(s, ast.stmt)], guards)
+                    for item in inner:
+                        if isinstance(item, ast.ExceptHandler | ast.match_case):
+                            visit(item.body, guards)
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.expr):
+                    mark(child, guards)
+            if isinstance(stmt, ast.With | ast.AsyncWith):
+                for item in stmt.items:
+                    mark(item.context_expr, guards)
+
+    def mark(expr: ast.expr, guards: tuple[Guard, ...]) -> None:
+        if not guards:
+            return
+        pending: list[ast.AST] = [expr]
+        while pending:
+            sub = pending.pop()
+            if isinstance(sub, _SKIP):
+                continue
+            if isinstance(sub, ast.Call):
+                out[id(sub)] = guards
+            pending.extend(ast.iter_child_nodes(sub))
+
+    visit(node.body, ())
+    return out
+
+
+def _rebound(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    names: set[str] = set()
+    pending: list[ast.AST] = list(node.body)
+    while pending:
+        sub = pending.pop()
+        if isinstance(sub, _SKIP):
+            continue
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store | ast.Del):
+            names.add(sub.id)
+        elif isinstance(sub, ast.Global | ast.Nonlocal):
+            names.update(sub.names)
+        pending.extend(ast.iter_child_nodes(sub))
+    return names
+
+
+def _single(test: ast.expr) -> bool:
+    return not isinstance(test, ast.BoolOp)
+
+
+def _test_guards(test: ast.expr, params: set[str]) -> tuple[Guard, ...]:
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    out: list[Guard] = []
+    for part in parts:
+        guard = _one_guard(part, params)
+        if guard is not None:
+            out.append(guard)
+    return tuple(out)
+
+
+def _one_guard(test: ast.expr, params: set[str]) -> Guard | None:
+    if isinstance(test, ast.Name) and test.id in params:
+        return (test.id, "truthy", ())
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) \
+            and test.operand.id in params:
+        return (test.operand.id, "falsy", ())
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name)
+            and test.left.id in params):
+        return None
+    op, right = test.ops[0], test.comparators[0]
+    name = test.left.id
+    if isinstance(op, ast.Eq | ast.NotEq | ast.Is | ast.IsNot):
+        literal = _literal(right)
+        if literal is None or (isinstance(op, ast.Is | ast.IsNot) and literal != "None"):
+            return None
+        return (name, "==" if isinstance(op, ast.Eq | ast.Is) else "!=", (literal,))
+    if isinstance(op, ast.In | ast.NotIn) and isinstance(right, ast.Tuple | ast.List | ast.Set):
+        literals = [_literal(e) for e in right.elts]
+        if any(lit is None for lit in literals):
+            return None
+        return (name, "in" if isinstance(op, ast.In) else "not in", tuple(lit for lit in literals if lit is not None))
+    return None
+
+
+def _negated(guards: tuple[Guard, ...]) -> tuple[Guard, ...]:
+    return tuple((p, _NEGATE[op], lits) for p, op, lits in guards)
+
+
+def _literal(node: ast.expr) -> str | None:
+    """repr of a constant (str, int, bool, None, ...), the form guards and bindings compare in."""
+    if isinstance(node, ast.Constant) and not isinstance(node.value, bytes | type(...)):
+        return repr(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+            and isinstance(node.operand.value, int | float):
+        return repr(-node.operand.value)
+    return None
+
+
+def literal_of(node: ast.expr) -> str | None:
+    """The literal a call passes (see `_literal`), or None when it is not a constant."""
+    return _literal(node)
+
+
+def ruled_out(guards: Iterable[Guard], bindings: dict[str, str]) -> bool:
+    """Whether the parameter values a call site fixes (`bindings`: name -> literal repr) make one of
+    the guards false, so the guarded call cannot happen from that site."""
+    for param, op, literals in guards:
+        value = bindings.get(param)
+        if value is None:
+            continue
+        if op in {"==", "in"} and value not in literals:
+            return True
+        if op in {"!=", "not in"} and value in literals:
+            return True
+        if op in {"truthy", "falsy"}:
+            truthy = bool(ast.literal_eval(value))
+            if truthy != (op == "truthy"):
+                return True
+    return False
