@@ -313,32 +313,39 @@ async def main() -> None:
               f"doubled {doubled2}", flush=True)
 
         # -- SIGKILL a web process mid-burst: deliveries committed but never acknowledged ---------------
+        # the window (commit done, 202 not yet written) is short: kill at several moments until one lands in it
         victim, vurl = procs[0], webs[0]
-        ids = [str(uuid.uuid4()) for _ in range(3000)]
-        burst_raw = [(d, raw_request("x", body, "pull_request", d)) for d in ids]
+        for attempt, delay in enumerate((0.5, 0.8, 1.1, 0.65, 0.95, 1.25), 1):
+            ids = [str(uuid.uuid4()) for _ in range(3000)]
+            burst_raw = [(d, raw_request("x", body, "pull_request", d)) for d in ids]
 
-        async def kill_web_later() -> None:
-            await asyncio.sleep(1.0)
-            os.kill(victim.pid, signal.SIGKILL)
+            async def kill_web_later(pid: int, after: float) -> None:
+                await asyncio.sleep(after)
+                os.kill(pid, signal.SIGKILL)
 
-        res, _ = await asyncio.gather(fire_raw([vurl], burst_raw, args.clients, per_request=10), kill_web_later())
-        await asyncio.to_thread(victim.wait)
-        acked_ids = [d for d, st, _ in res if st == 202]
-        unanswered = [d for d, st, _ in res if st != 202]
-        conn = await asyncpg.connect(plain)
-        committed = await conn.fetchval("SELECT count(*) FROM deliveries WHERE id = ANY($1::text[])", unanswered)
-        await conn.close()
-        print(f"webkill: SIGKILL web pid {victim.pid} mid-burst: {len(acked_ids)} acknowledged, {len(unanswered)} got no "
-              f"answer, of which {committed} were committed before the kill (committed, never acknowledged)", flush=True)
-        # GitHub redelivers every delivery that got no 2xx, here to the surviving web process
-        res2 = await fire_raw([webs[1]], [(d, raw_request("x", body, "pull_request", d)) for d in unanswered],
-                              args.clients)
-        statuses = Counter(st for _, st, _ in res2)
-        await settle(plain)
-        once, missing, doubled = await exactly_once(plain, ids)
-        print(f"webkill: redelivered {len(unanswered)}: {statuses.get(200, 0)} answered duplicate (expected {committed}), "
-              f"{statuses.get(202, 0)} queued, other {dict((k, v) for k, v in statuses.items() if k not in (200, 202))}; "
-              f"all {len(ids)} exactly once {once}, missing {missing}, doubled {doubled}", flush=True)
+            res, _ = await asyncio.gather(fire_raw([vurl], burst_raw, args.clients, per_request=10),
+                                          kill_web_later(victim.pid, delay))
+            await asyncio.to_thread(victim.wait)
+            acked_ids = [d for d, st, _ in res if st == 202]
+            unanswered = [d for d, st, _ in res if st != 202]
+            conn = await asyncpg.connect(plain)
+            committed = await conn.fetchval("SELECT count(*) FROM deliveries WHERE id = ANY($1::text[])", unanswered)
+            await conn.close()
+            # GitHub redelivers every delivery that got no 2xx, here to the surviving web process
+            res2 = await fire_raw([webs[1]], [(d, raw_request("x", body, "pull_request", d)) for d in unanswered],
+                                  args.clients)
+            statuses = Counter(st for _, st, _ in res2)
+            await settle(plain)
+            once, missing, doubled = await exactly_once(plain, ids)
+            print(f"webkill #{attempt}: SIGKILL web pid {victim.pid} {delay:.2f}s into a burst: {len(acked_ids)} "
+                  f"acknowledged, {len(unanswered)} unanswered, {committed} of them committed (never acknowledged); "
+                  f"redelivered: {statuses.get(200, 0)} answered duplicate, {statuses.get(202, 0)} queued, other "
+                  f"{dict((k, v) for k, v in statuses.items() if k not in (200, 202))}; all {len(ids)}: exactly once "
+                  f"{once}, missing {missing}, doubled {doubled}", flush=True)
+            victim, vurl = spawn("web", fake, data, db_url)
+            procs.append(victim)
+            if committed:
+                break
     finally:
         for p in procs:
             p.terminate()
