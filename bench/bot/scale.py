@@ -52,6 +52,7 @@ from common import (  # noqa: E402
     start_fake,
     wait_ready,
 )
+from pg_commit_trap import CommitTrap  # noqa: E402
 from pr_latency import completed_runs, token  # noqa: E402
 
 
@@ -312,40 +313,46 @@ async def main() -> None:
               f"{sorted({s for _, s, _ in res2 if s != 202})}); exactly once {once2}, missing {missing2}, "
               f"doubled {doubled2}", flush=True)
 
-        # -- SIGKILL a web process mid-burst: deliveries committed but never acknowledged ---------------
-        # the window (commit done, 202 not yet written) is short: kill at several moments until one lands in it
-        victim, vurl = procs[0], webs[0]
-        for attempt, delay in enumerate((0.5, 0.8, 1.1, 0.65, 0.95, 1.25), 1):
+        # -- SIGKILL a web process mid-burst, and exactly between a commit and its acks ----------------
+        # "trap": that web process reaches PostgreSQL through a proxy that, once armed, withholds the
+        # reply to a COMMIT (PostgreSQL has committed; nothing of that transaction is acknowledged yet),
+        # and the web process is SIGKILLed right then. "random": killed 1 s into the burst.
+        trap = CommitTrap(server.port)
+        await trap.start()
+        trapped_url = db_url.replace(f":{server.port}/", f":{trap.port}/")
+        for how in ("random", "trap"):
+            victim, vurl = spawn("web", fake, data, trapped_url if how == "trap" else db_url)
+            procs.append(victim)
             ids = [str(uuid.uuid4()) for _ in range(3000)]
             burst_raw = [(d, raw_request("x", body, "pull_request", d)) for d in ids]
 
-            async def kill_web_later(pid: int, after: float) -> None:
-                await asyncio.sleep(after)
+            async def kill_web(pid: int, how: str) -> None:
+                await asyncio.sleep(1.0 if how == "random" else 0.5)
+                if how == "trap":
+                    trap.arm()
+                    await asyncio.wait_for(trap.trapped.wait(), 30)
                 os.kill(pid, signal.SIGKILL)
 
             res, _ = await asyncio.gather(fire_raw([vurl], burst_raw, args.clients, per_request=10),
-                                          kill_web_later(victim.pid, delay))
+                                          kill_web(victim.pid, how))
             await asyncio.to_thread(victim.wait)
             acked_ids = [d for d, st, _ in res if st == 202]
             unanswered = [d for d, st, _ in res if st != 202]
             conn = await asyncpg.connect(plain)
             committed = await conn.fetchval("SELECT count(*) FROM deliveries WHERE id = ANY($1::text[])", unanswered)
             await conn.close()
-            # GitHub redelivers every delivery that got no 2xx, here to the surviving web process
+            # GitHub redelivers every delivery that got no 2xx, here to another web process
             res2 = await fire_raw([webs[1]], [(d, raw_request("x", body, "pull_request", d)) for d in unanswered],
                                   args.clients)
             statuses = Counter(st for _, st, _ in res2)
             await settle(plain)
             once, missing, doubled = await exactly_once(plain, ids)
-            print(f"webkill #{attempt}: SIGKILL web pid {victim.pid} {delay:.2f}s into a burst: {len(acked_ids)} "
-                  f"acknowledged, {len(unanswered)} unanswered, {committed} of them committed (never acknowledged); "
-                  f"redelivered: {statuses.get(200, 0)} answered duplicate, {statuses.get(202, 0)} queued, other "
+            print(f"webkill ({how}): SIGKILL web pid {victim.pid} mid-burst: {len(acked_ids)} acknowledged, "
+                  f"{len(unanswered)} unanswered, {committed} of them committed (never acknowledged); redelivered: "
+                  f"{statuses.get(200, 0)} answered duplicate, {statuses.get(202, 0)} queued, other "
                   f"{dict((k, v) for k, v in statuses.items() if k not in (200, 202))}; all {len(ids)}: exactly once "
                   f"{once}, missing {missing}, doubled {doubled}", flush=True)
-            victim, vurl = spawn("web", fake, data, db_url)
-            procs.append(victim)
-            if committed:
-                break
+        await trap.close()
     finally:
         for p in procs:
             p.terminate()
