@@ -321,7 +321,8 @@ async def main() -> None:
         await trap.start()
         trapped_url = db_url.replace(f":{server.port}/", f":{trap.port}/")
         for how in ("random", "trap"):
-            victim, vurl = spawn("web", fake, data, trapped_url if how == "trap" else db_url)
+            # in a thread: the proxy runs on this event loop and must answer the new process's /readyz ping
+            victim, vurl = await asyncio.to_thread(spawn, "web", fake, data, trapped_url if how == "trap" else db_url)
             procs.append(victim)
             ids = [str(uuid.uuid4()) for _ in range(3000)]
             burst_raw = [(d, raw_request("x", body, "pull_request", d)) for d in ids]
