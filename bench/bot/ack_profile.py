@@ -79,7 +79,7 @@ async def main() -> None:
         print(f"{ok}/{len(res)} acks in {wall:.2f}s = {ok / wall:.0f} acks/s under the profiler; "
               f"web CPU {cpu / max(ok, 1) * 1000:.2f} ms per ack; load {os.getloadavg()[0]:.2f}")
         proc.terminate()
-        proc.wait(60)
+        await asyncio.to_thread(proc.wait, 60)
         stats = pstats.Stats(str(prof))
         raw = stats.stats  # type: ignore[attr-defined]
         total = sum(v[2] for v in raw.values())  # own time of every function
