@@ -1057,8 +1057,6 @@ def _short(expr: ast.expr) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-
-
 def _call_bindings(call: ast.Call, callee: Func) -> dict[str, str]:
     """The literal values a call gives the callee's parameters, defaults included (rules.guards);
     nothing when `*args` / `**kwargs` at the call could pass anything."""
