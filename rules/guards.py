@@ -7,7 +7,7 @@ anything else is no guard, so the call counts as reachable, as before.
 
 Guard forms, as (parameter, operator, literal reprs): `p == c` / `p != c`, `p in (c, ...)` /
 `p not in (...)`, `p is None` / `p is not None`, `p` / `not p`; an `and` of them in an `if`; the
-`else` of a single one (negated).
+`else` of a single one (negated), and the statements after `if <one of them>: return ...` (negated).
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def call_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[int, tuple
                 visit(stmt.body, guards + positive)
                 negative = _negated(positive) if len(positive) == 1 and _single(stmt.test) else ()
                 visit(stmt.orelse, guards + negative)
+                if negative and not stmt.orelse and _leaves(stmt.body):
+                    guards = guards + negative  # `if host != "localhost": return host`: the rest runs only otherwise
                 continue
             for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                 inner = getattr(stmt, field, None)
@@ -69,6 +71,11 @@ def call_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[int, tuple
 
     visit(node.body, ())
     return out
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """The block always leaves the function (its last statement returns or raises)."""
+    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise)
 
 
 def _rebound(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

@@ -412,9 +412,14 @@ def test_ag107_a_blocking_call_under_a_parameter_guard_the_caller_rules_out(proj
                 host = host.lower()
                 if host == "localhost":
                     socket.gethostbyname(host)
+
+            def early(host):
+                if host != "localhost":
+                    return host
+                return socket.gethostbyname(host)
         """,
         "net/app.py": """
-            from net.hosts import address, pick, rebound
+            from net.hosts import address, early, pick, rebound
 
             async def connect(name):
                 a = address("10.0.0.7")                   # neither branch can run: not reported
@@ -425,11 +430,13 @@ def test_ag107_a_blocking_call_under_a_parameter_guard_the_caller_rules_out(proj
                 f = address("10.0.0.7", resolve=True)     # the sleep: reported
                 g = pick("example.org", "dns")            # reported
                 h = rebound("LOCALHOST")                  # the test reads a rebound name: reported
-                return a, b, c, d, e, f, g, h
+                i = early("example.org")                  # returns before the lookup: not reported
+                j = early("localhost")                    # reported
+                return a, b, c, d, e, f, g, h, i, j
         """,
     })
     assert codes(found) == [("AG107", "net/app.py", 8), ("AG107", "net/app.py", 9), ("AG107", "net/app.py", 10),
-                            ("AG107", "net/app.py", 11), ("AG107", "net/app.py", 12)]
+                            ("AG107", "net/app.py", 11), ("AG107", "net/app.py", 12), ("AG107", "net/app.py", 14)]
 
 
 def test_ag108_one_sync_implementation_of_a_stub_among_async_ones_is_still_reported(project: Project) -> None:
