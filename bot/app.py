@@ -34,8 +34,8 @@ WORKER: web.AppKey[Worker | None] = web.AppKey("worker")
 SITE: web.AppKey[dict[str, Any]] = web.AppKey("site", dict)
 MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
 LIMITS: web.AppKey[Limits] = web.AppKey("limits", Limits)
-KNOWN_EVENTS = frozenset({"pull_request", "check_suite", "check_run", "issue_comment", "ping", "installation",
-                          "installation_repositories", "github_app_authorization"})
+KNOWN_EVENTS = frozenset({"pull_request", "check_suite", "check_run", "issue_comment", "merge_group", "ping",
+                          "installation", "installation_repositories", "github_app_authorization"})
 
 
 def handler_args(settings: BotSettings) -> dict[str, Any]:
@@ -50,10 +50,11 @@ def handler_args(settings: BotSettings) -> dict[str, Any]:
 
 def build_router() -> routing.Router:
     """Our PR handlers composed with governance's (bedevere style: one router per concern)."""
+    from asyncguard.bot import merge_queue
     from asyncguard.bot.governance import router as governance_router
     from asyncguard.bot.monitoring.handlers import router as monitoring_router
 
-    return routing.Router(pr_events.router, governance_router, monitoring_router)
+    return routing.Router(pr_events.router, merge_queue.router, governance_router, monitoring_router)
 
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> bool:

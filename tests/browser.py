@@ -6,9 +6,11 @@ emit the same events, so one watcher serves both.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by scripts/test
+# Debian's package, installed by scripts/test; ASYNCGUARD_CHROMIUM names another binary
+CHROMIUM = os.environ.get("ASYNCGUARD_CHROMIUM") or "/usr/bin/chromium"
 ARGS = [
     "--headless",
     "--no-sandbox",

@@ -9,7 +9,9 @@ Phases, each bounded in count and time:
            check run; annotations counted on the fake GitHub (not posted twice).
   restart  restart PostgreSQL during a burst: every 2xx delivery processed exactly once, every
            refused one got a 5xx; the 5xx ones redelivered are then processed.
-Run: .venv/bin/python bench/bot/scale.py [--acks 3000 --clients 50 --prs 8]
+PostgreSQL runs with its durable defaults (fsync, synchronous commit: an ack means a commit on
+disk); the load generator is a minimal HTTP/1.1 client (common.fire_raw) sharing the machine.
+Run: .venv/bin/python bench/bot/scale.py [--acks 3000 --clients 50 --prs 8] [--only acks] [--fast-pg]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -34,12 +37,22 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "tests"))
 import pgserver  # noqa: E402
-from common import Fake, free_port, headers, pr_delivery, start_fake, wait_ready  # noqa: E402
+from common import (  # noqa: E402
+    Fake,
+    cpu_seconds,
+    fire_raw,
+    free_port,
+    headers,
+    loadavg,
+    pr_delivery,
+    raw_request,
+    start_fake,
+    wait_ready,
+)
 from pr_latency import completed_runs, token  # noqa: E402
 
 
-def spawn(role: str, fake: Fake, data: Path, db_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def bot_env(fake: Fake, data: Path, db_url: str, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNCGUARD_")}
     env.update({
         "ASYNCGUARD_APP_ID": str(fake.info["app_id"]), "ASYNCGUARD_PRIVATE_KEY_PATH": fake.info["key"],
@@ -47,6 +60,12 @@ def spawn(role: str, fake: Fake, data: Path, db_url: str) -> tuple[subprocess.Po
         "ASYNCGUARD_PORT": str(port), "ASYNCGUARD_DATA_DIR": str(data), "ASYNCGUARD_DATABASE_URL": db_url,
         "ASYNCGUARD_WRITE_SPACING": "0", "ASYNCGUARD_DEBOUNCE_SECONDS": "0.05", "ASYNCGUARD_JOB_LEASE_SECONDS": "3",
     })
+    return env
+
+
+def spawn(role: str, fake: Fake, data: Path, db_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = bot_env(fake, data, db_url, port)
     exe = str(Path(sys.executable).with_name("asyncguard"))
     cmd = [exe, "serve", "--web-only"] if role == "web" else [exe, "worker", "--port", str(port)]
     proc = subprocess.Popen([*cmd, "--log-level", "ERROR"], env=env, cwd=data.parent,
@@ -131,8 +150,11 @@ async def main() -> None:
     ap.add_argument("--acks", type=int, default=3000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--prs", type=int, default=8)
+    ap.add_argument("--only", choices=["acks"], help="stop after the acks phase")
+    ap.add_argument("--fast-pg", action="store_true",
+                    help="PostgreSQL with fsync and synchronous commit off (the tests' setting; not durable)")
     args = ap.parse_args()
-    server = pgserver.start_server()
+    server = pgserver.start_server(durable=not args.fast_pg)
     procs: list[subprocess.Popen[bytes]] = []
     fake = start_fake(files=1000, pulls=args.prs + 1)
     try:
@@ -149,23 +171,39 @@ async def main() -> None:
             proc, url = spawn(role, fake, data, db_url)
             procs.append(proc)
             (webs.append(url) if role == "web" else workers.append(proc))
-        print(f"2 web + 2 worker on PostgreSQL {server.port}; fake GitHub {fake.info['url']}", flush=True)
+        print(f"2 web + 2 worker on PostgreSQL {server.port} ({'fsync off' if args.fast_pg else 'fsync on, synchronous commit'}); "
+              f"fake GitHub {fake.info['url']}; {os.cpu_count()} cores, load avg {loadavg()} before", flush=True)
 
-        # -- acks ------------------------------------------------------------------------
+        # -- acks: 1 web process, then 2, same run -------------------------------------------
         body = edited_body(fake, 1)
-        batch = [(str(uuid.uuid4()), "pull_request", body) for _ in range(args.acks)]
-        t = time.perf_counter()
-        res = await fire(webs, batch, args.clients)
-        wall = time.perf_counter() - t
-        ok = [d for d, s, _ in res if s == 202]
-        lat = [x for _, s, x in res if s == 202]
-        print(f"acks: {len(ok)}/{len(res)} 202 in {wall:.2f}s = {len(ok) / wall:.0f} acks/s; "
-              f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms (clients {args.clients})", flush=True)
+        acked: list[str] = []
+        for k in (1, 2):
+            urls = webs[:k]
+            hosts = [u.removeprefix("http://") for u in urls]
+            ids = [str(uuid.uuid4()) for _ in range(args.acks)]
+            # connection i talks to urls[i % k] (the Host header routes nothing here)
+            batch = [(d, raw_request(hosts[0], body, "pull_request", d)) for d in ids]
+            pids = [p.pid for p in procs[:k]]
+            cpu0 = [cpu_seconds(pid) for pid in pids]
+            me0 = time.process_time()
+            t = time.perf_counter()
+            res = await fire_raw(urls, batch, args.clients)
+            wall = time.perf_counter() - t
+            cpu = sum(cpu_seconds(pid) - c for pid, c in zip(pids, cpu0, strict=True))
+            ok = [d for d, st, _ in res if st == 202]
+            lat = [x for _, st, x in res if st == 202]
+            acked += ok
+            print(f"acks, {k} web: {len(ok)}/{len(res)} 202 in {wall:.2f}s = {len(ok) / wall:.0f} acks/s; "
+                  f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms ({args.clients} connections); "
+                  f"web CPU {cpu / max(1, len(ok)) * 1000:.2f} ms/ack; bench client CPU "
+                  f"{(time.process_time() - me0) / wall * 100:.0f}% of a core; load avg {loadavg()}", flush=True)
         t = time.perf_counter()
         await settle(plain)
-        once, missing, doubled = await exactly_once(plain, ok)
+        once, missing, doubled = await exactly_once(plain, acked)
         print(f"acks: processed by the workers in {time.perf_counter() - t:.1f}s more; exactly once {once}, "
               f"missing {missing}, doubled {doubled}", flush=True)
+        if args.only == "acks":
+            return
 
         # -- PR runs per minute on a 1,000-file repository ------------------------------------
         tok = token(fake)
@@ -213,8 +251,11 @@ async def main() -> None:
         req = urllib.request.Request(f"{fake.info['url']}/repos/{fake.info['repo']}/commits/{sha}/check-runs",
                                      headers={"Authorization": f"token {tok}"})
         all_runs = await asyncio.to_thread(lambda: json.load(urllib.request.urlopen(req))["check_runs"])
+        per_name = Counter(c["name"] for c in all_runs)
+        left_open = [c["id"] for c in all_runs if c["status"] != "completed"]
         print(f"kill: completed in {time.perf_counter() - t:.1f}s after the kill by the other worker; check runs for the "
-              f"head: {[(c['id'], c['status'], c['conclusion'], c['output']['annotations_count']) for c in all_runs]}; "
+              f"head by name: {dict(per_name)} (exactly one each: {set(per_name.values()) == {1}}), in progress: "
+              f"{left_open}; {[(c['id'], c['name'], c['conclusion'], c['output']['annotations_count']) for c in all_runs]}; "
               f"job attempts {attempts}; killed={killed is not None}", flush=True)
         if killed:
             proc, _ = spawn("worker", fake, data, db_url)

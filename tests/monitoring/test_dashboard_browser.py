@@ -20,6 +20,8 @@ from asyncguard.bot.monitoring import metrics
 
 from .seed import REPOS, seed
 
+pytestmark = pytest.mark.browser  # deselected, and listed, where Chromium cannot be installed
+
 TOKEN = "dashboard-token-0123456789abcdef"
 
 

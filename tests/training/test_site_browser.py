@@ -15,6 +15,8 @@ from playwright.sync_api import Browser, sync_playwright
 
 from asyncguard.checks.training import kb_pages
 
+pytestmark = pytest.mark.browser  # deselected, and listed, where Chromium cannot be installed
+
 SCREENSHOT = Path(__file__).resolve().parents[2] / "bench" / "out" / "training-AG101.png"
 
 
