@@ -72,6 +72,9 @@ class BotContext:
 
         self.db = Database.for_data_dir(self.data_dir, settings.database_url)
         self.wake_workers: Callable[[], None] = lambda: None  # set by an in-process worker
+        from asyncguard.bot.storage.delivery_writer import DeliveryWriter
+
+        self.delivery_writer = DeliveryWriter(self.db, on_commit=lambda: self.wake_workers())
         self.scheduler = PRQueue(
             self.db,
             create_check=self.create_check,

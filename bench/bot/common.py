@@ -198,3 +198,53 @@ def cpu_seconds(pid: int) -> float:
 
 def loadavg() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 3)[0]
+
+
+async def fire_at_rate(urls: list[str], requests: list[tuple[str, bytes]], rate: float,
+                       per_request: float = 30.0) -> list[tuple[str, int, float]]:
+    """Open loop: request i is due at start + i/rate whatever the server does; (id, status, seconds).
+
+    Latency counts from when the request was due, so a server that falls behind is charged for the
+    wait (no coordinated omission). Idle keep-alive connections are reused, new ones opened as needed.
+    """
+    import asyncio
+    from urllib.parse import urlsplit
+
+    idle: dict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {i: [] for i in range(len(urls))}
+    out: list[tuple[str, int, float]] = []
+
+    async def one(n: int, rid: str, wire: bytes, due: float) -> None:
+        target = n % len(urls)
+        parts = urlsplit(urls[target])
+        status = 0
+        conn = None
+        try:
+            async with asyncio.timeout(per_request):
+                conn = idle[target].pop() if idle[target] else await asyncio.open_connection(parts.hostname, parts.port)
+                reader, writer = conn
+                writer.write(wire)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head.split(b" ", 2)[1])
+                length = next((int(line.partition(b":")[2]) for line in head.split(b"\r\n")[1:]
+                               if line.partition(b":")[0].strip().lower() == b"content-length"), 0)
+                await reader.readexactly(length)
+            idle[target].append(conn)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError, IndexError):
+            status = 0
+            if conn is not None:
+                conn[1].close()
+        out.append((rid, status, time.perf_counter() - due))
+
+    start = time.perf_counter() + 0.05
+    tasks = []
+    for n, (rid, wire) in enumerate(requests):
+        due = start + n / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n, rid, wire, due)))
+    await asyncio.gather(*tasks)
+    for conns in idle.values():
+        for _, writer in conns:
+            writer.close()
+    return out
