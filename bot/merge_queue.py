@@ -86,13 +86,18 @@ class MergeGroupRun:
 
     async def execute(self) -> str:
         """Run and post both checks; returns the `asyncguard` conclusion."""
+        from asyncguard.bot.checkruns import find_ours
+
         g = self.group
-        created = await self.gh.post(f"/repos/{self.repo}/check-runs", data={
-            "name": CHECK_NAME, "head_sha": g.head_sha, "status": "in_progress", "started_at": now_iso(),
-            "external_id": f"{self.repo}@{g.head_ref}",
-            "output": {"title": "Analyzing the merge group…", "summary": f"asyncguard is checking `{g.head_sha[:7]}`."},
-        })
-        self.check_run_id = int(created["id"])
+        output_ = {"title": "Analyzing the merge group…", "summary": f"asyncguard is checking `{g.head_sha[:7]}`."}
+        # a retried delivery (its worker was killed) reuses the run it left in progress: no twin stays open
+        self.check_run_id = await find_ours(self.gh, self.repo, g.head_sha, CHECK_NAME, open_only=True)
+        if self.check_run_id is None:
+            created = await self.gh.post(f"/repos/{self.repo}/check-runs", data={
+                "name": CHECK_NAME, "head_sha": g.head_sha, "status": "in_progress", "started_at": now_iso(),
+                "external_id": f"{self.repo}@{g.head_ref}", "output": output_,
+            })
+            self.check_run_id = int(created["id"])
         try:
             async with asyncio.timeout(self.ctx.settings_run_timeout):
                 return await self._run()
@@ -131,8 +136,15 @@ class MergeGroupRun:
             conclusion = "success"
             title = f"Bypassed by @{bypass[1].actor} (#{bypass[0]}): {title}"
             self.notes.insert(0, f"Emergency bypass by @{bypass[1].actor} on #{bypass[0]}: {bypass[1].reason}")
+        from asyncguard.bot.checkruns import annotations_posted
+
         rejected = 0
-        batches = list(output.annotation_batches(report.findings, base_url))
+        assert self.check_run_id is not None
+        # GitHub appends annotations across updates: a retry posts only those an earlier attempt did not
+        done = await annotations_posted(self.gh, self.repo, g.head_sha, CHECK_NAME, self.check_run_id)
+        anns = [a for batch in output.annotation_batches(report.findings, base_url) for a in batch][done:]
+        step = output.ANNOTATION_BATCH
+        batches = [anns[i:i + step] for i in range(0, len(anns), step)]
         for i, batch in enumerate(batches, 1):
             try:
                 await self.gh.patch(self._run_url, data={"output": {

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from asyncguard.rules import catalog
-from asyncguard.rules.blocking import BlockingAnalysis
-from asyncguard.rules.guards import literal_of
+from asyncguard.rules.blocking import BlockingAnalysis, call_params
+from asyncguard.rules.guards import bind, literal_of
 from asyncguard.rules.index import (
     Class,
     Coroutine,
@@ -1057,30 +1057,12 @@ def _short(expr: ast.expr) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-
-
 def _call_bindings(call: ast.Call, callee: Func) -> dict[str, str]:
     """The literal values a call gives the callee's parameters, defaults included (rules.guards);
     nothing when `*args` / `**kwargs` at the call could pass anything."""
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-        return {}
-    params = [p for p in callee.info.params if p.kind in {"posonly", "normal"}]
-    if callee.owner is not None and callee.bound and params and \
-            not any(d.rsplit(".", 1)[-1] == "staticmethod" for d in callee.info.decorators):
-        params = params[1:]  # self / cls
-    bindings = dict(callee.info.param_defaults)
-    for param, arg in zip(params, call.args, strict=False):
-        bindings.pop(param.name, None)
-        literal = literal_of(arg)
-        if literal is not None:
-            bindings[param.name] = literal
-    for keyword in call.keywords:
-        if keyword.arg is not None:
-            bindings.pop(keyword.arg, None)
-            literal = literal_of(keyword.value)
-            if literal is not None:
-                bindings[keyword.arg] = literal
-    return bindings
+    return bind(call_params(callee), callee.info.param_defaults, [literal_of(a) for a in call.args],
+                {k.arg: literal_of(k.value) for k in call.keywords if k.arg is not None},
+                any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords))
 
 
 def _async_face(method: Func) -> bool:

@@ -7,7 +7,7 @@ anything else is no guard, so the call counts as reachable, as before.
 
 Guard forms, as (parameter, operator, literal reprs): `p == c` / `p != c`, `p in (c, ...)` /
 `p not in (...)`, `p is None` / `p is not None`, `p` / `not p`; an `and` of them in an `if`; the
-`else` of a single one (negated).
+`else` of a single one (negated), and the statements after `if <one of them>: return ...` (negated).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import ast
 from collections.abc import Iterable
 
 Guard = tuple[str, str, tuple[str, ...]]  # (parameter, "==" | "!=" | "in" | "not in" | "truthy" | "falsy", literals)
+# What a call hands on, per argument: "p:<own parameter>", "l:<literal repr>", "*" (unpacked) or "".
+PassedOn = tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]  # (callee text, positional, keywords)
 
 _NEGATE = {"==": "!=", "!=": "==", "in": "not in", "not in": "in", "truthy": "falsy", "falsy": "truthy"}
 _SKIP = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -26,9 +28,8 @@ def call_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[int, tuple
     under an `if` on a parameter (calls elsewhere are not in the map)."""
     params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
     out: dict[int, tuple[Guard, ...]] = {}
-    if not params or not any(isinstance(n, ast.If) for n in ast.walk(node)):
+    if not params:
         return out
-    params -= _rebound(node)  # `host = host.lower()`: the test no longer reads what the caller passed
 
     def visit(stmts: Iterable[ast.stmt], guards: tuple[Guard, ...]) -> None:
         for stmt in stmts:
@@ -40,6 +41,8 @@ def call_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[int, tuple
                 visit(stmt.body, guards + positive)
                 negative = _negated(positive) if len(positive) == 1 and _single(stmt.test) else ()
                 visit(stmt.orelse, guards + negative)
+                if negative and not stmt.orelse and _leaves(stmt.body):
+                    guards = guards + negative  # `if host != "localhost": return host`: the rest runs only otherwise
                 continue
             for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                 inner = getattr(stmt, field, None)
@@ -68,7 +71,17 @@ def call_guards(node: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[int, tuple
             pending.extend(ast.iter_child_nodes(sub))
 
     visit(node.body, ())
+    if out:  # `host = host.lower()`: a test on a rebound name no longer reads what the caller passed
+        rebound = _rebound(node)
+        if rebound:
+            kept = {k: tuple(g for g in v if g[0] not in rebound) for k, v in out.items()}
+            out = {k: v for k, v in kept.items() if v}
     return out
+
+
+def _leaves(body: list[ast.stmt]) -> bool:
+    """The block always leaves the function (its last statement returns or raises)."""
+    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise)
 
 
 def _rebound(node: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
@@ -159,3 +172,55 @@ def ruled_out(guards: Iterable[Guard], bindings: dict[str, str]) -> bool:
             if truthy != (op == "truthy"):
                 return True
     return False
+
+
+def passed_on(node: ast.FunctionDef | ast.AsyncFunctionDef, calls: list[tuple[str, ast.Call]]) -> tuple[PassedOn, ...]:
+    """For each callee called once in `node`, what its arguments are in terms of `node`'s own
+    parameters and literals, so the values a call site gives `node` can follow into the callee."""
+    params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+    if not params or not calls:
+        return ()
+    seen: dict[str, int] = {}
+    for name, _call in calls:
+        seen[name] = seen.get(name, 0) + 1
+
+    def token(arg: ast.expr) -> str:
+        if isinstance(arg, ast.Starred):
+            return "*"
+        if isinstance(arg, ast.Name) and arg.id in params:
+            return f"p:{arg.id}"
+        literal = _literal(arg)
+        return f"l:{literal}" if literal is not None else ""
+
+    out: list[PassedOn] = []
+    for name, call in calls:
+        if seen[name] != 1:
+            continue
+        positional = tuple(token(a) for a in call.args)
+        keywords = tuple((k.arg or "**", "*" if k.arg is None else token(k.value)) for k in call.keywords)
+        if any(t.startswith("p:") for t in positional) or any(t.startswith("p:") for _, t in keywords):
+            out.append((name, positional, keywords))
+    if out:  # a parameter the function rebinds no longer holds what its caller passed
+        rebound = {f"p:{n}" for n in _rebound(node)}
+        if rebound:
+            out = [(n, tuple("" if t in rebound else t for t in pos), tuple((k, "" if t in rebound else t)
+                    for k, t in kw)) for n, pos, kw in out]
+    return tuple(out)
+
+
+def bind(params: list[str], defaults: Iterable[tuple[str, str]], positional: list[str | None],
+         keywords: dict[str, str | None], unpacked: bool) -> dict[str, str]:
+    """Parameter name -> literal repr, for the values a call surely gives (defaults included):
+    `positional` / `keywords` hold each argument's literal, None when it is not one."""
+    if unpacked:
+        return {}
+    out = dict(defaults)
+    for name, value in zip(params, positional, strict=False):
+        out.pop(name, None)
+        if value is not None:
+            out[name] = value
+    for name, value in keywords.items():
+        out.pop(name, None)
+        if value is not None:
+            out[name] = value
+    return out

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from asyncguard.rules.guards import Guard, call_guards, literal_of
+from asyncguard.rules.guards import Guard, PassedOn, call_guards, literal_of, passed_on
 from asyncguard.rules.walk import ScopeInfo, _bind, walk_module
 
 # Return annotations that say "this plain def hands back something awaitable / async".
@@ -117,6 +117,7 @@ class FuncInfo:
     # of its calls here (an empty tuple for an unguarded one); and the literal defaults of parameters.
     guarded_calls: tuple[tuple[str, tuple[tuple[Guard, ...], ...]], ...] = ()
     param_defaults: tuple[tuple[str, str], ...] = ()
+    passed_on: tuple[PassedOn, ...] = ()  # parameters and literals handed to callees (rules.guards)
     # What the function returns, one entry per return statement (a returned local: one per value it
     # was assigned), and "none"/"end" for surely/maybe falling off the end:
     # "none", "literal", "call:<dotted>", "await", "self", "end", "unknown"
@@ -642,6 +643,7 @@ def summarize_function(
         delegates_to_base=_delegates_to_base(node),
         guarded_calls=tuple((n, tuple(g)) for n, g in guarded.items() if any(g)) if guards_of else (),
         param_defaults=_param_defaults(node.args),
+        passed_on=passed_on(node, named_calls),
         return_shapes=tuple(shapes),
         calls=tuple(calls.items()),
         decorator_effect=effect,

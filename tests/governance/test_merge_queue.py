@@ -159,3 +159,20 @@ def test_modes_and_bypass_carry_over() -> None:
     assert v.decision.conclusion == "success" and v.bypassed_by == "olga"
     state.bypass = Bypass("olga", "INC-7 outage", "b" * 40, 0.0)  # at an older head: over
     assert decide_group([CHANGE], {1: state}, cfg).decision.conclusion == "failure"
+
+
+async def test_a_retried_delivery_completes_the_run_it_left_open(
+    env: Env, start_bot: Callable[..., Awaitable[Any]]
+) -> None:
+    """A worker killed mid-run left our `asyncguard` run in progress on the group: the retry adopts it."""
+    bot = await start_bot()
+    env.push({"app.py": FIXED_APP}, "update the caller")
+    env.git.commit("another PR merged: a nightly job", {"jobs.py": NIGHTLY})
+    base, head = _queue_group(env)
+    left = await env.gh.post(f"/repos/{REPO}/check-runs", data={
+        "name": "asyncguard", "head_sha": head, "status": "in_progress",
+        "output": {"title": "Analyzing the merge group…", "summary": "killed here"}})
+    await _deliver(bot, "merge_group", merge_group_payload(env.fake, REPO, head_sha=head, base_sha=base, number=1))
+    (run,) = env.fake.runs_for(REPO, head, name="asyncguard")
+    assert run.id == left["id"] and run.status == "completed" and run.conclusion == "failure"
+    assert [a["path"] for a in run.annotations].count("jobs.py") == 1

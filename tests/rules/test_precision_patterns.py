@@ -412,11 +412,22 @@ def test_ag107_a_blocking_call_under_a_parameter_guard_the_caller_rules_out(proj
                 host = host.lower()
                 if host == "localhost":
                     socket.gethostbyname(host)
+
+            def early(host):
+                if host != "localhost":
+                    return host
+                return socket.gethostbyname(host)
+
+            def connect(host, port=80):
+                return early(host), port      # the value goes on down the chain
+
+            def connect_resolved(host):
+                return address(host, resolve=True)
         """,
         "net/app.py": """
-            from net.hosts import address, pick, rebound
+            from net.hosts import address, connect, connect_resolved, early, pick, rebound
 
-            async def connect(name):
+            async def handler(name):
                 a = address("10.0.0.7")                   # neither branch can run: not reported
                 b = address(host="example.org", resolve=False)
                 c = pick("example.org", mode="static")    # the else branch: no lookup
@@ -425,11 +436,17 @@ def test_ag107_a_blocking_call_under_a_parameter_guard_the_caller_rules_out(proj
                 f = address("10.0.0.7", resolve=True)     # the sleep: reported
                 g = pick("example.org", "dns")            # reported
                 h = rebound("LOCALHOST")                  # the test reads a rebound name: reported
-                return a, b, c, d, e, f, g, h
+                i = early("example.org")                  # returns before the lookup: not reported
+                j = early("localhost")                    # reported
+                k = connect("example.org")                # two calls down, still ruled out
+                m = connect("localhost")                  # reported
+                n = connect_resolved("example.org")       # the helper's own literal turns the sleep on
+                return a, b, c, d, e, f, g, h, i, j, k, m, n
         """,
     })
     assert codes(found) == [("AG107", "net/app.py", 8), ("AG107", "net/app.py", 9), ("AG107", "net/app.py", 10),
-                            ("AG107", "net/app.py", 11), ("AG107", "net/app.py", 12)]
+                            ("AG107", "net/app.py", 11), ("AG107", "net/app.py", 12), ("AG107", "net/app.py", 14),
+                            ("AG107", "net/app.py", 16), ("AG107", "net/app.py", 17)]
 
 
 def test_ag108_one_sync_implementation_of_a_stub_among_async_ones_is_still_reported(project: Project) -> None:
