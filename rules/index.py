@@ -216,6 +216,25 @@ def module_name_for(root: Path, path: Path) -> tuple[str, bool]:
     return ".".join(rel_parts) or path.stem, is_package
 
 
+def namespace_module_name(root: Path, path: Path) -> str | None:
+    """The name a file has when the project root is on `sys.path` and its folders are namespace
+    packages (PEP 420): `cogs/utils/context.py` is `cogs.utils.context` even though only `utils/`
+    holds an `__init__.py`. A bot's `cogs/buttons.py` (no package) that writes
+    `from .utils.context import Context` imports it by that name. None: outside the root."""
+    try:
+        rel = path.relative_to(root).with_suffix("")
+    except ValueError:
+        return None
+    parts = list(rel.parts)
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts)
+
+
 def _has_init(init: str) -> bool:
     """`Path(init).exists()`, on a string."""
     import errno
@@ -313,6 +332,8 @@ class ProjectIndex:
     # short callee name -> call sites with arguments (module, enclosing function, its class, call)
     _sites: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] | None = None
     _param_memo: dict[tuple[int, int, str], tuple[Value | None, frozenset[str]]] = field(default_factory=dict)
+    # Other names of project modules (a package below a namespace folder): alias -> module name.
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def tracked(self, memo: dict[Any, tuple[Any, frozenset[str]]], key: Any, placeholder: Any,
                  compute: Callable[[], Any]) -> Any:
@@ -351,7 +372,30 @@ class ProjectIndex:
         self._mro_memo.clear()
         self._attr_memo.clear()
 
+    def add_alias(self, alias: str, name: str) -> None:
+        """`alias` names the project module `name` too (see `namespace_module_name`)."""
+        if alias != name and alias not in self.modules:
+            self.aliases[alias] = name
+
+    def canonical(self, name: str) -> str:
+        """A module name as the index keys it: an alias (or a name under an aliased package) is
+        mapped to the module's own name; anything else is returned as it is."""
+        if not self.aliases or name in self.modules:
+            return name
+        found = self.aliases.get(name)
+        if found is not None:
+            return found
+        head, dot, tail = name.rpartition(".")
+        while dot:
+            found = self.aliases.get(head)
+            if found is not None:
+                return f"{found}.{tail}"
+            head, dot, rest = head.rpartition(".")
+            tail = f"{rest}.{tail}"
+        return name
+
     def module(self, name: str) -> ModuleSummary | None:
+        name = self.canonical(name)
         summary = self.modules.get(name)
         if summary is None and self.library_loader is not None and name:
             if name not in self.library:
@@ -369,7 +413,7 @@ class ProjectIndex:
         return self.library_mentions(module, name)
 
     def is_project_module(self, name: str) -> bool:
-        return name in self.modules
+        return self.canonical(name) in self.modules
 
     def is_known_module(self, name: str) -> bool:
         """A project module, or an installed library's module that can be read.
@@ -377,13 +421,14 @@ class ProjectIndex:
         The standard library's async packages are not: their names stay the catalog's
         (`External("asyncio.sleep")`), and their stubs are read only for what the catalog does not
         say (`library_definition`, `_library_class`), so a cold run parses them only when asked."""
-        if name in self.modules:
+        if self.canonical(name) in self.modules:
             return True
         if self.library_loader is None or name.partition(".")[0] in STDLIB_READ:
             return False
         return self.module(name) is not None
 
     def _external_or_module(self, name: str) -> Value:
+        name = self.canonical(name)
         if name not in catalog.CATALOGUED and self.is_known_module(name):
             return Module(name)
         return External(catalog.MODULE_ALIASES.get(name, name))
@@ -394,6 +439,7 @@ class ProjectIndex:
         """What `name` means at the top level of `module`."""
         if depth > 12:
             return None
+        module = self.canonical(module)
         in_library = module not in self.modules
         if in_library:
             public = f"{catalog.MODULE_ALIASES.get(module, module)}.{name}"
@@ -432,8 +478,8 @@ class ProjectIndex:
         """What an import binds: ("module", "a.b") or ("from", "a.b", "name")."""
         if target[0] == "module":
             return self._external_or_module(target[1])
-        base, attr = target[1], target[2]
-        full = f"{base}.{attr}"
+        base, attr = self.canonical(target[1]), target[2]
+        full = self.canonical(f"{base}.{attr}")
         public = f"{catalog.MODULE_ALIASES.get(base, base)}.{attr}"
         if public in catalog.CATALOGUED:
             return External(public)
