@@ -74,6 +74,16 @@ ABC_PROTOCOLS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Generic containers by name (typing, collections, builtins): iterating one gives its first type argument
+# (a mapping's key). `tuple[X, ...]` too; the async ones only for `async for`.
+SYNC_ELEMENT_HEADS = frozenset({
+    "list", "List", "Sequence", "MutableSequence", "Iterable", "Iterator", "Collection", "set", "Set", "frozenset",
+    "FrozenSet", "AbstractSet", "MutableSet", "deque", "Deque", "Generator", "KeysView", "ValuesView", "Reversible",
+    "dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "defaultdict", "DefaultDict", "Counter", "tuple",
+    "Tuple"})
+ASYNC_ELEMENT_HEADS = frozenset({"AsyncIterator", "AsyncIterable", "AsyncGenerator"})
+
+
 def _abc_name(qualified: str) -> str:
     """`collections.abc.Coroutine` -> "Coroutine"; anything outside typing/abc modules -> ""."""
     module, _, name = qualified.rpartition(".")
@@ -591,7 +601,7 @@ class ProjectIndex:
                 return self._library_awaited(callee.name)
             result = self.call_result(callee) if callee is not None else None
             return self.awaited_value(result) if isinstance(result, Instance) else None
-        if kind == "ann":
+        if kind in {"ann", "decl"}:
             return self.annotation_value(module, text, depth)
         if kind == "literal":
             return ExternalInstance(text)
@@ -974,6 +984,54 @@ class ProjectIndex:
                 return None
         return value
 
+    def element_value(self, module: str, text: str, is_async: bool) -> Value | None:
+        """What iterating a value annotated `text` gives: `list[User]` -> a User (for `for`),
+        `AsyncIterator[Message]` -> a Message (for `async for`); None for anything else."""
+        members = self._expand_aliases(module, text)
+        if not members or len(members) != 1:
+            return None
+        mod, member = members[0]
+        if not isinstance(member, ast.Subscript):
+            return None
+        head = (dotted(member.value) or "").rsplit(".", 1)[-1]
+        if head not in (ASYNC_ELEMENT_HEADS if is_async else SYNC_ELEMENT_HEADS):
+            return None
+        elts = member.slice.elts if isinstance(member.slice, ast.Tuple) else [member.slice]
+        if head in {"tuple", "Tuple"} and not (
+                len(elts) == 2 and isinstance(elts[1], ast.Constant) and elts[1].value is Ellipsis):
+            return None  # a fixed-length tuple's items differ
+        return self.annotation_value(mod, ast.unparse(elts[0]))
+
+    def member_annotation(self, base: Value, attr: str) -> tuple[str, str] | None:
+        """(module, annotation text) declaring `base.attr`: a property's return annotation or the
+        attribute's declaration; for a union, only when every member declares the same."""
+        if isinstance(base, UnionOf):
+            found = {self.member_annotation(m, attr) for m in base.members}
+            return found.pop() if len(found) == 1 else None
+        if not isinstance(base, Instance):
+            return None
+        member = self.lookup_member(base.cls, attr)
+        if isinstance(member, Func):
+            if self.func_kind(member) != "property" or not member.info.returns:
+                return None
+            bound = self.bind_method(base, member).subst
+            if bound:
+                return bound.get(member.info.returns.strip("'\" ")) if member.info.returns.strip(
+                    "'\" ") in bound else None
+            return member.module, member.info.returns
+        if member != "attr":
+            return None
+        owner = self._attr_owner(base.cls, attr)
+        if owner is None:
+            return None
+        texprs = owner.info.attrs[attr]
+        typed = [t for t in texprs if t.startswith("decl:")] or (
+            texprs if all(t.startswith("ann:") for t in texprs) else [])
+        texts = {t.partition(":")[2] for t in typed}
+        if len(texts) != 1 or base.args:
+            return None  # a generic class's attribute may name its type variables
+        return owner.module, texts.pop()
+
     def yield_value(self, func: Func) -> Value | None:
         """What a @contextmanager/@asynccontextmanager function yields, from its return annotation."""
         members = annotation_members(func.info.returns) if func.info.returns else None
@@ -1077,6 +1135,9 @@ class ProjectIndex:
 
     def _attr_value_uncached(self, owner: Class, attr: str, depth: int) -> Value | None:
         texprs = owner.info.attrs[attr]
+        declared = [t for t in texprs if t.startswith("decl:")]
+        if declared:  # `bot: Bot` in the class body is the attribute's type, whatever is assigned to it
+            texprs = declared
         values = [self._texpr_value(owner.module, t, depth + 1, owner) for t in texprs]
         kinds = {type(r) for r in values}
         if None in values or len(kinds) != 1:
@@ -1107,6 +1168,8 @@ class ProjectIndex:
             kind = self.func_kind(callee)
             if kind == "coroutine":
                 return Coroutine(callee)
+            if kind == "asyncgen":  # `it = guild.audit_logs()`: what `it` is, for `for e in it` later
+                return ExternalInstance("typing.AsyncIterable")
             if kind == "sync":
                 return self.func_return_value(callee)
             if kind == "unknown":

@@ -36,6 +36,7 @@ class _Binding:
     lazy: bool = False
     enter: str | None = None  # "sync" / "async": the value is what `with node as x` binds
     element: tuple[int, int] | None = None  # (i, n): the value is item i of the n-tuple `node` gives
+    iterate: str | None = None  # "sync" / "async": the value is an element of what `for x in node` iterates
     from_callers: tuple[Func, str] | None = None  # an unannotated parameter: what its callers pass
     declared: bool = False  # `x: T` without a value: x is a T whatever is assigned later
     _value: object = None
@@ -107,6 +108,8 @@ class Scope:
                 v: Value | None = None
                 if b.enter is not None and b.node is not None:
                     v = self._entered(b.node, b.enter == "async")
+                elif b.iterate is not None and b.node is not None:
+                    v = self._element(b.node, b.iterate == "async")
                 elif b.from_callers is not None:
                     v = self.index.param_value(*b.from_callers)
                 elif b.element is not None and b.node is not None:
@@ -129,6 +132,47 @@ class Scope:
                 return self.index.yield_value(callee)
         value = self.eval(expr)
         return self.index.entered_value(value, is_async) if value is not None else None
+
+    def _element(self, expr: ast.expr, is_async: bool) -> Value | None:
+        """What `for x in expr` (or `async for`) binds to x, from the annotation of what expr is
+        (`recipients: list[User]`, `def history(self) -> AsyncIterator[Message]`)."""
+        found = self.annotation_of(expr)
+        return self.index.element_value(found[0], found[1], is_async) if found is not None else None
+
+    def annotation_of(self, expr: ast.expr, depth: int = 0) -> tuple[str, str] | None:
+        """(module, annotation text) that declares what `expr` is: a parameter's or local's
+        annotation, an attribute's declaration, a property's or a called function's return
+        annotation (the awaited result for `await f()`). None when nothing declares it."""
+        if depth > 8:
+            return None
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+            if not isinstance(expr, ast.Call):
+                return None
+            callee = self.eval(expr.func)
+            if isinstance(callee, Func) and callee.info.is_async and callee.info.returns:
+                return callee.module, callee.info.returns
+            return None
+        if isinstance(expr, ast.Name):
+            if self.is_local(expr.id) and expr.id not in self.unknown:
+                binds = self.bindings.get(expr.id, [])
+                if len(binds) == 1:
+                    b = binds[0]
+                    if b.annotation is not None and b.element is None and b.iterate is None and b.enter is None:
+                        return self.module, ast.unparse(b.annotation)
+                    if b.node is not None and b.lazy and b.element is None and b.iterate is None and \
+                            b.enter is None and not isinstance(b.node, ast.Yield):
+                        return self.annotation_of(b.node, depth + 1)
+            return None
+        if isinstance(expr, ast.Attribute):
+            base = self.eval(expr.value)
+            return self.index.member_annotation(base, expr.attr) if base is not None else None
+        if isinstance(expr, ast.Call):
+            callee = self.eval(expr.func)
+            if isinstance(callee, Func) and callee.info.returns and not callee.subst and \
+                    self.index.func_kind(callee) in {"sync", "asyncgen", "generator"}:
+                return callee.module, callee.info.returns
+        return None
 
     def _tuple_item_annotation(self, node: ast.expr, i: int, n: int) -> tuple[str, ast.expr] | None:
         """(module, annotation) of item i of `node` when it is typed as an n-tuple (`a, b = pair`)."""
@@ -356,6 +400,12 @@ def build_scope(
             value = index.import_value(imported)
             scope.bindings.setdefault(local, []).append(
                 _Binding((imp.lineno, imp.col_offset), fixed=value if value is not None else UNKNOWN))
+    for loop in info.fors:
+        if isinstance(loop, ast.For | ast.AsyncFor) and isinstance(loop.target, ast.Name):
+            target = loop.target
+            scope.bindings.setdefault(target.id, []).append(_Binding(
+                (target.lineno, target.col_offset), node=loop.iter, lazy=True,
+                iterate="async" if isinstance(loop, ast.AsyncFor) else "sync"))
     for stmt in info.withs:
         for item in stmt.items:
             if isinstance(item.optional_vars, ast.Name):

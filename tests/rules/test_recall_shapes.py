@@ -56,3 +56,93 @@ def test_a_namespace_alias_is_followed_when_only_the_importer_is_checked(project
     project(NAMESPACE_BOT)
     result = analyze(tmp_path, [tmp_path / "cogs" / "admin.py"], cache_dir=None)
     assert [(f.code, f.line) for f in result.findings] == [("AG110", 10), ("AG101", 11)]
+
+
+def test_a_declared_attribute_type_wins_over_what_is_assigned(project: Project) -> None:
+    """`bot: Bot` in the class body is the type; `self.bot = cog.bot` (unknown here) does not undo it."""
+    found = project({
+        "app.py": """
+            class Pool:
+                async def execute(self, query): ...
+
+            class Bot:
+                pool: Pool
+
+            class Item:
+                bot: Bot
+
+                def __init__(self, cog, record):
+                    self.bot = cog.bot
+                    self.id = record["id"]
+
+                async def save(self):
+                    self.bot.pool.execute("UPDATE ...")
+
+            class Unsure:
+                def __init__(self, cog):
+                    self.bot = cog.bot  # nothing declared: unknown, not reported
+
+                async def save(self):
+                    self.bot.pool.execute("UPDATE ...")
+        """,
+    })
+    assert codes(found) == [("AG101", "app.py", 16)]
+
+
+def test_an_async_generator_stored_first_is_still_an_async_iterable(project: Project) -> None:
+    found = project({
+        "app.py": """
+            class Guild:
+                async def audit_logs(self, limit=10):
+                    yield limit
+
+            async def find(guild: Guild):
+                entries = guild.audit_logs(limit=5)
+                for entry in entries:
+                    print(entry)
+                again = guild.audit_logs()
+                async for entry in again:
+                    print(entry)
+        """,
+    })
+    assert codes(found) == [("AG105", "app.py", 8)]
+
+
+def test_a_for_loop_variable_is_an_element_of_the_annotated_iterable(project: Project) -> None:
+    found = project({
+        "app.py": """
+            from typing import AsyncIterator, List, Union
+
+            class Message:
+                async def pin(self): ...
+
+            class User:
+                async def history(self) -> AsyncIterator[Message]:
+                    yield Message()
+
+            class Member(User):
+                pass
+
+            class Thread:
+                members: list[Member]
+
+                @property
+                def recipients(self) -> List[Union[User, Member]]:
+                    return []
+
+                async def scan(self, pinned: "list[Message]"):
+                    for user in self.recipients:
+                        for msg in user.history():
+                            msg.pin()
+                        async for kept in user.history():
+                            kept.pin()
+                    for m in self.members:
+                        async for msg in m.history():
+                            await msg.pin()
+                    for p in pinned:
+                        p.pin()
+                    for key in {"a": 1}:
+                        key.upper()
+        """,
+    })
+    assert codes(found) == [("AG105", "app.py", 23), ("AG101", "app.py", 26), ("AG101", "app.py", 31)]
