@@ -82,6 +82,10 @@ SYNC_ELEMENT_HEADS = frozenset({
     "dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "defaultdict", "DefaultDict", "Counter", "tuple",
     "Tuple"})
 ASYNC_ELEMENT_HEADS = frozenset({"AsyncIterator", "AsyncIterable", "AsyncGenerator"})
+# Indexing or `.get()` gives the last type argument of a mapping, the element of a sequence.
+MAPPING_HEADS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "defaultdict", "DefaultDict",
+                           "WeakValueDictionary", "WeakKeyDictionary", "ChainMap"})
+SEQUENCE_HEADS = frozenset({"list", "List", "Sequence", "MutableSequence", "deque", "Deque"})
 
 
 def _abc_name(qualified: str) -> str:
@@ -724,13 +728,55 @@ class ProjectIndex:
         return found
 
     def bind_method(self, instance: Instance, func: Func) -> Func:
-        """`func` reached through `instance`: bound, with the instance's type arguments."""
+        """`func` reached through `instance`: bound, with the instance's type arguments, and those
+        its class gives a generic base (`class Button(ui.Button['BoardView'])`: an inherited
+        `view -> Optional[V]` is a BoardView)."""
         subst = None
-        if instance.args and func.owner is not None:
-            params = self.type_params(func.owner)
-            if params and len(params) == len(instance.args):
-                subst = dict(zip(params, instance.args, strict=True))
+        if func.owner is not None:
+            env: dict[str, tuple[str, str]] = {}
+            if instance.args:
+                params = self.type_params(instance.cls)
+                if params and len(params) == len(instance.args):
+                    env = dict(zip(params, instance.args, strict=True))
+            if func.owner.info is instance.cls.info:
+                subst = env or None
+            else:
+                subst = self._subst_through_bases(instance.cls, env, func.owner, 0) or None
         return Func(func.module, func.info, func.owner, bound=True, subst=subst)
+
+    def _subst_through_bases(self, cls: Class, env: dict[str, tuple[str, str]], target: Class,
+                             depth: int) -> dict[str, tuple[str, str]] | None:
+        """The type variables of `target` (a base of `cls`) as `cls`'s bases bind them."""
+        if cls.info is target.info:
+            return env
+        if depth > 12:
+            return None
+        for base in cls.info.bases:
+            try:
+                node = ast.parse(base.strip("'\""), mode="eval").body
+            except SyntaxError:
+                continue
+            head = node.value if isinstance(node, ast.Subscript) else node
+            name = dotted(head)
+            resolved = self.resolve_dotted(cls.module, name) if name else None
+            if isinstance(resolved, External):
+                resolved = self._library_class(resolved.name)
+            if not isinstance(resolved, Class):
+                continue
+            inner: dict[str, tuple[str, str]] = {}
+            if isinstance(node, ast.Subscript):
+                params = self.type_params(resolved)
+                elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                if params and len(params) == len(elts):
+                    for param, arg in zip(params, elts, strict=True):
+                        text = ast.unparse(arg).strip("'\" ")
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                            text = arg.value.strip()
+                        inner[param] = env.get(text, (cls.module, text))
+            found = self._subst_through_bases(resolved, inner, target, depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def type_alias(self, module: str, name: str, depth: int = 0) -> tuple[str, str] | None:
         """(module, text) of a module-level type alias `Name = A | B` that `name` refers to."""
@@ -833,6 +879,9 @@ class ProjectIndex:
         info = func.info
         if info.returns and func.subst:
             bound = func.subst.get(info.returns.strip("'\" "))
+            members = annotation_members(info.returns) if bound is None else None
+            if members is not None and len(members) == 1:  # `-> Optional[T]`: a T where it is used
+                bound = func.subst.get(ast.unparse(members[0]).strip("'\" "))
             if bound is not None:  # `-> T` of a generic class, T bound by the instance
                 return self.annotation_value(bound[0], bound[1])
         if info.returns:
@@ -1002,6 +1051,23 @@ class ProjectIndex:
             return None  # a fixed-length tuple's items differ
         return self.annotation_value(mod, ast.unparse(elts[0]))
 
+    def item_annotation(self, module: str, text: str, mapping_only: bool) -> tuple[str, str] | None:
+        """(module, annotation) of what `x[k]` (or `x.get(k)` with mapping_only) gives for an `x`
+        annotated `text`: `dict[int, asyncio.Lock]` -> `asyncio.Lock`, `list[User]` -> `User`."""
+        members = self._expand_aliases(module, text)
+        if not members or len(members) != 1:
+            return None
+        mod, member = members[0]
+        if not isinstance(member, ast.Subscript):
+            return None
+        head = (dotted(member.value) or "").rsplit(".", 1)[-1]
+        elts = member.slice.elts if isinstance(member.slice, ast.Tuple) else [member.slice]
+        if head in MAPPING_HEADS and len(elts) == 2:
+            return mod, ast.unparse(elts[1])
+        if head in SEQUENCE_HEADS and len(elts) == 1 and not mapping_only:
+            return mod, ast.unparse(elts[0])
+        return None
+
     def member_annotation(self, base: Value, attr: str) -> tuple[str, str] | None:
         """(module, annotation text) declaring `base.attr`: a property's return annotation or the
         attribute's declaration; for a union, only when every member declares the same."""
@@ -1104,10 +1170,8 @@ class ProjectIndex:
         if isinstance(value, Instance):
             found = self.lookup_member(value.cls, attr)
             if isinstance(found, Func):
-                if self.func_kind(found) == "property":
-                    if found.info.returns is None:  # unannotated: what its body returns
-                        return self.func_return_value(self.bind_method(value, found))
-                    return self.annotation_value(found.module, found.info.returns, depth + 1)
+                if self.func_kind(found) == "property":  # annotated, or what its body returns
+                    return self.func_return_value(self.bind_method(value, found))
                 return self.bind_method(value, found)
             if isinstance(found, str):
                 owner = self._attr_owner(value.cls, attr)

@@ -23,6 +23,7 @@ from asyncguard.rules.summary import ClassInfo, dotted, resolve_relative
 from asyncguard.rules.walk import ScopeInfo
 
 UNKNOWN = object()
+MAPPING_GETTERS = frozenset({"get", "pop", "setdefault"})
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 Pos = tuple[int, int]
 
@@ -133,6 +134,13 @@ class Scope:
         value = self.eval(expr)
         return self.index.entered_value(value, is_async) if value is not None else None
 
+    def _item(self, container: ast.expr, mapping_only: bool) -> Value | None:
+        """An item of `container` (`d[k]`, `d.get(k)`) from its annotation: a mapping's value type,
+        a sequence's element type."""
+        found = self.annotation_of(container)
+        item = self.index.item_annotation(found[0], found[1], mapping_only) if found is not None else None
+        return self.index.annotation_value(item[0], item[1]) if item is not None else None
+
     def _element(self, expr: ast.expr, is_async: bool) -> Value | None:
         """What `for x in expr` (or `async for`) binds to x, from the annotation of what expr is
         (`recipients: list[User]`, `def history(self) -> AsyncIterator[Message]`)."""
@@ -167,6 +175,14 @@ class Scope:
         if isinstance(expr, ast.Attribute):
             base = self.eval(expr.value)
             return self.index.member_annotation(base, expr.attr) if base is not None else None
+        if isinstance(expr, ast.Subscript):
+            found = self.annotation_of(expr.value, depth + 1)
+            return self.index.item_annotation(found[0], found[1], False) if found is not None else None
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in MAPPING_GETTERS:
+            found = self.annotation_of(expr.func.value, depth + 1)
+            item = self.index.item_annotation(found[0], found[1], True) if found is not None else None
+            if item is not None:
+                return item
         if isinstance(expr, ast.Call):
             callee = self.eval(expr.func)
             if isinstance(callee, Func) and callee.info.returns and not callee.subst and \
@@ -265,6 +281,8 @@ class Scope:
         if isinstance(node, ast.Call):
             callee = self.eval(node.func, depth + 1)
             if callee is None:
+                if isinstance(node.func, ast.Attribute) and node.func.attr in MAPPING_GETTERS:
+                    return self._item(node.func.value, mapping_only=True)  # `self._locks.get(key)`
                 return None
             if isinstance(callee, External) and callee.name in {"typing.cast", "typing_extensions.cast"} and \
                     node.args:
@@ -273,7 +291,12 @@ class Scope:
                 if isinstance(target, ast.Constant) and isinstance(target.value, str):
                     return self.index.annotation_value(self.module, target.value)
                 return self.index.annotation_value(self.module, target)
-            return self.index.call_result(callee)
+            result = self.index.call_result(callee)
+            if result is None and isinstance(node.func, ast.Attribute) and node.func.attr in MAPPING_GETTERS:
+                return self._item(node.func.value, mapping_only=True)  # `self._locks.get(key)`
+            return result
+        if isinstance(node, ast.Subscript):
+            return self._item(node.value, mapping_only=False)
         if isinstance(node, ast.IfExp):  # `X() if cond else None`: an X where it is used
             if isinstance(node.orelse, ast.Constant) and node.orelse.value is None:
                 return self.eval(node.body, depth + 1)
@@ -383,6 +406,12 @@ def build_scope(
                     (elt.lineno, elt.col_offset), node=assign.value, lazy=True, element=(i, len(elts))))
         else:
             for t in targets:
+                if isinstance(t, ast.Name) and isinstance(assign, ast.Assign) and len(targets) > 1 and \
+                        not (isinstance(assign.value, ast.Constant) and assign.value.value is None):
+                    # `cache[key] = lock = asyncio.Lock()`: every name target holds the value
+                    scope.bindings.setdefault(t.id, []).append(_Binding((t.lineno, t.col_offset), node=assign.value,
+                                                                         lazy=True))
+                    continue
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                         scope.unknown.add(n.id)

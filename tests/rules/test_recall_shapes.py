@@ -146,3 +146,71 @@ def test_a_for_loop_variable_is_an_element_of_the_annotated_iterable(project: Pr
         """,
     })
     assert codes(found) == [("AG105", "app.py", 23), ("AG101", "app.py", 26), ("AG101", "app.py", 31)]
+
+
+def test_items_of_annotated_mappings_and_chained_assignment_targets(project: Project) -> None:
+    found = project({
+        "app.py": """
+            import asyncio
+            import weakref
+
+            class Stars:
+                def __init__(self) -> None:
+                    self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+                    self.queues: dict[str, list[asyncio.Queue]] = {}
+
+                async def star(self, guild_id: int):
+                    lock = self._locks.get(guild_id)
+                    if lock is None:
+                        self._locks[guild_id] = lock = asyncio.Lock()
+                    with lock:
+                        pass
+                    with self._locks[guild_id]:
+                        pass
+                    self.queues["a"][0].get()
+                    plain = {}
+                    with plain.get(guild_id):
+                        pass
+        """,
+    })
+    assert codes(found) == [("AG103", "app.py", 14), ("AG103", "app.py", 16), ("AG101", "app.py", 18)]
+
+
+def test_type_arguments_given_to_a_generic_base_bind_inherited_members(project: Project) -> None:
+    """A UI component parameterised by its view: `self.view` is that view, not the bound `View`."""
+    found = project({
+        "ui.py": """
+            from typing import Generic, Optional, TypeVar
+
+            class View:
+                pass
+
+            V = TypeVar("V", bound=View)
+
+            class Item(Generic[V]):
+                @property
+                def view(self) -> Optional[V]:
+                    return None
+
+            class Button(Item[V]):
+                pass
+        """,
+        "game.py": """
+            import ui
+
+            class Message:
+                async def edit(self, content: str): ...
+
+            class Button(ui.Button['BoardView']):
+                async def callback(self):
+                    self.view.parent_message.edit("won")
+
+            class BoardView(ui.View):
+                parent_message: Message
+
+            class Plain(ui.Button):
+                async def callback(self):
+                    self.view.parent_message.edit("unknown view: not reported")
+        """,
+    })
+    assert codes(found) == [("AG101", "game.py", 9)]
