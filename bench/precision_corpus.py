@@ -6,7 +6,9 @@ it: `asyncguard check .` at the project root with the default configuration. Eve
 matched to a verdict in bench/precision/verdicts.json by a key that survives line moves (path,
 rule, enclosing function, the flagged code's text), so a verdict stays attached to its code when
 the analyzer or the project shifts lines. A finding without a verdict is "unjudged": the run says
-so, and `--check` fails on it, so a new finding cannot slip into the figures unread.
+so, and `--check` fails on it, so a new finding cannot slip into the figures unread. Opt-in rules
+(`--opt-in`, default AG109) are measured in a second run with `--extend-select` and tabled apart: they
+are not what a new user sees, but their verdicts stay checked.
 
     .venv/bin/python bench/precision_corpus.py                  # table; unjudged findings listed
     .venv/bin/python bench/precision_corpus.py --check          # exit 1 on any unjudged finding
@@ -151,9 +153,10 @@ def asyncguard_argv() -> list[str]:
     return [sys.executable, "-m", "asyncguard"]
 
 
-def run_check(root: Path) -> list[dict[str, Any]]:
-    """`asyncguard check .` at the project root, default configuration, as JSON."""
-    run = subprocess.run([*asyncguard_argv(), "check", ".", "--format", "json", "--no-cache", "--exit-zero"],
+def run_check(root: Path, extend_select: str | None = None) -> list[dict[str, Any]]:
+    """`asyncguard check .` at the project root, default configuration (plus `--extend-select`), as JSON."""
+    extra = ["--extend-select", extend_select] if extend_select else []
+    run = subprocess.run([*asyncguard_argv(), "check", ".", "--format", "json", "--no-cache", "--exit-zero", *extra],
                          cwd=root, capture_output=True, text=True)
     if run.returncode != 0:
         raise CorpusError(f"asyncguard check failed in {root} (exit {run.returncode}): {run.stderr.strip()}")
@@ -296,7 +299,11 @@ def main() -> int:
     parser.add_argument("--only", help="comma-separated project names")
     parser.add_argument("--template", type=Path, help="write the unjudged findings here as verdict stubs")
     parser.add_argument("--out", type=Path, help="also write the result tables here as Markdown")
+    parser.add_argument("--opt-in", default="AG109", metavar="CODES",
+                        help="opt-in rules measured in a second run, reported apart from the default set's figures "
+                             "(comma-separated; default AG109; '' for none)")
     args = parser.parse_args()
+    opt_in = sorted({c.strip() for c in args.opt_in.split(",") if c.strip()})
     projects = load_projects()
     if args.only:
         wanted = set(args.only.split(","))
@@ -304,17 +311,26 @@ def main() -> int:
     try:
         verdicts = load_verdicts()
         findings: list[Finding] = []
+        opted: list[Finding] = []
         for project in projects:
             root = materialize(project)
             findings += keyed(project, root, run_check(root))
+            if opt_in:
+                selected = [f for f in run_check(root, ",".join(opt_in)) if f["code"] in opt_in]
+                opted += keyed(project, root, selected)
     except CorpusError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     rules_table, totals = table(findings, verdicts)
     projects_table = per_project(projects, findings, verdicts)
-    unjudged = [f for f in findings if f.key not in verdicts]
+    opt_in_table = ""
+    if opt_in:
+        opt_in_rows, _ = table(opted, verdicts)
+        opt_in_table = (f"Opt-in rules ({', '.join(opt_in)}), off by default and so not in the figures above; "
+                        f"measured with `--extend-select {','.join(opt_in)}`:\n\n{opt_in_rows}")
+    unjudged = [f for f in findings + opted if f.key not in verdicts]
     names = {p.name for p in projects}
-    present = {f.key for f in findings}
+    present = {f.key for f in findings + opted}
     stale = [v for k, v in verdicts.items() if v["project"] in names and k not in present]
     print(rules_table)
     print()
@@ -326,6 +342,8 @@ def main() -> int:
                    f"(target <= 5%); true: {totals.get('true', 0)}/{judged} = "
                    f"{100 * totals.get('true', 0) / judged:.1f}% (target >= 50%)")
         print(f"\n{summary}")
+    if opt_in_table:
+        print(f"\n{opt_in_table}")
     for f in unjudged:
         print(f"unjudged: {f.project} {f.path}:{f.line} {f.code} [{f.scope}] {f.snippet!r}: {f.message}",
               file=sys.stderr)
@@ -338,8 +356,9 @@ def main() -> int:
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
         head = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
         args.out.write_text(f"# Precision corpus, {stamp}\n\nasyncguard at `{head.stdout.strip() or 'unknown'}`, "
-                            f"`{' '.join(sys.argv)}`\n\n## By rule\n\n{rules_table}\n\n{summary}\n\n"
-                            f"## By project\n\n{projects_table}\n")
+                            f"`{' '.join(sys.argv)}`\n\n## By rule (default configuration)\n\n{rules_table}\n\n{summary}\n\n"
+                            f"## By project (default configuration)\n\n{projects_table}\n"
+                            + (f"\n## Opt-in rules\n\n{opt_in_table}\n" if opt_in_table else ""))
     if args.check and unjudged:
         print(f"{len(unjudged)} finding(s) without a verdict", file=sys.stderr)
         return 1

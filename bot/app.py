@@ -24,7 +24,7 @@ from asyncguard.bot import pr_events
 from asyncguard.bot.context import BotContext
 from asyncguard.bot.intake import Limits, Refused, read_signed_body
 from asyncguard.bot.settings import BotSettings
-from asyncguard.bot.storage import deliveries, jobs
+from asyncguard.bot.storage.delivery_writer import Delivery
 from asyncguard.bot.worker import Worker
 
 log = logging.getLogger("asyncguard.app")
@@ -33,9 +33,10 @@ CTX: web.AppKey[BotContext] = web.AppKey("ctx", BotContext)
 WORKER: web.AppKey[Worker | None] = web.AppKey("worker")
 SITE: web.AppKey[dict[str, Any]] = web.AppKey("site", dict)
 MAX_BODY = 25 * 1024**2  # GitHub caps webhook payloads at 25 MB
+MAX_KEY = 100  # the store's column for delivery ids and event names
 LIMITS: web.AppKey[Limits] = web.AppKey("limits", Limits)
-KNOWN_EVENTS = frozenset({"pull_request", "check_suite", "check_run", "issue_comment", "ping", "installation",
-                          "installation_repositories", "github_app_authorization"})
+KNOWN_EVENTS = frozenset({"pull_request", "check_suite", "check_run", "issue_comment", "merge_group", "ping",
+                          "installation", "installation_repositories", "github_app_authorization"})
 
 
 def handler_args(settings: BotSettings) -> dict[str, Any]:
@@ -50,10 +51,11 @@ def handler_args(settings: BotSettings) -> dict[str, Any]:
 
 def build_router() -> routing.Router:
     """Our PR handlers composed with governance's (bedevere style: one router per concern)."""
+    from asyncguard.bot import merge_queue
     from asyncguard.bot.governance import router as governance_router
     from asyncguard.bot.monitoring.handlers import router as monitoring_router
 
-    return routing.Router(pr_events.router, governance_router, monitoring_router)
+    return routing.Router(pr_events.router, merge_queue.router, governance_router, monitoring_router)
 
 
 def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
@@ -90,8 +92,11 @@ async def webhook(request: web.Request) -> web.Response:
     if not event_name or not delivery_id:
         metrics.deliveries.inc(event=event_name or "unknown", outcome="bad_request")
         return _json(400, error="missing X-GitHub-Event or X-GitHub-Delivery header")
+    if len(delivery_id) > MAX_KEY or len(event_name) > MAX_KEY:
+        metrics.deliveries.inc(event=metric_event, outcome="bad_request")
+        return _json(400, error=f"X-GitHub-Event and X-GitHub-Delivery must be at most {MAX_KEY} characters")
     try:
-        data = _parse_body(body, request.content_type)
+        data, raw = _parse_body(body, request.content_type)
     except ValueError as exc:
         metrics.deliveries.inc(event=event_name, outcome="bad_request")
         return _json(400, error=str(exc))
@@ -99,7 +104,7 @@ async def webhook(request: web.Request) -> web.Response:
     installation = inst.get("id") if isinstance(inst, dict) else None
     try:
         fresh = await enqueue_delivery(ctx, event_name, delivery_id, data,
-                                       installation if isinstance(installation, int) else None)
+                                       installation if isinstance(installation, int) else None, raw=raw)
     except Exception as exc:
         log.warning("could not queue delivery %s: %s", delivery_id, exc.__class__.__name__)
         metrics.deliveries.inc(event=event_name, outcome="store_unavailable")
@@ -112,23 +117,31 @@ async def webhook(request: web.Request) -> web.Response:
 
 
 async def enqueue_delivery(
-    ctx: BotContext, event_name: str, delivery_id: str, data: dict[str, Any], installation: int | None
+    ctx: BotContext, event_name: str, delivery_id: str, data: dict[str, Any], installation: int | None,
+    *, raw: str | None = None,
 ) -> bool:
     """Record the delivery id and commit its job in one transaction; False for a duplicate.
 
     Only after this commit is the webhook acknowledged, so an acknowledged delivery is never lost,
     and a delivery refused here (5xx) left nothing behind: GitHub's redelivery is accepted.
+    Concurrent deliveries share a transaction (`storage.delivery_writer`: group commit).
     Deliveries carry no lock key: governance work on one PR is serialized by its advisory lock
     (`AuditStore.lock_pr`) and PR runs by their own job's key, so a burst for one PR fans out.
+    `raw`: the body's JSON text, spliced into the job as is (not encoded a second time).
     """
-    async with ctx.db.begin() as conn:
-        if not await deliveries.accept(conn, delivery_id, event_name):
-            return False
-        await jobs.enqueue(conn, "delivery", {
-            "event": event_name, "delivery_id": delivery_id, "installation_id": installation, "data": data,
-        }, delivery_id=delivery_id)
-    ctx.wake_workers()
-    return True
+    return await ctx.delivery_writer.submit(Delivery(delivery_id, event_name, job_payload(
+        event_name, delivery_id, installation, data, raw)))
+
+
+def job_payload(event_name: str, delivery_id: str, installation: int | None, data: dict[str, Any],
+                raw: str | None) -> str:
+    """The `delivery` job's JSON: {"data": <the delivery>, "delivery_id", "event", "installation_id"}."""
+    rest = json.dumps({"delivery_id": delivery_id, "event": event_name, "installation_id": installation},
+                      sort_keys=True)
+    if raw is None:
+        return json.dumps({"data": data, "delivery_id": delivery_id, "event": event_name,
+                           "installation_id": installation}, sort_keys=True)
+    return '{"data": ' + raw + ", " + rest[1:]
 
 
 _loads: Callable[[bytes], Any] = json.loads
@@ -138,7 +151,8 @@ except ImportError:  # pragma: no cover - optional speed-up
     pass
 
 
-def _parse_body(body: bytes, content_type: str) -> dict[str, Any]:
+def _parse_body(body: bytes, content_type: str) -> tuple[dict[str, Any], str | None]:
+    """The delivery as a dict, and its JSON text when that can be stored as is (UTF-8, no BOM)."""
     if content_type == "application/x-www-form-urlencoded":
         form = parse_qs(body.decode("utf-8", "replace"))
         if "payload" not in form:
@@ -150,7 +164,13 @@ def _parse_body(body: bytes, content_type: str) -> dict[str, Any]:
         raise ValueError(f"body is not valid JSON ({exc.__class__.__name__})") from None
     if not isinstance(data, dict):
         raise ValueError("body must be a JSON object")
-    return data
+    try:
+        raw: str | None = body.decode("utf-8")
+    except UnicodeDecodeError:  # valid JSON in another encoding: encoded again
+        raw = None
+    if raw is not None and (raw.startswith("\ufeff") or "\x00" in raw):
+        raw = None
+    return data, raw
 
 
 async def healthz(request: web.Request) -> web.Response:

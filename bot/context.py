@@ -72,6 +72,9 @@ class BotContext:
 
         self.db = Database.for_data_dir(self.data_dir, settings.database_url)
         self.wake_workers: Callable[[], None] = lambda: None  # set by an in-process worker
+        from asyncguard.bot.storage.delivery_writer import DeliveryWriter
+
+        self.delivery_writer = DeliveryWriter(self.db, on_commit=lambda: self.wake_workers())
         self.scheduler = PRQueue(
             self.db,
             create_check=self.create_check,
@@ -170,27 +173,36 @@ class BotContext:
 
     # ---- scheduler callbacks ------------------------------------------------------------
     async def create_check(self, key: PRKey, head_sha: str) -> int | None:
-        """Our in-progress check run for this head if one was left open (reused: none dangles), else a new one."""
+        """Our in-progress check run for this head if there is one (reused: none dangles), else a new one.
+
+        Under a lock per head across every process, so two events for one head (a push and its
+        check suite, handled by two workers) get one check run; and GitHub is asked before
+        creating, so a worker killed after creating one but before recording it leaves no twin.
+        """
+        from asyncguard.bot import checkruns
         from asyncguard.bot.pr_run import CHECK_NAME, now_iso
-        from asyncguard.bot.storage import pr_state
+        from asyncguard.bot.storage import locks, pr_state
 
         gh = self.github_client(key.installation_id)
         ck = pr_key(key)
         output = {"title": "Analyzing…", "summary": f"asyncguard is checking `{head_sha[:7]}`."}
         try:
-            async with self.db.connect() as conn:
-                found = await pr_state.open_check_run(conn, ck, head_sha)
-            if found is not None:
-                await gh.patch(f"/repos/{key.repo}/check-runs/{found[0]}", data={"status": "in_progress", "output": output})
-                check_run_id = found[0]
-            else:
-                data = await gh.post(f"/repos/{key.repo}/check-runs", data={
-                    "name": CHECK_NAME, "head_sha": head_sha, "status": "in_progress", "started_at": now_iso(),
-                    "external_id": f"{key.repo}#{key.number}", "output": output,
-                })
-                check_run_id = int(data["id"])
-            async with self.db.begin() as conn:
-                await pr_state.record_check_run(conn, check_run_id, ck, head_sha)
+            async with locks.hold(self.db, f"check-run:{ck}@{head_sha}"):
+                async with self.db.connect() as conn:
+                    found = await pr_state.open_check_run(conn, ck, head_sha)
+                check_run_id = found[0] if found is not None else await checkruns.find_ours(
+                    gh, key.repo, head_sha, CHECK_NAME, open_only=True)
+                if check_run_id is not None:
+                    await gh.patch(f"/repos/{key.repo}/check-runs/{check_run_id}",
+                                   data={"status": "in_progress", "output": output})
+                else:
+                    data = await gh.post(f"/repos/{key.repo}/check-runs", data={
+                        "name": CHECK_NAME, "head_sha": head_sha, "status": "in_progress", "started_at": now_iso(),
+                        "external_id": f"{key.repo}#{key.number}", "output": output,
+                    })
+                    check_run_id = int(data["id"])
+                async with self.db.begin() as conn:
+                    await pr_state.record_check_run(conn, check_run_id, ck, head_sha)
         except Exception:
             log.exception("could not create the check run for %s@%s", key.repo, head_sha[:7])
             return None

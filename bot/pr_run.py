@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from gidgethub import BadRequest, GitHubException
 
-from asyncguard.bot import output, review
+from asyncguard.bot import checkruns, output, review
 from asyncguard.bot.github import GitHubClient, GitHubUnavailable
 from asyncguard.bot.scheduler import RunRequest
 from asyncguard.bot.snapshots import SnapshotError
@@ -126,6 +126,39 @@ def _explain(exc: BaseException) -> tuple[str, str | None]:
     if isinstance(exc, ContractError):  # the repository's contract settings or files: not our bug
         return f"The interface contract could not be compared: {exc}.", "Fix this on the base branch."
     return f"The analysis failed: `{exc.__class__.__name__}: {str(exc)[:500]}`.", "Please report this with the commit sha."
+
+
+def read_repo_config(base_root: Path, notes: list[str]) -> Any:
+    """`.asyncguard.yml` of the base tree (defaults when absent or unreadable, said in `notes`)."""
+    from asyncguard.bot.governance.repo_config import load_repo_config
+
+    path = base_root / CONFIG_FILE
+    text: str | None = None
+    if path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            notes.append(f"`{CONFIG_FILE}` could not be read ({exc.__class__.__name__}); defaults used")
+    return load_repo_config(text)
+
+
+def run_settings(ctx: BotContext, repo: str, repo_config: Any, base_root: Path, notes: list[str]) -> Any:
+    """The checks settings of a bot run: the base's `.asyncguard.yml` rules, else its [tool.asyncguard]."""
+    from asyncguard.checks.config import ConfigError, Settings
+    from asyncguard.checks.config import load_settings as load_checks_settings
+
+    settings = repo_config.settings
+    if settings is None:
+        # No `rules:` in .asyncguard.yml: the base tree's [tool.asyncguard], as `asyncguard pr` does.
+        try:
+            settings = load_checks_settings(base_root)
+        except ConfigError as exc:
+            notes.append(f"`pyproject.toml` [tool.asyncguard] is invalid, defaults used: {exc}")
+            settings = Settings()
+    cache = ctx.data_dir / "index-cache" / repo.replace("/", "__")
+    training = settings.training_url or ctx.training_url
+    # Snapshots hold no installed libraries, and no path from the repository may steer the bot.
+    return replace(settings, cache_dir=str(cache), training_url=training, python=None, libraries=False)
 
 
 class PRRun:
@@ -266,33 +299,10 @@ class PRRun:
         self.ctx.metrics.jobs.observe(took, kind=f"pr_run_{name}", outcome="ok")
 
     def _repo_config(self, base_root: Path) -> Any:
-        from asyncguard.bot.governance.repo_config import load_repo_config
-
-        path = base_root / CONFIG_FILE
-        text: str | None = None
-        if path.is_file():
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                self.notes.append(f"`{CONFIG_FILE}` could not be read ({exc.__class__.__name__}); defaults used")
-        return load_repo_config(text)
+        return read_repo_config(base_root, self.notes)
 
     def _settings(self, repo_config: Any, base_root: Path) -> Any:
-        from asyncguard.checks.config import ConfigError, Settings
-        from asyncguard.checks.config import load_settings as load_checks_settings
-
-        settings = repo_config.settings
-        if settings is None:
-            # No `rules:` in .asyncguard.yml: the base tree's [tool.asyncguard], as `asyncguard pr` does.
-            try:
-                settings = load_checks_settings(base_root)
-            except ConfigError as exc:
-                self.notes.append(f"`pyproject.toml` [tool.asyncguard] is invalid, defaults used: {exc}")
-                settings = Settings()
-        cache = self.ctx.data_dir / "index-cache" / self.repo.replace("/", "__")
-        training = settings.training_url or self.ctx.training_url
-        # Snapshots hold no installed libraries, and no path from the repository may steer the bot.
-        return replace(settings, cache_dir=str(cache), training_url=training, python=None, libraries=False)
+        return run_settings(self.ctx, self.repo, repo_config, base_root, self.notes)
 
     async def _post(
         self, pull: dict[str, Any], report: Report, changed: dict[str, FileDiff], head_root: Path, settings: Any,
@@ -319,12 +329,18 @@ class PRRun:
             title = f"Bypassed by @{bypass.actor}: {title}"
             notes.insert(0, f"Emergency bypass by @{bypass.actor} for this commit: {bypass.reason}")
 
-        # annotations, 50 a request; a rejected batch does not lose the others; a retried run
-        # (its worker died after posting them) does not post them twice
-        batches = list(output.annotation_batches(report.findings, base_url))
+        # annotations, 50 a request; a rejected batch does not lose the others; a retried run (its
+        # worker died after posting some or all of them) posts only those GitHub does not have yet:
+        # the same head gives the same findings in the same order, and each batch lands whole or not at all
         assert self.req.check_run_id is not None
+        to_post: Sequence[Finding] = report.findings
         if await self.ctx.check_run_annotated(self.req.check_run_id):
-            batches = []
+            to_post = []
+        elif to_post:
+            already = await checkruns.annotations_posted(self.gh, self.repo, self.req.head_sha, CHECK_NAME,
+                                                         self.req.check_run_id)
+            to_post = to_post[already:]
+        batches = list(output.annotation_batches(to_post, base_url))
         rejected = 0
         for i, batch in enumerate(batches, 1):
             try:
@@ -418,7 +434,7 @@ class PRRun:
         if deleted:
             parts.append(f"{deleted} outdated comment{'s' if deleted != 1 else ''} removed")
         if plan.over_limit:
-            parts.append(f"{plan.over_limit} more left as annotations (at most {review.MAX_COMMENTS} a review)")
+            parts.append(f"{plan.over_limit} more left as annotations (at most {review.MAX_COMMENTS} on a pull request)")
         return ("; ".join(parts) + "." if parts else "") + note
 
     async def _governance_unknown(self, what: str) -> None:

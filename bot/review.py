@@ -18,7 +18,7 @@ from asyncguard.checks.diffparse import FileDiff
 from asyncguard.checks.links import rule_url
 from asyncguard.rules.model import Finding, TextEdit
 
-MAX_COMMENTS = 30
+MAX_COMMENTS = 30  # our suggestion comments on one pull request at a time
 MARKER_RE = re.compile(r"<!-- asyncguard:fp=([0-9a-f]{8,64}) -->")
 
 
@@ -124,7 +124,7 @@ class ReviewPlan:
     post: list[Suggestion]
     delete: list[int]  # our comment ids whose finding went away and nobody replied to
     kept: int  # still-present findings already commented
-    over_limit: int  # suggestions left as annotations because of the per-review cap
+    over_limit: int  # suggestions left as annotations because the pull request has MAX_COMMENTS of ours
 
 
 def plan_review(suggestions: Sequence[Suggestion], existing: Sequence[Mapping[str, Any]], bot_login: str | None,
@@ -148,7 +148,10 @@ def plan_review(suggestions: Sequence[Suggestion], existing: Sequence[Mapping[st
     new = [s for s in suggestions if s.fingerprint not in ours]
     delete = [cid for fp, ids in ours.items() if fp not in wanted and fp not in keep for cid in ids
               if cid not in replied]
-    return ReviewPlan(new[:MAX_COMMENTS], delete, len(suggestions) - len(new), max(0, len(new) - MAX_COMMENTS))
+    # the cap counts the suggestions already on the PR: a re-run (or a retried run whose worker died
+    # after posting its review) adds none beyond it
+    room = max(0, MAX_COMMENTS - (len(suggestions) - len(new)))
+    return ReviewPlan(new[:room], delete, len(suggestions) - len(new), max(0, len(new) - room))
 
 
 def review_payload(head_sha: str, post: Sequence[Suggestion]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from asyncguard.contracts.api import (
     attach_impact,
     compare,
     diff_findings,
+    governed_setting_changes,
     load_contract,
     load_contract_settings,
     render_changelog,
@@ -68,7 +69,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--fail-on",
         choices=("breaking", "error", "never"),
         default="breaking",
-        help="exit 1 on unapproved breaking changes (default), only on old-style call sites, or never",
+        help="exit 1 on unapproved breaking changes or edits to what the gate governs (default), only on "
+        "old-style call sites, or never",
     )
     dif.set_defaults(func=_guard(cmd_diff))
 
@@ -163,12 +165,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         base = stack.enter_context(materialize(args.base, repo))
         head = stack.enter_context(materialize(args.head, repo))
-        settings = _settings(head.directory) if head.directory is not None else _settings(repo)
+        # What is governed comes from the BASE, as in the bot's PR runs (contracts.api.compare_trees):
+        # a change cannot loosen its own gate. The head's edits to it are governed changes themselves.
+        settings = _settings(base.directory or head.directory or repo)
         cache = None if args.no_cache else _cache_dir(repo)
         base_contract = _side_contract(base, settings, cache)
         head_contract = _side_contract(head, settings, cache)
-        allow = _lock_allow(base, settings) + _lock_allow(head, settings)
+        head_contract.allow = []  # the head's own approvals are not applied to the change that adds them
+        allow = _lock_allow(base, settings)
         diff = compare(base_contract, head_contract, settings.compare_config(allow))
+        if base.directory is not None and head.directory is not None:
+            diff.setting_changes = governed_setting_changes(head.directory, settings, allow)
         if head.directory is not None and diff.breaking:
             changed = _changed_lines(repo, base, head)
             from asyncguard.rules.engine import analyze
@@ -188,7 +195,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return 0
     if args.fail_on == "error":
         return 1 if any(c.old_style_sites for c in diff.breaking) else 0
-    return 1 if diff.breaking else 0
+    return 1 if diff.breaking or diff.setting_changes else 0
 
 
 def _side_contract(side: Side, settings: ContractSettings, cache: Path | None) -> Contract:
@@ -244,6 +251,8 @@ def _render(diff: ContractDiff, fmt: str, root: Path, title: str) -> str:
     report = Report(root=str(root), findings=diff_findings(diff), contract_diff=diff)
     if fmt == "json":
         data = diff_to_dict(diff)
+        data["setting_changes"] = [{"key": sc.key, "message": sc.message, "path": sc.path, "before": sc.before,
+                                    "after": sc.after} for sc in diff.setting_changes]
         data["findings"] = json.loads(render(report, "json"))
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return render(report, fmt)
@@ -254,7 +263,7 @@ def render_text(diff: ContractDiff, title: str) -> str:
     lines = [f"asyncguard contracts: {title}"]
     if not diff.changes:
         lines.append("no change to the public interface")
-        return "\n".join(lines) + "\n"
+        return "\n".join([*lines, *_governed_lines(diff)]) + "\n"
     for change in diff.changes:
         tag = "approved" if change.allowed else ("BREAKING" if change.breaking else "compatible")
         where = f"{change.path}:{change.line}" if change.path else ""
@@ -269,9 +278,15 @@ def render_text(diff: ContractDiff, title: str) -> str:
     lines.append(
         f"{n} breaking change{'s' if n != 1 else ''} ({len(diff.changes)} in all); recommended bump: {diff.bump}"
     )
+    lines += _governed_lines(diff)
     if diff.version_check is not None:
         lines.append(("" if diff.version_check.ok else "version: ") + diff.version_check.message)
     return "\n".join(lines) + "\n"
+
+
+def _governed_lines(diff: ContractDiff) -> list[str]:
+    """The head's edits to the contract settings / allowlist: each needs approval, like a break."""
+    return [f"  {'GOVERNED':<10} {sc.key}: {sc.message}  {sc.path}".rstrip() for sc in diff.setting_changes]
 
 
 def _emit(text: str, output: str | None) -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "compare_trees",
     "diff_findings",
     "extract",
+    "governed_setting_changes",
     "load_contract",
     "load_contract_settings",
     "render_changelog",
@@ -213,6 +214,15 @@ def _head_side(head_root: Path, base: ContractSettings) -> tuple[
         return head, head_error, None, str(exc)
 
 
+def governed_setting_changes(
+    head_root: Path, settings: ContractSettings, base_allow: tuple[AllowEntry, ...]
+) -> list[SettingChange]:
+    """What the head edits in what the gate governs, compared with the base's `settings` and
+    `base_allow`: the bot's PR runs and the local `contracts diff` share this, so both say the same."""
+    head_settings, head_error, head_allow, head_allow_error = _head_side(head_root, settings)
+    return setting_changes(settings, head_settings, head_error, base_allow, head_allow, head_allow_error)
+
+
 def compare_trees(
     base_root: Path,
     head_root: Path,
@@ -251,9 +261,7 @@ def compare_trees(
         owner = _owner(change.symbol, unreadable)
         if owner is not None:
             change.message += f" ({owner} cannot be read at head: {unreadable[owner]})"
-    head_settings, head_error, head_allow, head_allow_error = _head_side(head_root, settings)
-    diff.setting_changes = setting_changes(settings, head_settings, head_error, base_allow, head_allow,
-                                           head_allow_error)
+    diff.setting_changes = governed_setting_changes(head_root, settings, base_allow)
     for sc in diff.setting_changes:
         diff.notes.append(f"governance: {sc.message}")
     for module, message in sorted(base_failed.items()):

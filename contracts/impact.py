@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from asyncguard.contracts import typeann
 from asyncguard.contracts.model import Change, ContractDiff, ContractError, ImpactSite, ImpactStatus, Param
 
 # usages under which a call to a newly async function is already correct; "returned" only from a
@@ -156,8 +157,11 @@ def _param_affected(change: Change, call: ast.Call) -> bool | None:
     supplied = (name in keywords) or (new_index is not None and n_positional > new_index)
     if code in ("AG210", "AG213", "AG214"):  # must pass it now / relies on the default that changed
         return not supplied
-    if code == "AG216":  # the values it may pass changed
-        return supplied
+    if code == "AG216":  # the values it may pass changed: a literal that still fits is not affected
+        if not supplied:
+            return False
+        fits = _literal_fits(_argument(call, name, new_index), _annotation(new_params, name))
+        return None if fits is None else not fits
     if code == "AG209":
         new_param = next((p for p in new_params if p.name == name), None)
         if new_param is None:
@@ -177,6 +181,30 @@ def _param_affected(change: Change, call: ast.Call) -> bool | None:
         accepted = {p.name for p in new_params if p.kind in ("positional_or_keyword", "keyword_only")}
         return bool(keywords - accepted)
     return None
+
+
+def _argument(call: ast.Call, name: str | None, index: int | None) -> ast.expr | None:
+    for k in call.keywords:
+        if k.arg == name:
+            return k.value
+    if index is not None and index < len(call.args):
+        return call.args[index]
+    return None
+
+
+def _annotation(params: tuple[Param, ...], name: str | None) -> str | None:
+    param = next((p for p in params if p.name == name), None)
+    return param.annotation_meaning if param is not None else None
+
+
+def _literal_fits(arg: ast.expr | None, annotation: str | None) -> bool | None:
+    """Does a literal argument's type fit the new annotation? None when the argument is no literal."""
+    if arg is None or annotation is None or not isinstance(arg, ast.Constant):
+        return None
+    value_type = "None" if arg.value is None else type(arg.value).__name__
+    if value_type not in ("None", "bool", "int", "float", "complex", "str", "bytes"):
+        return None
+    return typeann.widened(value_type, annotation)
 
 
 def _explicit(symbol: Any) -> tuple[Param, ...]:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from asyncguard.rules import catalog
-from asyncguard.rules.blocking import BlockingAnalysis
+from asyncguard.rules.blocking import BlockingAnalysis, call_params
+from asyncguard.rules.guards import bind, literal_of
 from asyncguard.rules.index import (
     Class,
     Coroutine,
@@ -603,6 +604,17 @@ class ModuleChecker:
         """Whether no way out of `func` gives an awaitable (and every way is known)."""
         return self._return_kinds(func, depth) == {"not"}
 
+    def _late_bound_overrides(self, func: Func, text: str, target: Func) -> list[Func]:
+        """`return self.execute_command(...)` in a method: `self` may be any subclass of the class it
+        was reached through, so each override there is a possible callee too (a sync base whose
+        async subclass overrides `execute_command`: the base method's result is awaitable there)."""
+        head, _, rest = text.partition(".")
+        if head not in {"self", "cls"} or "." in rest or target.owner is None or func.owner is None:
+            return []
+        through = func.receiver or func.owner
+        return [o for o in self.index.overrides_of(target) if o.owner is not None and any(
+            c is not None and c.info is through.info for c in self.index.mro(o.owner))]
+
     def _may_return_not_awaitable(self, func: Func) -> bool:
         """Whether some way out of `func` surely gives a non-awaitable and none surely an awaitable.
 
@@ -634,12 +646,16 @@ class ModuleChecker:
         if target is None and text.rsplit(".", 1)[-1] in _FUTURE_MAKERS:
             return {"awaitable"}  # `self._loop.create_future()`: a future whatever the loop is
         if isinstance(target, Func):
-            kind = self.index.func_kind(target)
-            if kind == "sync":
-                return self._return_kinds(target, depth + 1)
-            if kind == "coroutine":
-                return {"awaitable"}
-            return {"not"} if kind in {"asyncgen", "generator", "synccm", "asynccm"} else {"unknown"}
+            kinds: set[str] = set()
+            for each in [target, *self._late_bound_overrides(func, text, target)]:
+                kind = self.index.func_kind(each)
+                if kind == "sync":
+                    kinds |= self._return_kinds(each, depth + 1)
+                elif kind == "coroutine":
+                    kinds.add("awaitable")
+                else:
+                    kinds.add("not" if kind in {"asyncgen", "generator", "synccm", "asynccm"} else "unknown")
+            return kinds
         if isinstance(target, External):
             if target.name in catalog.SYNC_CALLABLES or target.name in catalog.NOT_AWAITABLE_CLASSES:
                 return {"not"}
@@ -814,7 +830,8 @@ class ModuleChecker:
     def _check_blocking(self, call: ast.Call, callee: Value, scope: Scope) -> None:
         if "AG107" not in self.enabled:
             return
-        chain = self.blocking.chain_for(callee, direct=True, module=self.module)
+        chain = self.blocking.chain_for(callee, direct=True, module=self.module,
+                                        bindings=_call_bindings(call, callee) if isinstance(callee, Func) else None)
         if not chain:
             return
         if len(chain) == 1 and chain[0] == "queue.Queue.get" and self._queue_get_cannot_wait(call):
@@ -900,7 +917,8 @@ class ModuleChecker:
             base = self.index.lookup_member(cls, stmt.name, skip_self=True)
             if isinstance(base, Func) and base.owner is not None:
                 problem = self._override_problem(method, base)
-                if problem and not self._parallel_family(cls, base.owner) and not self._odd_base(base):
+                if problem and not self._parallel_family(cls, base.owner) and not self._odd_base(base) \
+                        and not _async_face(method):
                     self.report("AG108", _name_node(stmt, self), problem)
             overrides = self._odd_base(method)
             if overrides:
@@ -922,8 +940,8 @@ class ModuleChecker:
     def _odd_base(self, method: Func) -> list[Func]:
         """The overrides of `method` when all of them (two or more) disagree with it: then the base
         is what is out of step, and the one finding belongs there."""
-        overrides = [o for o in self.index.overrides_of(method)
-                     if o.owner is None or method.owner is None or not self._parallel_family(o.owner, method.owner)]
+        overrides = [o for o in self.index.overrides_of(method) if not _async_face(o) and (
+                     o.owner is None or method.owner is None or not self._parallel_family(o.owner, method.owner))]
         if len(overrides) < 2:
             return []
         if all(self._override_problem(o, method) for o in overrides):
@@ -1037,6 +1055,21 @@ def _short(expr: ast.expr) -> str:
     """An expression's source, cut to fit a one-line message."""
     text = ast.unparse(expr)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _call_bindings(call: ast.Call, callee: Func) -> dict[str, str]:
+    """The literal values a call gives the callee's parameters, defaults included (rules.guards);
+    nothing when `*args` / `**kwargs` at the call could pass anything."""
+    return bind(call_params(callee), callee.info.param_defaults, [literal_of(a) for a in call.args],
+                {k.arg: literal_of(k.value) for k in call.keywords if k.arg is not None},
+                any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords))
+
+
+def _async_face(method: Func) -> bool:
+    """`async def connect(self, ...): return super().connect(...)`: an override whose whole body is
+    the base's own method exists only to give it the other kind (an async class's coroutine face
+    over a shared sync implementation). Nobody writes that by accident; AG108 is for accidents."""
+    return method.info.is_async and method.info.delegates_to_base
 
 
 def _name_node(stmt: ast.FunctionDef | ast.AsyncFunctionDef, checker: ModuleChecker) -> ast.AST:

@@ -105,6 +105,9 @@ class Func:
     bound: bool = False  # reached through an instance (self.m, obj.m)
     # Type variables of a generic owner bound by the instance: name -> (module, annotation text)
     subst: dict[str, tuple[str, str]] | None = None
+    # The subclass of `owner` whose instance the method was reached through: `self.x` inside it is
+    # that class's `x` (a sync base method returning `self.execute_command(...)`, async in a subclass)
+    receiver: Class | None = None
 
     @property
     def qualname(self) -> str:
@@ -742,7 +745,8 @@ class ProjectIndex:
                 subst = env or None
             else:
                 subst = self._subst_through_bases(instance.cls, env, func.owner, 0) or None
-        return Func(func.module, func.info, func.owner, bound=True, subst=subst)
+        receiver = instance.cls if func.owner is not None and instance.cls.info is not func.owner.info else None
+        return Func(func.module, func.info, func.owner, bound=True, subst=subst, receiver=receiver)
 
     def _subst_through_bases(self, cls: Class, env: dict[str, tuple[str, str]], target: Class,
                              depth: int) -> dict[str, tuple[str, str]] | None:
@@ -864,7 +868,8 @@ class ProjectIndex:
         """A dotted name as written inside `func` (self./cls. through its class; locals unknown)."""
         head, _, rest = text.partition(".")
         if head in {"self", "cls"} and func.owner is not None and rest:
-            base: Value | None = Instance(func.owner) if head == "self" else func.owner
+            late = func.receiver or func.owner  # self is the receiver's class, not the defining one
+            base: Value | None = Instance(late) if head == "self" else late
             for attr in rest.split("."):
                 if base is None:
                     return None

@@ -31,7 +31,9 @@ RULES: dict[str, Rule] = {
         Rule("AG106", "async-for-sync-iterable", "`async for` over a sync iterable", Severity.ERROR),
         Rule("AG107", "blocking-call-in-async", "A blocking call inside `async def`", Severity.WARNING),
         Rule("AG108", "override-async-mismatch", "Override differs in async-ness from its base", Severity.ERROR),
-        Rule("AG109", "dropped-task", "A task that is created and not kept", Severity.WARNING),
+        # Opt-in, like ruff's RUF006: a reference-keeping policy a team adopts, not a defect on every run
+        # (training_content/rules/AG109.md, "Why it is off by default").
+        Rule("AG109", "dropped-task", "A task that is created and not kept", Severity.WARNING, default_enabled=False),
         Rule("AG110", "coroutine-in-condition", "A coroutine used as a truth value or compared", Severity.ERROR,
              fixable=True),
         Rule("AG111", "nested-event-loop", "An event loop started inside `async def`", Severity.ERROR),

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from asyncguard.rules.guards import Guard, PassedOn, call_guards, literal_of, passed_on
 from asyncguard.rules.walk import ScopeInfo, _bind, walk_module
 
 # Return annotations that say "this plain def hands back something awaitable / async".
@@ -110,6 +111,13 @@ class FuncInfo:
     returns: str | None
     params: tuple[Param, ...]
     is_stub: bool  # body is only docstring / pass / ... / raise NotImplementedError
+    # body is only `[return] super().<same name>(...)` or `[return] Base.<same name>(self, ...)`
+    delegates_to_base: bool = False
+    # Calls made only under an `if` on a parameter (rules.guards): dotted callee -> the guards of each
+    # of its calls here (an empty tuple for an unguarded one); and the literal defaults of parameters.
+    guarded_calls: tuple[tuple[str, tuple[tuple[Guard, ...], ...]], ...] = ()
+    param_defaults: tuple[tuple[str, str], ...] = ()
+    passed_on: tuple[PassedOn, ...] = ()  # parameters and literals handed to callees (rules.guards)
     # What the function returns, one entry per return statement (a returned local: one per value it
     # was assigned), and "none"/"end" for surely/maybe falling off the end:
     # "none", "literal", "call:<dotted>", "await", "self", "end", "unknown"
@@ -233,6 +241,38 @@ def resolve_relative(module: str, is_package: bool, level: int, target: str | No
     if target:
         return f"{base}.{target}" if base else target
     return base
+
+
+def _param_defaults(args: ast.arguments) -> tuple[tuple[str, str], ...]:
+    """Parameters whose default is a literal: what a call that leaves them out passes."""
+    positional = args.posonlyargs + args.args
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None]
+    out = []
+    for arg, default in pairs:
+        literal = literal_of(default)
+        if literal is not None:
+            out.append((arg.arg, literal))
+    return tuple(out)
+
+
+def _delegates_to_base(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The whole body (after a docstring) hands the call to the base class's method of the same
+    name: `return super().connect(sid)`, `Base.connect(self, sid)`."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], ast.Return | ast.Expr) or body[0].value is None:
+        return False
+    call = body[0].value
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == node.name):
+        return False
+    owner = call.func.value
+    if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+        return True
+    return dotted(owner) is not None and not isinstance(owner, ast.Call) and bool(call.args) \
+        and isinstance(call.args[0], ast.Name) and call.args[0].id == "self"
 
 
 def _is_stub(body: list[ast.stmt]) -> bool:
@@ -578,12 +618,15 @@ def summarize_function(
     effect, factory = _decorator_effect(node) if scope.children else (None, False)
     calls: dict[str, int] = {}
     named_calls: list[tuple[str, ast.Call]] = []
+    guards_of = call_guards(node)
+    guarded: dict[str, list[tuple[Guard, ...]]] = {}
     for call in scope.calls:
         name = dotted(call.func)
         if name is not None:
             named_calls.append((name, call))
             if name not in calls:
                 calls[name] = call.lineno
+            guarded.setdefault(name, []).append(guards_of.get(id(call), ()))
     params = _params(node.args)
     untyped = {p.name for p in params if p.annotation is None}
     return FuncInfo(
@@ -598,6 +641,10 @@ def summarize_function(
         returns=_ann(node.returns),
         params=params,
         is_stub=_is_stub(node.body),
+        delegates_to_base=_delegates_to_base(node),
+        guarded_calls=tuple((n, tuple(g)) for n, g in guarded.items() if any(g)) if guards_of else (),
+        param_defaults=_param_defaults(node.args),
+        passed_on=passed_on(node, named_calls),
         return_shapes=tuple(shapes),
         calls=tuple(calls.items()),
         decorator_effect=effect,

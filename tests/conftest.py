@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,34 @@ from fakegithub import FakeGitHub, GitRepo, WebhookSender
 from fakegithub.botserver import BotServer
 
 WEBHOOK_SECRET = "It's a Secret to Everybody"
+
+
+DRIVER_THREAD = "_connection_worker_thread"  # aiosqlite runs each connection on its own thread
+
+
+def _driver_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if DRIVER_THREAD in t.name}
+
+
+@pytest.fixture(autouse=True)
+def closes_its_database_connections() -> Any:
+    """A test that leaves a database connection open fails here, by name.
+
+    An open aiosqlite connection keeps a thread alive for the rest of the session, and the engine
+    never forks beside other threads (`rules.parallel.available_jobs`), so a leak would otherwise
+    surface much later as an unrelated failure. Autouse fixtures are set up first, so this teardown
+    runs after every other fixture of the test has closed what it opened.
+    """
+    before = _driver_threads()
+    yield
+    deadline = time.monotonic() + 2.0
+    while (_driver_threads() - before) and time.monotonic() < deadline:
+        time.sleep(0.02)  # a closed connection's thread takes a moment to finish
+    left = _driver_threads() - before
+    assert not left, (
+        f"{len(left)} database connection(s) left open by this test: close the Database/AuditStore "
+        "(both are async context managers)"
+    )
 
 
 @pytest.fixture
@@ -159,3 +189,49 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+# ---- system pieces (tests/system_pieces.py): deselected and listed when missing; an error in CI --
+
+NOT_RUN = pytest.StashKey[tuple[dict[str, str], list[str]]]()
+
+
+def _needs_postgresql(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return "postgres_server" in getattr(item, "fixturenames", ()) or (
+        callspec is not None and callspec.params.get("database_url") == "postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from tests.system_pieces import in_ci, missing
+
+    for item in items:
+        if _needs_postgresql(item):
+            item.add_marker(pytest.mark.postgresql)
+    gone = missing()
+    needing = {m: [i for i in items if i.get_closest_marker(m)] for m in gone}
+    needing = {m: found for m, found in needing.items() if found}
+    if not needing:
+        return
+    if in_ci():
+        lines = "; ".join(f"{gone[m]} ({len(found)} tests)" for m, found in needing.items())
+        raise pytest.UsageError(f"CI=true and a system piece is missing, so tests would not run: {lines}")
+    drop = {id(i) for found in needing.values() for i in found}
+    config.hook.pytest_deselected(items=[i for i in items if id(i) in drop])
+    items[:] = [i for i in items if id(i) not in drop]
+    config.stash[NOT_RUN] = ({m: gone[m] for m in needing},
+                             [f"[{m}] {i.nodeid}" for m, found in needing.items() for i in found])
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    not_run = config.stash.get(NOT_RUN, None)
+    if not not_run:
+        return
+    why, ids = not_run
+    terminalreporter.section(f"NOT RUN: {len(ids)} tests need what this machine lacks", sep="!", red=True)
+    for marker, reason in why.items():
+        terminalreporter.line(f"{marker}: {reason}")
+    for nodeid in ids:
+        terminalreporter.line(f"  not run {nodeid}")
+    terminalreporter.line("Install them (scripts/test does, as root or with sudo) to run these too; "
+                          "under CI=true this is an error.")

@@ -1,8 +1,9 @@
 """A throwaway PostgreSQL server for the tests: the distribution's binaries, a cluster in a temp dir.
 
 Started once per test session (`initdb` + `pg_ctl`, a free loopback port, fsync off: the tests
-kill processes, not machines); every test gets a database of its own. As root (CI), the server
-runs as the `postgres` user that the Debian package creates, since PostgreSQL refuses root.
+kill processes, not machines; benchmarks ask for `durable=True`); every test gets a database of
+its own. As root (CI), the server runs as the `postgres` user that the Debian package creates,
+since PostgreSQL refuses root.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ class PostgresUnavailable(RuntimeError):
 
 def find_bindir() -> Path:
     candidates = []
-    if os.environ.get("ASYNCGUARD_PG_BINDIR"):
+    if os.environ.get("ASYNCGUARD_PG_BINDIR"):  # set, it is the only one: no silent fallback
         candidates.append(os.environ["ASYNCGUARD_PG_BINDIR"])
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True)
-    which = shutil.which("pg_ctl")
-    if which:
-        candidates.append(str(Path(os.path.realpath(which)).parent))
+    else:
+        candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True)
+        which = shutil.which("pg_ctl")
+        if which:
+            candidates.append(str(Path(os.path.realpath(which)).parent))
     for c in candidates:
         if (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
             return Path(c)
@@ -50,6 +52,7 @@ class PostgresServer:
     port: int
     user: str = "asyncguard"
     password: str = "asyncguard"
+    durable: bool = False  # True: PostgreSQL's own defaults (fsync, synchronous commit), as benchmarks need
 
     @property
     def datadir(self) -> Path:
@@ -76,8 +79,9 @@ class PostgresServer:
 
     def start(self) -> None:
         opts = (f"-c port={self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 "
-                "-c shared_buffers=64MB")
+                "-c max_connections=300 -c shared_buffers=64MB")
+        if not self.durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         result = self._run(str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-l", str(self.root / "log"),
                            "-o", opts, "-w", "-t", "60", "start", check=False)
         if result.returncode != 0:
@@ -92,11 +96,12 @@ class PostgresServer:
         self.start()
 
 
-def start_server() -> PostgresServer:
+def start_server(*, durable: bool = False) -> PostgresServer:
+    """A fresh cluster; `durable=True` keeps fsync and synchronous commit on (a commit is on disk)."""
     root = Path(tempfile.mkdtemp(prefix="asyncguard-pg-"))
     if os.geteuid() == 0:
         os.chmod(root, 0o755)
-    server = PostgresServer(find_bindir(), root / "pg", free_port())
+    server = PostgresServer(find_bindir(), root / "pg", free_port(), durable=durable)
     server.init()
     server.start()
     return server

@@ -127,3 +127,124 @@ def descendants(pid: int) -> list[int]:
 def peak_rss_tree_mb(pid: int) -> dict[int, float]:
     """Peak RSS of the server and of each process under it (forkserver, analysis workers)."""
     return {p: peak_rss_mb(p) for p in [pid, *descendants(pid)]}
+
+
+def raw_request(host: str, body: bytes, event: str, delivery: str) -> bytes:
+    """A signed POST /webhook as bytes on the wire (HTTP/1.1, keep-alive), built before the clock starts."""
+    head = ["POST /webhook HTTP/1.1", f"Host: {host}", f"Content-Length: {len(body)}"]
+    head += [f"{k}: {v}" for k, v in headers(body, event, delivery).items()]
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+async def fire_raw(urls: list[str], requests: list[tuple[str, bytes]], clients: int,
+                   per_request: float = 30.0) -> list[tuple[str, int, float]]:
+    """Send prepared requests over `clients` keep-alive connections spread over `urls`; (id, status, seconds).
+
+    A minimal HTTP/1.1 client on asyncio streams: the load generator shares the machine with the
+    servers it measures, so it must cost as little CPU per request as possible (aiohttp's client
+    costs several times more). Status 0 = connection error or timeout (the request is not retried).
+    """
+    import asyncio
+    from urllib.parse import urlsplit
+
+    out: list[tuple[str, int, float]] = []
+    todo = list(reversed(requests))
+
+    async def client(n: int) -> None:
+        parts = urlsplit(urls[n % len(urls)])
+        reader = writer = None
+        while todo:
+            rid, wire = todo.pop()
+            t = time.perf_counter()
+            status = 0
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+                assert reader is not None
+                writer.write(wire)
+                async with asyncio.timeout(per_request):
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    status = int(head.split(b" ", 2)[1])
+                    length = 0
+                    close = False
+                    for line in head.split(b"\r\n")[1:]:
+                        k, _, v = line.partition(b":")
+                        if k.strip().lower() == b"content-length":
+                            length = int(v)
+                        elif k.strip().lower() == b"connection" and v.strip().lower() == b"close":
+                            close = True
+                    await reader.readexactly(length)
+                if close:
+                    writer.close()
+                    writer = None
+            except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError, IndexError):
+                status = 0
+                if writer is not None:
+                    writer.close()
+                writer = None
+            out.append((rid, status, time.perf_counter() - t))
+        if writer is not None:
+            writer.close()
+
+    await asyncio.gather(*(client(n) for n in range(clients)))
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loadavg() -> str:
+    return Path("/proc/loadavg").read_text().split(" ", 3)[0]
+
+
+async def fire_at_rate(urls: list[str], requests: list[tuple[str, bytes]], rate: float,
+                       per_request: float = 30.0) -> list[tuple[str, int, float]]:
+    """Open loop: request i is due at start + i/rate whatever the server does; (id, status, seconds).
+
+    Latency counts from when the request was due, so a server that falls behind is charged for the
+    wait (no coordinated omission). Idle keep-alive connections are reused, new ones opened as needed.
+    """
+    import asyncio
+    from urllib.parse import urlsplit
+
+    idle: dict[int, list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]] = {i: [] for i in range(len(urls))}
+    out: list[tuple[str, int, float]] = []
+
+    async def one(n: int, rid: str, wire: bytes, due: float) -> None:
+        target = n % len(urls)
+        parts = urlsplit(urls[target])
+        status = 0
+        conn = None
+        try:
+            async with asyncio.timeout(per_request):
+                conn = idle[target].pop() if idle[target] else await asyncio.open_connection(parts.hostname, parts.port)
+                reader, writer = conn
+                writer.write(wire)
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head.split(b" ", 2)[1])
+                length = next((int(line.partition(b":")[2]) for line in head.split(b"\r\n")[1:]
+                               if line.partition(b":")[0].strip().lower() == b"content-length"), 0)
+                await reader.readexactly(length)
+            idle[target].append(conn)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError, IndexError):
+            status = 0
+            if conn is not None:
+                conn[1].close()
+        out.append((rid, status, time.perf_counter() - due))
+
+    start = time.perf_counter() + 0.05
+    tasks = []
+    for n, (rid, wire) in enumerate(requests):
+        due = start + n / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(n, rid, wire, due)))
+    await asyncio.gather(*tasks)
+    for conns in idle.values():
+        for _, writer in conns:
+            writer.close()
+    return out

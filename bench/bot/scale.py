@@ -9,7 +9,11 @@ Phases, each bounded in count and time:
            check run; annotations counted on the fake GitHub (not posted twice).
   restart  restart PostgreSQL during a burst: every 2xx delivery processed exactly once, every
            refused one got a 5xx; the 5xx ones redelivered are then processed.
-Run: .venv/bin/python bench/bot/scale.py [--acks 3000 --clients 50 --prs 8]
+  webkill  SIGKILL a web process mid-burst: some deliveries are committed but never acknowledged;
+           redelivered to the other web process they are answered "duplicate"; all exactly once.
+PostgreSQL runs with its durable defaults (fsync, synchronous commit: an ack means a commit on
+disk); the load generator is a minimal HTTP/1.1 client (common.fire_raw) sharing the machine.
+Run: .venv/bin/python bench/bot/scale.py [--acks 3000 --clients 50 --prs 8] [--only acks] [--fast-pg]
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -34,12 +39,24 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1] / "tests"))
 import pgserver  # noqa: E402
-from common import Fake, free_port, headers, pr_delivery, start_fake, wait_ready  # noqa: E402
+from common import (  # noqa: E402
+    Fake,
+    cpu_seconds,
+    fire_at_rate,
+    fire_raw,
+    free_port,
+    headers,
+    loadavg,
+    pr_delivery,
+    raw_request,
+    start_fake,
+    wait_ready,
+)
+from pg_commit_trap import CommitTrap  # noqa: E402
 from pr_latency import completed_runs, token  # noqa: E402
 
 
-def spawn(role: str, fake: Fake, data: Path, db_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def bot_env(fake: Fake, data: Path, db_url: str, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNCGUARD_")}
     env.update({
         "ASYNCGUARD_APP_ID": str(fake.info["app_id"]), "ASYNCGUARD_PRIVATE_KEY_PATH": fake.info["key"],
@@ -47,6 +64,12 @@ def spawn(role: str, fake: Fake, data: Path, db_url: str) -> tuple[subprocess.Po
         "ASYNCGUARD_PORT": str(port), "ASYNCGUARD_DATA_DIR": str(data), "ASYNCGUARD_DATABASE_URL": db_url,
         "ASYNCGUARD_WRITE_SPACING": "0", "ASYNCGUARD_DEBOUNCE_SECONDS": "0.05", "ASYNCGUARD_JOB_LEASE_SECONDS": "3",
     })
+    return env
+
+
+def spawn(role: str, fake: Fake, data: Path, db_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = bot_env(fake, data, db_url, port)
     exe = str(Path(sys.executable).with_name("asyncguard"))
     cmd = [exe, "serve", "--web-only"] if role == "web" else [exe, "worker", "--port", str(port)]
     proc = subprocess.Popen([*cmd, "--log-level", "ERROR"], env=env, cwd=data.parent,
@@ -131,8 +154,13 @@ async def main() -> None:
     ap.add_argument("--acks", type=int, default=3000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--prs", type=int, default=8)
+    ap.add_argument("--only", choices=["acks"], help="stop after the acks phase")
+    ap.add_argument("--rates", type=float, nargs="*", default=[250.0, 500.0], help="open-loop offered rates, acks/s")
+    ap.add_argument("--seconds", type=float, default=6.0, help="length of each open-loop round")
+    ap.add_argument("--fast-pg", action="store_true",
+                    help="PostgreSQL with fsync and synchronous commit off (the tests' setting; not durable)")
     args = ap.parse_args()
-    server = pgserver.start_server()
+    server = pgserver.start_server(durable=not args.fast_pg)
     procs: list[subprocess.Popen[bytes]] = []
     fake = start_fake(files=1000, pulls=args.prs + 1)
     try:
@@ -149,23 +177,58 @@ async def main() -> None:
             proc, url = spawn(role, fake, data, db_url)
             procs.append(proc)
             (webs.append(url) if role == "web" else workers.append(proc))
-        print(f"2 web + 2 worker on PostgreSQL {server.port}; fake GitHub {fake.info['url']}", flush=True)
+        print(f"2 web + 2 worker on PostgreSQL {server.port} ({'fsync off' if args.fast_pg else 'fsync on, synchronous commit'}); "
+              f"fake GitHub {fake.info['url']}; {os.cpu_count()} cores, load avg {loadavg()} before", flush=True)
 
-        # -- acks ------------------------------------------------------------------------
+        # -- acks: 1 web process, then 2, same run -------------------------------------------
         body = edited_body(fake, 1)
-        batch = [(str(uuid.uuid4()), "pull_request", body) for _ in range(args.acks)]
-        t = time.perf_counter()
-        res = await fire(webs, batch, args.clients)
-        wall = time.perf_counter() - t
-        ok = [d for d, s, _ in res if s == 202]
-        lat = [x for _, s, x in res if s == 202]
-        print(f"acks: {len(ok)}/{len(res)} 202 in {wall:.2f}s = {len(ok) / wall:.0f} acks/s; "
-              f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms (clients {args.clients})", flush=True)
-        t = time.perf_counter()
+        acked: list[str] = []
+        warm = [(d, raw_request("x", body, "pull_request", d)) for d in (str(uuid.uuid4()) for _ in range(400))]
+        await fire_raw(webs, warm, args.clients)  # connections, prepared statements: a server that has run a while
         await settle(plain)
-        once, missing, doubled = await exactly_once(plain, ok)
-        print(f"acks: processed by the workers in {time.perf_counter() - t:.1f}s more; exactly once {once}, "
-              f"missing {missing}, doubled {doubled}", flush=True)
+        for k in (1, 2):
+            urls = webs[:k]
+            hosts = [u.removeprefix("http://") for u in urls]
+            ids = [str(uuid.uuid4()) for _ in range(args.acks)]
+            # connection i talks to urls[i % k] (the Host header routes nothing here)
+            batch = [(d, raw_request(hosts[0], body, "pull_request", d)) for d in ids]
+            pids = [p.pid for p in procs[:k]]
+            cpu0 = [cpu_seconds(pid) for pid in pids]
+            me0 = time.process_time()
+            t = time.perf_counter()
+            res = await fire_raw(urls, batch, args.clients)
+            wall = time.perf_counter() - t
+            cpu = sum(cpu_seconds(pid) - c for pid, c in zip(pids, cpu0, strict=True))
+            ok = [d for d, st, _ in res if st == 202]
+            lat = [x for _, st, x in res if st == 202]
+            acked += ok
+            print(f"acks, {k} web: {len(ok)}/{len(res)} 202 in {wall:.2f}s = {len(ok) / wall:.0f} acks/s; "
+                  f"p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms ({args.clients} connections); "
+                  f"web CPU {cpu / max(1, len(ok)) * 1000:.2f} ms/ack; bench client CPU "
+                  f"{(time.process_time() - me0) / wall * 100:.0f}% of a core; load avg {loadavg()}", flush=True)
+            t = time.perf_counter()
+            await settle(plain)  # the workers drain this round before the next one is measured
+            print(f"acks, {k} web: the 2 workers finished those jobs {time.perf_counter() - t:.1f}s after the last ack",
+                  flush=True)
+        # open loop: a fixed offered rate (the way GitHub sends), latency counted from when each was due
+        for k in (1, 2):
+            for rate in args.rates:
+                ids = [str(uuid.uuid4()) for _ in range(int(rate * args.seconds))]
+                batch = [(d, raw_request("x", body, "pull_request", d)) for d in ids]
+                t = time.perf_counter()
+                res = await fire_at_rate(webs[:k], batch, rate)
+                wall = time.perf_counter() - t
+                ok = [d for d, st, _ in res if st == 202]
+                lat = [x for _, st, x in res if st == 202]
+                acked += ok
+                print(f"rate, {k} web: offered {rate:.0f}/s for {args.seconds:.0f}s: {len(ok)}/{len(res)} 202 "
+                      f"({len(ok) / wall:.0f} acks/s); p50 {pct(lat, 0.5):.1f} ms, p99 {pct(lat, 0.99):.1f} ms, "
+                      f"max {pct(lat, 1.0):.1f} ms; load avg {loadavg()}", flush=True)
+                await settle(plain)
+        once, missing, doubled = await exactly_once(plain, acked)
+        print(f"acks: exactly once {once}, missing {missing}, doubled {doubled}", flush=True)
+        if args.only == "acks":
+            return
 
         # -- PR runs per minute on a 1,000-file repository ------------------------------------
         tok = token(fake)
@@ -213,8 +276,11 @@ async def main() -> None:
         req = urllib.request.Request(f"{fake.info['url']}/repos/{fake.info['repo']}/commits/{sha}/check-runs",
                                      headers={"Authorization": f"token {tok}"})
         all_runs = await asyncio.to_thread(lambda: json.load(urllib.request.urlopen(req))["check_runs"])
+        per_name = Counter(c["name"] for c in all_runs)
+        left_open = [c["id"] for c in all_runs if c["status"] != "completed"]
         print(f"kill: completed in {time.perf_counter() - t:.1f}s after the kill by the other worker; check runs for the "
-              f"head: {[(c['id'], c['status'], c['conclusion'], c['output']['annotations_count']) for c in all_runs]}; "
+              f"head by name: {dict(per_name)} (exactly one each: {set(per_name.values()) == {1}}), in progress: "
+              f"{left_open}; {[(c['id'], c['name'], c['conclusion'], c['output']['annotations_count']) for c in all_runs]}; "
               f"job attempts {attempts}; killed={killed is not None}", flush=True)
         if killed:
             proc, _ = spawn("worker", fake, data, db_url)
@@ -246,6 +312,48 @@ async def main() -> None:
         print(f"restart: redelivered {len(again)} refused ones: {len(ok2)} 202 (others: "
               f"{sorted({s for _, s, _ in res2 if s != 202})}); exactly once {once2}, missing {missing2}, "
               f"doubled {doubled2}", flush=True)
+
+        # -- SIGKILL a web process mid-burst, and exactly between a commit and its acks ----------------
+        # "trap": that web process reaches PostgreSQL through a proxy that, once armed, withholds the
+        # reply to a COMMIT (PostgreSQL has committed; nothing of that transaction is acknowledged yet),
+        # and the web process is SIGKILLed right then. "random": killed 1 s into the burst.
+        trap = CommitTrap(server.port)
+        await trap.start()
+        trapped_url = db_url.replace(f":{server.port}/", f":{trap.port}/")
+        for how in ("random", "trap"):
+            # in a thread: the proxy runs on this event loop and must answer the new process's /readyz ping
+            victim, vurl = await asyncio.to_thread(spawn, "web", fake, data, trapped_url if how == "trap" else db_url)
+            procs.append(victim)
+            ids = [str(uuid.uuid4()) for _ in range(3000)]
+            burst_raw = [(d, raw_request("x", body, "pull_request", d)) for d in ids]
+
+            async def kill_web(pid: int, how: str) -> None:
+                await asyncio.sleep(1.0 if how == "random" else 0.5)
+                if how == "trap":
+                    trap.arm()
+                    await asyncio.wait_for(trap.trapped.wait(), 30)
+                os.kill(pid, signal.SIGKILL)
+
+            res, _ = await asyncio.gather(fire_raw([vurl], burst_raw, args.clients, per_request=10),
+                                          kill_web(victim.pid, how))
+            await asyncio.to_thread(victim.wait)
+            acked_ids = [d for d, st, _ in res if st == 202]
+            unanswered = [d for d, st, _ in res if st != 202]
+            conn = await asyncpg.connect(plain)
+            committed = await conn.fetchval("SELECT count(*) FROM deliveries WHERE id = ANY($1::text[])", unanswered)
+            await conn.close()
+            # GitHub redelivers every delivery that got no 2xx, here to another web process
+            res2 = await fire_raw([webs[1]], [(d, raw_request("x", body, "pull_request", d)) for d in unanswered],
+                                  args.clients)
+            statuses = Counter(st for _, st, _ in res2)
+            await settle(plain)
+            once, missing, doubled = await exactly_once(plain, ids)
+            print(f"webkill ({how}): SIGKILL web pid {victim.pid} mid-burst: {len(acked_ids)} acknowledged, "
+                  f"{len(unanswered)} unanswered, {committed} of them committed (never acknowledged); redelivered: "
+                  f"{statuses.get(200, 0)} answered duplicate, {statuses.get(202, 0)} queued, other "
+                  f"{dict((k, v) for k, v in statuses.items() if k not in (200, 202))}; all {len(ids)}: exactly once "
+                  f"{once}, missing {missing}, doubled {doubled}", flush=True)
+        await trap.close()
     finally:
         for p in procs:
             p.terminate()

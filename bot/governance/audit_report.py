@@ -141,7 +141,8 @@ def build_report(records: list[AuditRecord], since: float, until: float | None =
     return rep
 
 
-def _human(seconds: float | None) -> str:
+def human(seconds: float | None) -> str:
+    """A duration as people read it (45s, 12.5m, 3.0h, 2.1d); the monitoring report uses it too."""
     if seconds is None:
         return "n/a"
     if seconds < 120:
@@ -183,7 +184,7 @@ def render_md(rep: AuditReport) -> str:
         "",
         "## Time from first failing gate to approval",
         "",
-        f"{len(rep.time_to_approval)} PR(s); median {_human(rep.tta_median_s)}, p90 {_human(rep.tta_p90_s)}.",
+        f"{len(rep.time_to_approval)} PR(s); median {human(rep.tta_median_s)}, p90 {human(rep.tta_p90_s)}.",
         "",
         f"## Bypasses: merged while the gate failed ({len(rep.bypasses)})",
         "",

@@ -140,6 +140,12 @@ class AuditStore:
         if self._owned:
             await self.db.close()
 
+    async def __aenter__(self) -> AuditStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
     @asynccontextmanager
     async def lock_pr(self, repo: str, pr: int) -> AsyncIterator[None]:
         """Serialize governance work on one PR across every worker process (advisory lock on PostgreSQL)."""

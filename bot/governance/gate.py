@@ -153,7 +153,7 @@ async def post_bypassed_analysis(gh: GitHubAPI, repo: str, b: Bypass) -> None:
     """A new completed `asyncguard` check on the bypassed head: GitHub counts the newest run of a name."""
     await ghops.post_check(
         gh, repo, head_sha=b.head_sha, name=ANALYSIS_CHECK, conclusion="success",
-        title=f"Bypassed by @{b.actor}", summary=bypass_summary(b),
+        title=f"Bypassed by @{b.actor}", summary=bypass_summary(b), adopt=False,
     )
 
 

@@ -147,9 +147,19 @@ async def post_check(
     title: str,
     summary: str,
     check_run_id: int | None = None,
+    adopt: bool = True,
 ) -> int:
-    """Complete the named check run on `head_sha` (update in place when we made one there)."""
+    """Complete the named check run on `head_sha` (update in place when we made one there).
+
+    Without a known id, GitHub is asked for ours on that head first: a worker killed after posting
+    the verdict but before the store recorded it must not leave a second verdict beside the first.
+    `adopt=False` always makes a new one (a bypass re-posts the analysis check as the newest run).
+    """
     output = {"title": clip(title, 250), "summary": clip(summary)}
+    if check_run_id is None and adopt:
+        from asyncguard.bot.checkruns import find_ours
+
+        check_run_id = await find_ours(gh, repo_full_name, head_sha, name, open_only=False)
     if check_run_id is not None:
         try:
             await gh.patch(

@@ -276,8 +276,11 @@ async def on_comment(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: A
 
 @router.register("issue_comment", action="edited")
 async def on_comment_edited(event: sansio.Event, gh: GitHubAPI, *args: Any, **kwargs: Any) -> None:
-    if _should_skip(event.data):
-        return
+    data = event.data
+    if _is_bot(data.get("sender") or {}) or "pull_request" not in (data.get("issue") or {}):
+        return  # edits by bots (ourselves included) are never answered: no loops
+    # A person who writes a command into a bot's comment (our own reply, say) is not its author:
+    # `_handle` refuses it and the audit trail names them, as for any other edited comment.
     old = ((event.data.get("changes") or {}).get("body") or {}).get("from")
     commands = new_commands(old, event.data["comment"].get("body"))
     if commands:

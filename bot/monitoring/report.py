@@ -11,19 +11,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from asyncguard.bot.governance.audit_report import human
 from asyncguard.bot.monitoring.metrics import TARGET_SECONDS, Summary
-
-
-def human(seconds: float | None) -> str:
-    if seconds is None:
-        return "n/a"
-    if seconds < 120:
-        return f"{seconds:.0f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f}m"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
 
 
 def _delta(now: float | None, before: float | None, *, seconds: bool = False, percent: bool = False) -> str:

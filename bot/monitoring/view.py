@@ -10,10 +10,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from asyncguard.bot.governance.audit_report import median, percentile
+from asyncguard.bot.governance.audit_report import human, median, percentile
 from asyncguard.bot.monitoring.charts import bar_chart, line_chart
 from asyncguard.bot.monitoring.metrics import TARGET_SECONDS, Summary, bucket_start, findings_per_rule
-from asyncguard.bot.monitoring.report import human
 from asyncguard.bot.monitoring.store import RunRecord
 
 TEMPLATES = Path(__file__).with_name("templates")

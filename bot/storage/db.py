@@ -139,6 +139,12 @@ class Database:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
 
 def _sqlite_pragmas(engine: AsyncEngine) -> None:
     """WAL, a busy timeout, and BEGIN IMMEDIATE: writers queue instead of failing on a lock upgrade."""

@@ -27,6 +27,7 @@ def test_manifest_subscribes_exactly_to_handled_events() -> None:
     assert set(manifest["default_events"]) == handled - ALWAYS_SENT
     perms = manifest["default_permissions"]
     assert perms["checks"] == "write" and perms["pull_requests"] == "write" and perms["contents"] == "read"
+    assert perms["merge_queues"] == "read"  # GitHub sends `merge_group` only to Apps with it
     assert manifest["hook_attributes"]["url"].endswith("/webhook")
 
 

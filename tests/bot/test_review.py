@@ -79,3 +79,7 @@ def test_plan_caps_comments_per_review() -> None:
     body = review_payload("f" * 40, plan.post)
     assert body["event"] == "COMMENT" and len(body["comments"]) == MAX_COMMENTS
     assert all(c["side"] == "RIGHT" and "start_line" not in c for c in body["comments"])
+    # the cap is per pull request: once those 30 are on it, a re-run posts none of the other 10
+    posted = [_ours(100 + i, s.fingerprint) for i, s in enumerate(plan.post)]
+    again = plan_review(sugg, posted, "asyncguard[bot]")
+    assert again.post == [] and again.kept == MAX_COMMENTS and again.over_limit == 10

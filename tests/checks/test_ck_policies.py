@@ -47,7 +47,7 @@ def test_other_linters_noqa_codes_silence_the_equivalent_rule(
         "f.py": BLOCKING.replace("sleep(1)", "sleep(1)  # asyncguard: ignore[AG101]  # noqa: TRIO200"),
     })
     # f.py: the noqa silences AG107, so its `ignore[AG101]` suppresses nothing: AG001 says so
-    assert _found(run_cli, root) == [
+    assert _found(run_cli, root, "--extend-select", "AG109") == [
         ("AG001", "f.py", 5), ("AG107", "c.py", 5), ("AG107", "d.py", 5), ("AG109", "e.py", 9)
     ]
 
@@ -64,19 +64,21 @@ def test_ag107_is_off_in_test_files_by_default_and_per_file_ignores_changes_that
         "examples/demo.py": BLOCKING,
     }
     root = make_project(files)
-    # tests lose AG107 only: the dropped task in a test file is still reported
-    assert _found(run_cli, root) == [
+    # tests lose AG107 only: the dropped task (opt-in AG109, selected here) in a test file is still reported
+    assert _found(run_cli, root, "--extend-select", "AG109") == [
         ("AG107", "examples/demo.py", 5), ("AG107", "pkg/server.py", 5), ("AG109", "pkg/worker_test.py", 15),
     ]
     # the key replaces the default: `{}` turns AG107 back on in tests; globs follow `exclude`
     root2 = make_project(files, pyproject='[tool.asyncguard.per-file-ignores]\n"examples/*" = ["AG107"]\n')
-    assert _found(run_cli, root2) == [
+    assert _found(run_cli, root2, "--extend-select", "AG109") == [
         ("AG107", "pkg/conftest.py", 5), ("AG107", "pkg/server.py", 5), ("AG107", "pkg/worker_test.py", 5),
         ("AG107", "tests/test_server.py", 5), ("AG109", "pkg/worker_test.py", 15),
     ]
     # extend-per-file-ignores adds to the default
     root3 = make_project(files, pyproject='[tool.asyncguard.extend-per-file-ignores]\n"pkg/server.py" = ["AG1"]\n')
-    assert _found(run_cli, root3) == [("AG107", "examples/demo.py", 5), ("AG109", "pkg/worker_test.py", 15)]
+    assert _found(run_cli, root3, "--extend-select", "AG109") == [
+        ("AG107", "examples/demo.py", 5), ("AG109", "pkg/worker_test.py", 15)
+    ]
 
 
 def test_per_file_ignores_are_validated() -> None:

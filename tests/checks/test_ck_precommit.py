@@ -1,7 +1,10 @@
 """The hook as users install it: the real `pre-commit`, our `.pre-commit-hooks.yaml`, a temp git repo.
 
-pre-commit installs hooks from a repository at a commit, so the test snapshots this work tree
-(committed or not) into a temp repository and points a `.pre-commit-config.yaml` at that commit.
+pre-commit installs hooks from a repository at a rev: the test clones this repository's HEAD
+(`file://`), tags the clone `v<version>` as the release will be tagged, and points a
+`.pre-commit-config.yaml` at the clone's `file://` URL with `rev: v0.1.0`, as the README tells users.
+When the work tree has uncommitted changes (a developer's run), a committed copy of the tree takes
+the clone's place, so what is tested is what is on disk. The tag is made in the temp clone only.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +28,24 @@ _SKIP = shutil.ignore_patterns(
 )  # fmt: skip
 
 
-def _snapshot_hook_repo(dest: Path, make_git: Callable[[Path], Any]) -> str:
-    shutil.copytree(REPO_ROOT, dest, ignore=_SKIP, symlinks=True)
-    return str(make_git(dest).commit(message="snapshot for pre-commit"))
+def _git_out(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _hook_repo(tmp: Path, make_git: Callable[[Path], Any]) -> tuple[str, str]:
+    """(`file://` URL, rev): a clone of this repository's HEAD (a committed copy when the tree is
+    dirty), tagged as the release is."""
+    dest = tmp / "hookrepo"
+    if not _git_out("status", "--porcelain", cwd=REPO_ROOT):
+        subprocess.run(["git", "clone", "-q", REPO_ROOT.as_uri(), str(dest)], check=True, capture_output=True)
+        git = make_git(dest)
+    else:
+        shutil.copytree(REPO_ROOT, dest, ignore=_SKIP, symlinks=True)
+        git = make_git(dest)
+        git.commit(message="snapshot for pre-commit")
+    tag = f"v{version('asyncguard')}"
+    git("tag", "-a", tag, "-m", f"asyncguard {tag}")
+    return dest.as_uri(), tag
 
 
 def test_hook_definition() -> None:
@@ -40,7 +59,8 @@ def test_hook_definition() -> None:
 def test_real_pre_commit_fails_on_cross_module_missing_await_then_passes(
     tmp_path: Path, make_git: Callable[[Path], Any]
 ) -> None:
-    sha = _snapshot_hook_repo(tmp_path / "hookrepo", make_git)
+    url, sha = _hook_repo(tmp_path, make_git)
+    assert url.startswith("file://") and sha == "v0.1.0"  # the rev the README and `asyncguard init` write
     project = tmp_path / "project"
     project.mkdir()
     git = make_git(project)
@@ -50,7 +70,7 @@ def test_real_pre_commit_fails_on_cross_module_missing_await_then_passes(
             "pkg/__init__.py": "",
             "pkg/db.py": "async def connect():\n    ...\n",
             ".pre-commit-config.yaml": yaml.safe_dump(
-                {"repos": [{"repo": str(tmp_path / "hookrepo"), "rev": sha, "hooks": [{"id": "asyncguard"}]}]}
+                {"repos": [{"repo": url, "rev": sha, "hooks": [{"id": "asyncguard"}]}]}
             ),
         },
         message="base",

@@ -82,14 +82,48 @@ def test_diff_fixed_caller_passes_fail_on_error(
     assert "updated: pkg/use.py:4" in run.out
 
 
-def test_allowlist_in_contract_file_approves_the_break(
+def test_allowlist_in_the_base_contract_file_approves_the_break(
     make_repo: Callable[..., Repo], cli: Callable[..., Run]
 ) -> None:
     allow = "format: 1\nallow:\n  - {code: AG202, symbol: pkg.net.fetch, reason: 'major release, callers told'}\nsymbols: {}\n"
-    repo = make_repo(BASE, {**HEAD, "asyncguard.contracts.yaml": allow})
+    repo = make_repo({**BASE, "asyncguard.contracts.yaml": allow}, HEAD)
     run = cli("contracts", "diff", "base", "head", cwd=repo.path)
     assert run.code == 0, run.out
     assert "approved   AG202" in run.out and "major release, callers told" in run.out
+    assert "GOVERNED" not in run.out
+
+
+def test_an_allow_entry_the_head_adds_is_a_governed_change_not_an_approval(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run]
+) -> None:
+    """Like the bot (contracts.api.compare_trees): a change cannot approve itself."""
+    allow = "format: 1\nallow:\n  - {code: AG202, symbol: pkg.net.fetch, reason: 'major release, callers told'}\nsymbols: {}\n"
+    repo = make_repo(BASE, {**HEAD, "asyncguard.contracts.yaml": allow})
+    run = cli("contracts", "diff", "base", "head", cwd=repo.path)
+    assert run.code == 1, run.out
+    assert "BREAKING   AG202 pkg.net.fetch became async" in run.out
+    assert "GOVERNED   allow: AG202 pkg.net.fetch: the head adds an `allow:` entry" in run.out
+    data = json.loads(cli("contracts", "diff", "base", "head", "--format", "json", cwd=repo.path).out)
+    assert [sc["key"] for sc in data["setting_changes"]] == ["allow: AG202 pkg.net.fetch"]
+
+
+def test_contract_settings_are_read_from_the_base_and_a_head_edit_is_governed(
+    make_repo: Callable[..., Repo], cli: Callable[..., Run]
+) -> None:
+    narrowed = HEAD["pyproject.toml"] + '\n[tool.asyncguard.contracts]\nexclude = ["pkg.net"]\n'
+    repo = make_repo(BASE, {**HEAD, "pyproject.toml": narrowed})
+    run = cli("contracts", "diff", "base", "head", cwd=repo.path)
+    assert run.code == 1, run.out
+    # the head's `exclude` would hide pkg.net; the base's settings still govern it
+    assert "BREAKING   AG202 pkg.net.fetch became async" in run.out
+    assert "GOVERNED   [tool.asyncguard.contracts] exclude: the head changes `exclude`" in run.out
+    # a settings edit alone (no interface change) still needs approval
+    repo2 = make_repo(BASE, {"pyproject.toml": BASE["pyproject.toml"] + '\n[tool.asyncguard.contracts]\nexclude = ["pkg.use"]\n'},
+                      name="repo2")
+    only = cli("contracts", "diff", "base", "head", cwd=repo2.path)
+    assert only.code == 1, only.out
+    assert "no change to the public interface" in only.out and "GOVERNED" in only.out
+    assert cli("contracts", "diff", "base", "head", "--fail-on", "never", cwd=repo2.path).code == 0
 
 
 def test_generate_then_check_gates_the_interface(

@@ -224,3 +224,18 @@ def test_default_and_annotation_changes_affect_only_the_calls_they_touch(
     sites = {c.code: [(s.line, s.status) for s in c.call_sites] for c in diff.changes}
     assert sites["AG214"] == [(4, "old-style")]  # only the call relying on the old default of `retries`
     assert sites["AG216"] == [(7, "old-style")]  # only the call passing `mode`
+
+
+def test_a_narrowed_annotation_lists_only_the_calls_whose_literal_no_longer_fits(
+    make_repo: Callable[..., Repo],
+) -> None:
+    base = {
+        "pkg/__init__.py": "",
+        "pkg/api.py": "def put(key: int | str | None):\n    return key\n",
+        "pkg/use.py": "from pkg.api import put\n\nput(1)\nput('a')\nput(key=None)\nput(True)\nput(compute())\n",
+    }
+    head = {"pkg/api.py": "def put(key: int):\n    return key\n"}
+    diff = pr_diff(make_repo(base, head))
+    (narrowed,) = [c for c in diff.changes if c.code == "AG216"]
+    # 1 and True still fit `int`; 'a' and None do not; a computed value cannot be told, so it is listed
+    assert [(s.line, s.status) for s in narrowed.call_sites] == [(4, "old-style"), (5, "old-style"), (7, "old-style")]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -93,3 +95,20 @@ class FaultBox:
                     self.pending.remove(fault)
                 return fault
         return None
+
+
+@dataclass
+class Hold:
+    """The next call of `operation_id` whose JSON body satisfies `when` is carried out, then its
+    answer is held back: the caller has changed GitHub but does not know it yet. `reached` is set
+    then; the answer goes out when `release` is set (or never, if the caller was killed meanwhile).
+    This is where a process killed "between GitHub and its own store" dies."""
+
+    operation_id: str
+    when: Callable[[Any], bool] | None = None
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    fired: int = 0
+
+    def matches(self, operation_id: str, body: Any) -> bool:
+        return not self.fired and operation_id == self.operation_id and (self.when is None or self.when(body))

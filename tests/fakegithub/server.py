@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import routes, spec
-from .faults import Fault, FaultBox
+from .faults import Fault, FaultBox, Hold
 from .gitrepo import GitRepo
 from .state import CheckRun, FakePull, FakeRepo, IssueComment, Review, ReviewComment, next_id
 
@@ -103,6 +103,7 @@ class FakeGitHub:
         self.invalid: list[str] = []
         self.extra: dict[str, Any] = {}
         self.faults = FaultBox()
+        self.holds: list[Hold] = []
         self.tarball_overrides: dict[str, bytes] = {}
         self.token_ttl = timedelta(hours=1)
         self.rate_limit = 5000
@@ -169,6 +170,12 @@ class FakeGitHub:
     def inject(self, operation_id: str, kind: str, *, times: int = 1, **options: Any) -> Fault:
         """Make the next `times` calls of `operation_id` ("*" = any) fail: see faults.Fault."""
         return self.faults.add(Fault(operation_id, kind, times, options))
+
+    def hold_after(self, operation_id: str, when: Callable[[Any], bool] | None = None) -> Hold:
+        """Carry out the next matching call, then hold its answer back: see faults.Hold."""
+        hold = Hold(operation_id, when)
+        self.holds.append(hold)
+        return hold
 
     def expire_tokens(self) -> None:
         """Every installation token issued so far now gets 401 Bad credentials."""
@@ -243,6 +250,8 @@ class FakeGitHub:
         return self.url
 
     async def close(self) -> None:
+        for hold in self.holds:
+            hold.release.set()
         for ev in list(self._hangs):
             ev.set()
         if self._runner is not None:
@@ -316,6 +325,11 @@ class FakeGitHub:
         if "owner" in matched.params and "repo" in matched.params and freq.full_name not in self.repos:
             return _error(404, "Not Found")
         resp = await handler(self, freq)
+        for hold in self.holds:
+            if resp.status < 400 and hold.matches(op, _json_or_none(body)):
+                hold.fired += 1
+                hold.reached.set()
+                await hold.release.wait()
         if installation is not None:
             left = self.rate_remaining.get(installation, self.rate_limit) - 1
             self.rate_remaining[installation] = max(left, 0)
@@ -324,6 +338,13 @@ class FakeGitHub:
             resp.headers["x-ratelimit-reset"] = str(int(time.time()) + 3600)
             resp.headers["x-ratelimit-used"] = str(self.rate_limit - max(left, 0))
         return resp
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:

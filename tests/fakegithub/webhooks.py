@@ -133,6 +133,29 @@ def check_payload(
     return payload
 
 
+def merge_group_payload(
+    fake: FakeGitHub, full_name: str, *, head_sha: str, base_sha: str, number: int, base_ref: str = "main"
+) -> dict[str, Any]:
+    """GitHub's `merge_group` `checks_requested` example for a group that adds PR `number` on `base_sha`."""
+    payload = copy.deepcopy(example_payload("merge_group", "checks_requested"))
+    repo = fake.repos[full_name]
+    group = payload["merge_group"]
+    group["head_sha"] = head_sha
+    group["base_sha"] = base_sha
+    group["head_ref"] = f"refs/heads/gh-readonly-queue/{base_ref}/pr-{number}-{base_sha}"
+    group["base_ref"] = f"refs/heads/{base_ref}"
+    group["head_commit"]["id"] = head_sha
+    group["head_commit"]["message"] = f"Merge pull request #{number}"
+    # the example's `repository` predates fields its own schema requires (`is_template`, ...): take
+    # the repository object of the pull_request example, which that schema accepts
+    payload["repository"] = copy.deepcopy(example_payload("pull_request", "opened")["repository"])
+    payload["repository"].update(full_name=full_name, id=repo.id, name=repo.name)
+    payload["repository"]["owner"]["login"] = repo.owner
+    payload["installation"] = {"id": repo.installation_id, "node_id": f"I_{repo.installation_id}"}
+    validate_payload("merge_group", "checks_requested", payload)
+    return payload
+
+
 class WebhookSender:
     """POST deliveries to the bot the way GitHub does (headers, HMAC over the exact bytes)."""
 

@@ -65,9 +65,10 @@ def test_parse_since() -> None:
 
 
 async def test_report_contents(tmp_path: Path) -> None:
-    store = AuditStore(tmp_path / "s.db")
-    await seed(store)
-    rep = build_report(await store.records(since=NOW - 30 * DAY), NOW - 30 * DAY, NOW)
+    async with AuditStore(tmp_path / "s.db") as store:
+        await seed(store)
+        records = await store.records(since=NOW - 30 * DAY)
+    rep = build_report(records, NOW - 30 * DAY, NOW)
     assert [m["pr"] for m in rep.merged_breaking] == [3, 1]  # in time order
     assert rep.approvals_by == {"alice": 1, "carol": 1}
     assert sorted(t["seconds"] for t in rep.time_to_approval) == [3600.0, 3 * 3600.0]

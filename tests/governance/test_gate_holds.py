@@ -217,6 +217,33 @@ async def test_the_author_editing_their_own_comment_runs_the_command(env: Env, s
     assert [(r.actor, r.detail.get("comment_author")) for r in approvals] == [("alice", "alice")]
 
 
+async def test_writing_a_command_into_the_bots_own_comment_is_refused_and_audited(env: Env, start_bot: Bot) -> None:
+    bot = await start_bot()
+    await _opened(env, bot)
+    head = env.pull.head_sha
+    payload = _edited_by(env, "asyncguard summary\n\n/asyncguard approve", "asyncguard[bot]", "mallory",
+                         before="asyncguard summary")
+    payload["comment"]["user"] = dict(payload["comment"]["user"], type="Bot")
+    await _deliver(bot, "issue_comment", payload)
+    assert _gate(env, head).conclusion == "failure"
+    assert (await bot.ctx.governance_store().state(REPO, 1)).approval is None
+    refused = [r for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)) if r.kind == "unauthorized"]
+    assert [(r.actor, r.detail.get("comment_author")) for r in refused] == [("mallory", "asyncguard[bot]")]
+    assert "@mallory" in [c.body for c in env.bot_comments() if "asyncguard:governance" in c.body][-1]
+
+
+async def test_an_edit_by_a_bot_is_not_answered(env: Env, start_bot: Bot) -> None:
+    bot = await start_bot()
+    await _opened(env, bot)
+    comments_before = len(env.bot_comments())
+    payload = _edited_by(env, "/asyncguard approve", "alice", "renovate[bot]", before="thanks")
+    payload["sender"] = dict(payload["sender"], type="Bot")
+    await _deliver(bot, "issue_comment", payload)
+    assert (await bot.ctx.governance_store().state(REPO, 1)).approval is None
+    assert not [r for r in (await bot.ctx.governance_store().records(repo=REPO, pr=1)) if r.kind == "unauthorized"]
+    assert len(env.bot_comments()) == comments_before
+
+
 async def test_the_sender_is_the_actor_of_a_new_comment(env: Env, start_bot: Bot) -> None:
     """Should a delivery ever name different people, the sender acts (and is who gets checked)."""
     bot = await start_bot()

@@ -11,17 +11,17 @@ from typing import Any
 
 import aiohttp
 import pytest
+from browser import ARGS, CHROMIUM, PageWatch
 from fakegithub import FakeGitHub
 from fakegithub.monitoring_routes import mon
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, async_playwright
 
 from asyncguard.bot.monitoring import metrics
 
 from .seed import REPOS, seed
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+pytestmark = pytest.mark.browser  # deselected, and listed, where Chromium cannot be installed
+
 TOKEN = "dashboard-token-0123456789abcdef"
 
 
@@ -44,23 +44,10 @@ async def bot(fake_github: FakeGitHub, start_bot: Callable[..., Awaitable[Any]])
     return server
 
 
-class Watch:
-    """Everything that went wrong while pages loaded, and every URL requested."""
-
-    def __init__(self, page: Page) -> None:
-        self.problems: list[str] = []
-        self.requests: list[str] = []
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("response", lambda r: r.status >= 400 and self.problems.append(f"{r.status}: {r.url}"))
-        page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
-        page.on("console", lambda m: m.type in ("error", "warning") and self.problems.append(f"console: {m.text}"))
-
-
 async def test_pages_load_cleanly_and_charts_hold_the_stored_data(browser: Browser, bot: Any) -> None:
     ctx = await browser.new_context(extra_http_headers={"Authorization": f"Bearer {TOKEN}"})
     page = await ctx.new_page()
-    watch = Watch(page)
+    watch = PageWatch(page, console_levels=("error", "warning"))
     for query in ("", "?days=90", "?repo=octo%2Fshop&days=30", "?repo=acme%2Fledger&days=365"):
         resp = await page.goto(f"{bot.url}/dashboard/{query}")
         assert resp is not None and resp.status == 200, query
@@ -118,7 +105,7 @@ async def test_sign_in_with_github_shows_only_the_users_installations(
     st.signed_in = "carol"
     st.user_installations["carol"] = [77]  # acme/ledger's installation only
     page = await browser.new_page()
-    watch = Watch(page)
+    watch = PageWatch(page, console_levels=("error", "warning"))
     resp = await page.goto(f"{bot.url}/dashboard/")
     assert resp is not None and resp.status == 401
     await page.click("text=Sign in with GitHub")

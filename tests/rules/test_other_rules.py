@@ -296,8 +296,8 @@ class Disk(Store):
     ]
 
 
-def test_ag109_dropped_tasks(project: Project) -> None:
-    found = project({"app.py": """
+def test_ag109_dropped_tasks_opt_in(project: Project) -> None:
+    files = {"app.py": """
         import asyncio
 
         async def work():
@@ -314,7 +314,9 @@ def test_ag109_dropped_tasks(project: Project) -> None:
             tasks.add(kept)
             async with asyncio.TaskGroup() as tg:
                 tg.create_task(work())
-    """})
+    """}
+    assert codes(project(files)) == []  # off by default (a policy a team opts into, like ruff's RUF006)
+    found = project(files, config=RuleConfig(extend_select=frozenset({"AG109"})))
     assert codes(found) == [("AG109", "app.py", 10), ("AG109", "app.py", 12), ("AG109", "app.py", 13)]
 
 

@@ -3,7 +3,87 @@ each next to the accident the rule exists for (must still flag), in minimal code
 
 from __future__ import annotations
 
+from asyncguard.rules.engine import RuleConfig
 from tests.rules.helpers import Project, codes
+
+# -- 1. dual-mode APIs ------------------------------------------------------------------------------
+
+
+def test_ag102_a_sync_base_method_returning_a_method_an_async_subclass_overrides(project: Project) -> None:
+    found = project({
+        "kv/__init__.py": "",
+        "kv/commands.py": """
+            class Commands:
+                def execute_command(self, *args):
+                    return ("sent", args)
+
+                def size(self):
+                    return self.execute_command("DBSIZE")
+
+                def ping(self):
+                    return self.execute_command("PING")
+
+                async def refresh(self):
+                    # self may be the async client: size() is awaitable there
+                    return await self.size()
+
+            class Client(Commands):
+                pass
+        """,
+        "kv/aio.py": """
+            from kv.commands import Commands, Client
+
+            class AsyncClient(Commands):
+                async def execute_command(self, *args):
+                    return args
+
+            async def main():
+                n = await AsyncClient().size()
+                c = AsyncClient()
+                await c.ping()
+                await Client().size()  # the sync client's size() is a plain tuple: awaiting it fails
+                return n
+        """,
+    })
+    assert [f for f in codes(found) if f[0] in {"AG101", "AG102"}] == [("AG102", "kv/aio.py", 12)]
+
+
+def test_ag101_ag102_methods_that_return_a_coroutine_only_in_async_mode(project: Project) -> None:
+    found = project({"dual.py": """
+        import asyncio
+
+        class Client:
+            def __init__(self, asynchronous=False):
+                self.asynchronous = asynchronous
+
+            async def _size(self):
+                return 1
+
+            def size(self):
+                if self.asynchronous:
+                    return self._size()
+                return asyncio.run(self._size())
+
+            def start(self):
+                try:
+                    asyncio.get_running_loop()
+                except RuntimeError:
+                    return asyncio.run(self._size())
+                return self._size()
+
+        async def in_a_loop():
+            a = await Client(asynchronous=True).size()
+            b = await Client().start()
+            return a, b
+
+        def without_a_loop():
+            return Client().size(), Client().start()
+
+        async def accident():
+            Client()._size()
+    """})
+    assert codes(found) == [("AG101", "dual.py", 32)]
+
 
 # -- 4. AG108: await-if-awaitable dispatch, parallel sync/async families, one report per pair ----
 
@@ -256,7 +336,7 @@ def test_ag109_tasks_kept_in_a_global_a_nonlocal_or_a_variable_read_later(projec
         async def lost():
             t = asyncio.create_task(work())
             asyncio.create_task(work())
-    """})
+    """}, config=RuleConfig(extend_select=frozenset({"AG109"})))
     assert codes(found) == [("AG109", "tasks.py", 29), ("AG109", "tasks.py", 30)]
 
 
@@ -308,6 +388,67 @@ def test_ag107_queue_get_that_cannot_wait(project: Project) -> None:
     assert codes(found) == [("AG107", "drain.py", 12)]
 
 
+def test_ag107_a_blocking_call_under_a_parameter_guard_the_caller_rules_out(project: Project) -> None:
+    found = project({
+        "net/__init__.py": "",
+        "net/hosts.py": """
+            import socket
+            import time
+
+            def address(host, resolve=False):
+                if host == "localhost":
+                    return socket.gethostbyname(host)
+                if resolve:
+                    time.sleep(0.1)
+                return host
+
+            def pick(host, mode):
+                if mode in ("dns", "both"):
+                    socket.gethostbyname(host)
+                else:
+                    return host
+
+            def rebound(host):
+                host = host.lower()
+                if host == "localhost":
+                    socket.gethostbyname(host)
+
+            def early(host):
+                if host != "localhost":
+                    return host
+                return socket.gethostbyname(host)
+
+            def connect(host, port=80):
+                return early(host), port      # the value goes on down the chain
+
+            def connect_resolved(host):
+                return address(host, resolve=True)
+        """,
+        "net/app.py": """
+            from net.hosts import address, connect, connect_resolved, early, pick, rebound
+
+            async def handler(name):
+                a = address("10.0.0.7")                   # neither branch can run: not reported
+                b = address(host="example.org", resolve=False)
+                c = pick("example.org", mode="static")    # the else branch: no lookup
+                d = address("localhost")                  # the guard holds: reported
+                e = address(name)                         # unknown value: reported
+                f = address("10.0.0.7", resolve=True)     # the sleep: reported
+                g = pick("example.org", "dns")            # reported
+                h = rebound("LOCALHOST")                  # the test reads a rebound name: reported
+                i = early("example.org")                  # returns before the lookup: not reported
+                j = early("localhost")                    # reported
+                k = connect("example.org")                # two calls down, still ruled out
+                m = connect("localhost")                  # reported
+                n = connect_resolved("example.org")       # the helper's own literal turns the sleep on
+                return a, b, c, d, e, f, g, h, i, j, k, m, n
+        """,
+    })
+    assert codes(found) == [("AG107", "net/app.py", 8), ("AG107", "net/app.py", 9), ("AG107", "net/app.py", 10),
+                            ("AG107", "net/app.py", 11), ("AG107", "net/app.py", 12), ("AG107", "net/app.py", 14),
+                            ("AG107", "net/app.py", 16), ("AG107", "net/app.py", 17)]
+
+
 def test_ag108_one_sync_implementation_of_a_stub_among_async_ones_is_still_reported(project: Project) -> None:
     """tortoise's shape: `BaseDBAsyncClient.db_create` is a stub every backend implements with
     `async def`; one backend flipped to `def` is out of step, not a second family."""
@@ -329,3 +470,39 @@ def test_ag108_one_sync_implementation_of_a_stub_among_async_ones_is_still_repor
                 pass
     """})
     assert codes(found) == [("AG108", "backends.py", 15)]
+
+
+def test_ag108_an_async_face_that_only_delegates_to_the_sync_base_is_deliberate(project: Project) -> None:
+    found = project({
+        "mgr/__init__.py": "",
+        "mgr/base.py": """
+            class BaseManager:
+                def connect(self, sid):
+                    self.rooms = {sid}
+                    return sid
+
+                def leave(self, sid):
+                    self.rooms.discard(sid)
+        """,
+        "mgr/aio.py": """
+            from mgr.base import BaseManager
+
+            class AsyncManager(BaseManager):
+                async def connect(self, sid):
+                    \"\"\"Note: this method is a coroutine.\"\"\"
+                    return super().connect(sid)
+
+                async def leave(self, sid):
+                    BaseManager.leave(self, sid)
+
+            class Accident(BaseManager):
+                async def connect(self, sid):
+                    await self.notify(sid)
+                    return super().connect(sid)
+
+                async def notify(self, sid):
+                    pass
+        """,
+    })
+    # the faces (whole body = the base's own method) are on purpose; a real async body is the accident
+    assert codes(found) == [("AG108", "mgr/aio.py", 13)]

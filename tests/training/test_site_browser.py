@@ -10,20 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from browser import ARGS, CHROMIUM, PageWatch
+from playwright.sync_api import Browser, sync_playwright
 
 from asyncguard.checks.training import kb_pages
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = pytest.mark.browser  # deselected, and listed, where Chromium cannot be installed
+
 SCREENSHOT = Path(__file__).resolve().parents[2] / "bench" / "out" / "training-AG101.png"
 
 
@@ -37,22 +30,9 @@ def browser() -> Iterator[Browser]:
             b.close()
 
 
-class _Watch:
-    """Everything that went wrong while a page loaded."""
-
-    def __init__(self, page: Page) -> None:
-        self.problems: list[str] = []
-        self.requests: list[str] = []
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
-        page.on("request", lambda r: self.requests.append(r.url))
-        page.on("response", lambda r: r.status >= 400 and self.problems.append(f"{r.status}: {r.url}"))
-        page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
-        page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
-
-
 def test_pages_load_with_every_asset(browser: Browser, site_url: str) -> None:
     page = browser.new_page()
-    watch = _Watch(page)
+    watch = PageWatch(page)
     paths = ["index.html", "checklist.html", "rules/AG101.html", "rules/AG113.html", "rules/AG202.html"]
     paths += [f"kb/{p.slug}.html" for p in kb_pages()]
     for rel in paths:
@@ -70,7 +50,7 @@ def test_pages_load_with_every_asset(browser: Browser, site_url: str) -> None:
 
 def test_search_await_finds_ag101_and_navigates(browser: Browser, site_url: str) -> None:
     page = browser.new_page()
-    watch = _Watch(page)
+    watch = PageWatch(page)
     page.goto(site_url + "kb/decision-tree.html")  # a page one folder down: result links must still resolve
     page.fill("#search", "await")
     page.wait_for_selector("#search-results:not([hidden]) a")
@@ -119,7 +99,7 @@ def test_screenshot_of_a_rule_page(browser: Browser, site_url: str) -> None:
 def test_site_works_from_disk(browser: Browser, built_site: Path) -> None:
     """`training build` users open site/index.html straight from disk: search must work there too."""
     page = browser.new_page()
-    watch = _Watch(page)
+    watch = PageWatch(page)
     page.goto((built_site / "index.html").as_uri())
     page.fill("#search", "await")
     page.wait_for_selector("#search-results a")

@@ -2,7 +2,8 @@
 
 Same upstream as the shared subset: the npm package @octokit/openapi 23.0.2,
 generated/api.github.com.json (sha256 829b4beb..., checked below), and @octokit/webhooks-examples /
-@octokit/webhooks-schemas 7.6.1 for the `pull_request_review_comment` delivery the shared data lacks.
+@octokit/webhooks-schemas 7.6.1 for the `pull_request_review_comment` and `merge_group` deliveries
+the shared data lacks.
 
     npm pack @octokit/openapi@23.0.2 @octokit/webhooks-examples@7.6.1 @octokit/webhooks-schemas@7.6.1
     (untar each) then: python extract.py <openapi-dir> <examples-dir> <schemas-dir>
@@ -97,30 +98,41 @@ def openapi(src: Path) -> dict[str, Any]:
     }
 
 
+def _pick(event: dict[str, Any], name: str) -> dict[str, Any]:
+    if name == "pull_request_review_comment":
+        # the newest shape (GitHub added start_line, reactions, ...): the first example has every field
+        return next(x for x in event["examples"] if x.get("action") == "created" and "start_line" in x["comment"])
+    return next(x for x in event["examples"] if x.get("action") == "checks_requested")
+
+
+# (event, action): the deliveries the shared data lacks (review-comment replies; merge queues)
+EVENTS = [("pull_request_review_comment", "created"), ("merge_group", "checks_requested")]
+
+
 def webhooks(examples: Path, schemas: Path) -> None:
     index = json.loads((examples / "api.github.com" / "index.json").read_text())
-    event = next(e for e in index if e["name"] == "pull_request_review_comment")
-    # the newest shape (GitHub added start_line, reactions, ...): the first example has every field
-    created = [x for x in event["examples"] if x.get("action") == "created" and "start_line" in x["comment"]]
-    out = HERE / "webhooks" / "pull_request_review_comment"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "created.json").write_text(json.dumps(created[0], indent=2) + "\n")
     big = json.loads((schemas / "schema.json").read_text())
-    root = "#/definitions/pull_request_review_comment$created"
-    todo, done = {root}, set()
-    defs: dict[str, Any] = {}
-    while todo:
-        ref = todo.pop()
-        if ref in done:
-            continue
-        done.add(ref)
-        name = ref.removeprefix("#/definitions/")
-        defs[name] = big["definitions"][name]
-        _refs(defs[name], todo)
-    schema = {"$schema": "http://json-schema.org/draft-07/schema", "$ref": root, "definitions": dict(sorted(defs.items()))}
-    sdir = HERE / "webhooks" / "schemas" / "pull_request_review_comment"
-    sdir.mkdir(parents=True, exist_ok=True)
-    (sdir / "created.schema.json").write_text(json.dumps(schema, indent=1) + "\n")
+    for name, action in EVENTS:
+        event = next(e for e in index if e["name"] == name)
+        out = HERE / "webhooks" / name
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{action}.json").write_text(json.dumps(_pick(event, name), indent=2) + "\n")
+        root = f"#/definitions/{name}${action}"
+        todo, done = {root}, set()
+        defs: dict[str, Any] = {}
+        while todo:
+            ref = todo.pop()
+            if ref in done:
+                continue
+            done.add(ref)
+            key = ref.removeprefix("#/definitions/")
+            defs[key] = big["definitions"][key]
+            _refs(defs[key], todo)
+        schema = {"$schema": "http://json-schema.org/draft-07/schema", "$ref": root,
+                  "definitions": dict(sorted(defs.items()))}
+        sdir = HERE / "webhooks" / "schemas" / name
+        sdir.mkdir(parents=True, exist_ok=True)
+        (sdir / f"{action}.schema.json").write_text(json.dumps(schema, indent=1) + "\n")
 
 
 def main(argv: list[str]) -> int:
