@@ -1092,7 +1092,7 @@ def _closure_loads(info: ScopeInfo, name: str) -> list[ast.Name]:
     pending = list(info.children)
     while pending:
         child = pending.pop()
-        if name in child.bound or name in child.stores:
+        if name in child.bound or name in child.loop_bound or name in child.stores:
             continue
         out.extend(child.loads.get(name, []))
         pending.extend(child.children)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from asyncguard.rules.blocking import BlockingAnalysis
 from asyncguard.rules.checker import ModuleChecker
-from asyncguard.rules.index import ProjectIndex, module_name_for
+from asyncguard.rules.index import ProjectIndex, module_name_for, namespace_module_name
 from asyncguard.rules.libraries import (
     LibraryCache,
     find_library_paths,
@@ -35,7 +35,7 @@ from asyncguard.rules.registry import RULES
 from asyncguard.rules.summary import ModuleSummary, summarize
 from asyncguard.rules.walk import ScopeInfo, walk_module
 
-CACHE_VERSION = 13
+CACHE_VERSION = 14
 # The cache keeps the files' entries as pickles of up to this many files each: a run that changed
 # one file pickles its chunk again, not the whole project, and a cold run shared with a helper
 # process writes the pickles the two processes already made to swap their summaries.
@@ -339,6 +339,11 @@ def _analyze(
             name = f"{name}@{_rel(root, path)}"
         name_of[path] = name
         path_of[name] = path
+    for path, name in name_of.items():
+        alias = namespace_module_name(root, path)
+        if alias is not None and alias != name and alias not in path_of:
+            index.add_alias(alias, name)  # `cogs/utils/x.py` is `cogs.utils.x` too, below a namespace folder
+            path_of[alias] = path
 
     rels: dict[Path, str] = {}
 

@@ -74,6 +74,20 @@ ABC_PROTOCOLS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Generic containers by name (typing, collections, builtins): iterating one gives its first type argument
+# (a mapping's key). `tuple[X, ...]` too; the async ones only for `async for`.
+SYNC_ELEMENT_HEADS = frozenset({
+    "list", "List", "Sequence", "MutableSequence", "Iterable", "Iterator", "Collection", "set", "Set", "frozenset",
+    "FrozenSet", "AbstractSet", "MutableSet", "deque", "Deque", "Generator", "KeysView", "ValuesView", "Reversible",
+    "dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "defaultdict", "DefaultDict", "Counter", "tuple",
+    "Tuple"})
+ASYNC_ELEMENT_HEADS = frozenset({"AsyncIterator", "AsyncIterable", "AsyncGenerator"})
+# Indexing or `.get()` gives the last type argument of a mapping, the element of a sequence.
+MAPPING_HEADS = frozenset({"dict", "Dict", "Mapping", "MutableMapping", "OrderedDict", "defaultdict", "DefaultDict",
+                           "WeakValueDictionary", "WeakKeyDictionary", "ChainMap"})
+SEQUENCE_HEADS = frozenset({"list", "List", "Sequence", "MutableSequence", "deque", "Deque"})
+
+
 def _abc_name(qualified: str) -> str:
     """`collections.abc.Coroutine` -> "Coroutine"; anything outside typing/abc modules -> ""."""
     module, _, name = qualified.rpartition(".")
@@ -219,6 +233,25 @@ def module_name_for(root: Path, path: Path) -> tuple[str, bool]:
     return ".".join(rel_parts) or path.stem, is_package
 
 
+def namespace_module_name(root: Path, path: Path) -> str | None:
+    """The name a file has when the project root is on `sys.path` and its folders are namespace
+    packages (PEP 420): `cogs/utils/context.py` is `cogs.utils.context` even though only `utils/`
+    holds an `__init__.py`. A bot's `cogs/buttons.py` (no package) that writes
+    `from .utils.context import Context` imports it by that name. None: outside the root."""
+    try:
+        rel = path.relative_to(root).with_suffix("")
+    except ValueError:
+        return None
+    parts = list(rel.parts)
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts)
+
+
 def _has_init(init: str) -> bool:
     """`Path(init).exists()`, on a string."""
     import errno
@@ -316,6 +349,8 @@ class ProjectIndex:
     # short callee name -> call sites with arguments (module, enclosing function, its class, call)
     _sites: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] | None = None
     _param_memo: dict[tuple[int, int, str], tuple[Value | None, frozenset[str]]] = field(default_factory=dict)
+    # Other names of project modules (a package below a namespace folder): alias -> module name.
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def tracked(self, memo: dict[Any, tuple[Any, frozenset[str]]], key: Any, placeholder: Any,
                  compute: Callable[[], Any]) -> Any:
@@ -354,7 +389,30 @@ class ProjectIndex:
         self._mro_memo.clear()
         self._attr_memo.clear()
 
+    def add_alias(self, alias: str, name: str) -> None:
+        """`alias` names the project module `name` too (see `namespace_module_name`)."""
+        if alias != name and alias not in self.modules:
+            self.aliases[alias] = name
+
+    def canonical(self, name: str) -> str:
+        """A module name as the index keys it: an alias (or a name under an aliased package) is
+        mapped to the module's own name; anything else is returned as it is."""
+        if not self.aliases or name in self.modules:
+            return name
+        found = self.aliases.get(name)
+        if found is not None:
+            return found
+        head, dot, tail = name.rpartition(".")
+        while dot:
+            found = self.aliases.get(head)
+            if found is not None:
+                return f"{found}.{tail}"
+            head, dot, rest = head.rpartition(".")
+            tail = f"{rest}.{tail}"
+        return name
+
     def module(self, name: str) -> ModuleSummary | None:
+        name = self.canonical(name)
         summary = self.modules.get(name)
         if summary is None and self.library_loader is not None and name:
             if name not in self.library:
@@ -372,7 +430,7 @@ class ProjectIndex:
         return self.library_mentions(module, name)
 
     def is_project_module(self, name: str) -> bool:
-        return name in self.modules
+        return self.canonical(name) in self.modules
 
     def is_known_module(self, name: str) -> bool:
         """A project module, or an installed library's module that can be read.
@@ -380,13 +438,14 @@ class ProjectIndex:
         The standard library's async packages are not: their names stay the catalog's
         (`External("asyncio.sleep")`), and their stubs are read only for what the catalog does not
         say (`library_definition`, `_library_class`), so a cold run parses them only when asked."""
-        if name in self.modules:
+        if self.canonical(name) in self.modules:
             return True
         if self.library_loader is None or name.partition(".")[0] in STDLIB_READ:
             return False
         return self.module(name) is not None
 
     def _external_or_module(self, name: str) -> Value:
+        name = self.canonical(name)
         if name not in catalog.CATALOGUED and self.is_known_module(name):
             return Module(name)
         return External(catalog.MODULE_ALIASES.get(name, name))
@@ -397,6 +456,7 @@ class ProjectIndex:
         """What `name` means at the top level of `module`."""
         if depth > 12:
             return None
+        module = self.canonical(module)
         in_library = module not in self.modules
         if in_library:
             public = f"{catalog.MODULE_ALIASES.get(module, module)}.{name}"
@@ -435,8 +495,8 @@ class ProjectIndex:
         """What an import binds: ("module", "a.b") or ("from", "a.b", "name")."""
         if target[0] == "module":
             return self._external_or_module(target[1])
-        base, attr = target[1], target[2]
-        full = f"{base}.{attr}"
+        base, attr = self.canonical(target[1]), target[2]
+        full = self.canonical(f"{base}.{attr}")
         public = f"{catalog.MODULE_ALIASES.get(base, base)}.{attr}"
         if public in catalog.CATALOGUED:
             return External(public)
@@ -548,7 +608,7 @@ class ProjectIndex:
                 return self._library_awaited(callee.name)
             result = self.call_result(callee) if callee is not None else None
             return self.awaited_value(result) if isinstance(result, Instance) else None
-        if kind == "ann":
+        if kind in {"ann", "decl"}:
             return self.annotation_value(module, text, depth)
         if kind == "literal":
             return ExternalInstance(text)
@@ -671,14 +731,56 @@ class ProjectIndex:
         return found
 
     def bind_method(self, instance: Instance, func: Func) -> Func:
-        """`func` reached through `instance`: bound, with the instance's type arguments."""
+        """`func` reached through `instance`: bound, with the instance's type arguments, and those
+        its class gives a generic base (`class Button(ui.Button['BoardView'])`: an inherited
+        `view -> Optional[V]` is a BoardView)."""
         subst = None
-        if instance.args and func.owner is not None:
-            params = self.type_params(func.owner)
-            if params and len(params) == len(instance.args):
-                subst = dict(zip(params, instance.args, strict=True))
+        if func.owner is not None:
+            env: dict[str, tuple[str, str]] = {}
+            if instance.args:
+                params = self.type_params(instance.cls)
+                if params and len(params) == len(instance.args):
+                    env = dict(zip(params, instance.args, strict=True))
+            if func.owner.info is instance.cls.info:
+                subst = env or None
+            else:
+                subst = self._subst_through_bases(instance.cls, env, func.owner, 0) or None
         receiver = instance.cls if func.owner is not None and instance.cls.info is not func.owner.info else None
         return Func(func.module, func.info, func.owner, bound=True, subst=subst, receiver=receiver)
+
+    def _subst_through_bases(self, cls: Class, env: dict[str, tuple[str, str]], target: Class,
+                             depth: int) -> dict[str, tuple[str, str]] | None:
+        """The type variables of `target` (a base of `cls`) as `cls`'s bases bind them."""
+        if cls.info is target.info:
+            return env
+        if depth > 12:
+            return None
+        for base in cls.info.bases:
+            try:
+                node = ast.parse(base.strip("'\""), mode="eval").body
+            except SyntaxError:
+                continue
+            head = node.value if isinstance(node, ast.Subscript) else node
+            name = dotted(head)
+            resolved = self.resolve_dotted(cls.module, name) if name else None
+            if isinstance(resolved, External):
+                resolved = self._library_class(resolved.name)
+            if not isinstance(resolved, Class):
+                continue
+            inner: dict[str, tuple[str, str]] = {}
+            if isinstance(node, ast.Subscript):
+                params = self.type_params(resolved)
+                elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                if params and len(params) == len(elts):
+                    for param, arg in zip(params, elts, strict=True):
+                        text = ast.unparse(arg).strip("'\" ")
+                        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                            text = arg.value.strip()
+                        inner[param] = env.get(text, (cls.module, text))
+            found = self._subst_through_bases(resolved, inner, target, depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def type_alias(self, module: str, name: str, depth: int = 0) -> tuple[str, str] | None:
         """(module, text) of a module-level type alias `Name = A | B` that `name` refers to."""
@@ -782,6 +884,9 @@ class ProjectIndex:
         info = func.info
         if info.returns and func.subst:
             bound = func.subst.get(info.returns.strip("'\" "))
+            members = annotation_members(info.returns) if bound is None else None
+            if members is not None and len(members) == 1:  # `-> Optional[T]`: a T where it is used
+                bound = func.subst.get(ast.unparse(members[0]).strip("'\" "))
             if bound is not None:  # `-> T` of a generic class, T bound by the instance
                 return self.annotation_value(bound[0], bound[1])
         if info.returns:
@@ -933,6 +1038,71 @@ class ProjectIndex:
                 return None
         return value
 
+    def element_value(self, module: str, text: str, is_async: bool) -> Value | None:
+        """What iterating a value annotated `text` gives: `list[User]` -> a User (for `for`),
+        `AsyncIterator[Message]` -> a Message (for `async for`); None for anything else."""
+        members = self._expand_aliases(module, text)
+        if not members or len(members) != 1:
+            return None
+        mod, member = members[0]
+        if not isinstance(member, ast.Subscript):
+            return None
+        head = (dotted(member.value) or "").rsplit(".", 1)[-1]
+        if head not in (ASYNC_ELEMENT_HEADS if is_async else SYNC_ELEMENT_HEADS):
+            return None
+        elts = member.slice.elts if isinstance(member.slice, ast.Tuple) else [member.slice]
+        if head in {"tuple", "Tuple"} and not (
+                len(elts) == 2 and isinstance(elts[1], ast.Constant) and elts[1].value is Ellipsis):
+            return None  # a fixed-length tuple's items differ
+        return self.annotation_value(mod, ast.unparse(elts[0]))
+
+    def item_annotation(self, module: str, text: str, mapping_only: bool) -> tuple[str, str] | None:
+        """(module, annotation) of what `x[k]` (or `x.get(k)` with mapping_only) gives for an `x`
+        annotated `text`: `dict[int, asyncio.Lock]` -> `asyncio.Lock`, `list[User]` -> `User`."""
+        members = self._expand_aliases(module, text)
+        if not members or len(members) != 1:
+            return None
+        mod, member = members[0]
+        if not isinstance(member, ast.Subscript):
+            return None
+        head = (dotted(member.value) or "").rsplit(".", 1)[-1]
+        elts = member.slice.elts if isinstance(member.slice, ast.Tuple) else [member.slice]
+        if head in MAPPING_HEADS and len(elts) == 2:
+            return mod, ast.unparse(elts[1])
+        if head in SEQUENCE_HEADS and len(elts) == 1 and not mapping_only:
+            return mod, ast.unparse(elts[0])
+        return None
+
+    def member_annotation(self, base: Value, attr: str) -> tuple[str, str] | None:
+        """(module, annotation text) declaring `base.attr`: a property's return annotation or the
+        attribute's declaration; for a union, only when every member declares the same."""
+        if isinstance(base, UnionOf):
+            found = {self.member_annotation(m, attr) for m in base.members}
+            return found.pop() if len(found) == 1 else None
+        if not isinstance(base, Instance):
+            return None
+        member = self.lookup_member(base.cls, attr)
+        if isinstance(member, Func):
+            if self.func_kind(member) != "property" or not member.info.returns:
+                return None
+            bound = self.bind_method(base, member).subst
+            if bound:
+                return bound.get(member.info.returns.strip("'\" ")) if member.info.returns.strip(
+                    "'\" ") in bound else None
+            return member.module, member.info.returns
+        if member != "attr":
+            return None
+        owner = self._attr_owner(base.cls, attr)
+        if owner is None:
+            return None
+        texprs = owner.info.attrs[attr]
+        typed = [t for t in texprs if t.startswith("decl:")] or (
+            texprs if all(t.startswith("ann:") for t in texprs) else [])
+        texts = {t.partition(":")[2] for t in typed}
+        if len(texts) != 1 or base.args:
+            return None  # a generic class's attribute may name its type variables
+        return owner.module, texts.pop()
+
     def yield_value(self, func: Func) -> Value | None:
         """What a @contextmanager/@asynccontextmanager function yields, from its return annotation."""
         members = annotation_members(func.info.returns) if func.info.returns else None
@@ -1005,10 +1175,8 @@ class ProjectIndex:
         if isinstance(value, Instance):
             found = self.lookup_member(value.cls, attr)
             if isinstance(found, Func):
-                if self.func_kind(found) == "property":
-                    if found.info.returns is None:  # unannotated: what its body returns
-                        return self.func_return_value(self.bind_method(value, found))
-                    return self.annotation_value(found.module, found.info.returns, depth + 1)
+                if self.func_kind(found) == "property":  # annotated, or what its body returns
+                    return self.func_return_value(self.bind_method(value, found))
                 return self.bind_method(value, found)
             if isinstance(found, str):
                 owner = self._attr_owner(value.cls, attr)
@@ -1036,6 +1204,9 @@ class ProjectIndex:
 
     def _attr_value_uncached(self, owner: Class, attr: str, depth: int) -> Value | None:
         texprs = owner.info.attrs[attr]
+        declared = [t for t in texprs if t.startswith("decl:")]
+        if declared:  # `bot: Bot` in the class body is the attribute's type, whatever is assigned to it
+            texprs = declared
         values = [self._texpr_value(owner.module, t, depth + 1, owner) for t in texprs]
         kinds = {type(r) for r in values}
         if None in values or len(kinds) != 1:
@@ -1066,6 +1237,8 @@ class ProjectIndex:
             kind = self.func_kind(callee)
             if kind == "coroutine":
                 return Coroutine(callee)
+            if kind == "asyncgen":  # `it = guild.audit_logs()`: what `it` is, for `for e in it` later
+                return ExternalInstance("typing.AsyncIterable")
             if kind == "sync":
                 return self.func_return_value(callee)
             if kind == "unknown":

@@ -23,6 +23,7 @@ from asyncguard.rules.summary import ClassInfo, dotted, resolve_relative
 from asyncguard.rules.walk import ScopeInfo
 
 UNKNOWN = object()
+MAPPING_GETTERS = frozenset({"get", "pop", "setdefault"})
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 Pos = tuple[int, int]
 
@@ -36,6 +37,7 @@ class _Binding:
     lazy: bool = False
     enter: str | None = None  # "sync" / "async": the value is what `with node as x` binds
     element: tuple[int, int] | None = None  # (i, n): the value is item i of the n-tuple `node` gives
+    iterate: str | None = None  # "sync" / "async": the value is an element of what `for x in node` iterates
     from_callers: tuple[Func, str] | None = None  # an unannotated parameter: what its callers pass
     declared: bool = False  # `x: T` without a value: x is a T whatever is assigned later
     _value: object = None
@@ -107,6 +109,8 @@ class Scope:
                 v: Value | None = None
                 if b.enter is not None and b.node is not None:
                     v = self._entered(b.node, b.enter == "async")
+                elif b.iterate is not None and b.node is not None:
+                    v = self._element(b.node, b.iterate == "async")
                 elif b.from_callers is not None:
                     v = self.index.param_value(*b.from_callers)
                 elif b.element is not None and b.node is not None:
@@ -129,6 +133,62 @@ class Scope:
                 return self.index.yield_value(callee)
         value = self.eval(expr)
         return self.index.entered_value(value, is_async) if value is not None else None
+
+    def _item(self, container: ast.expr, mapping_only: bool) -> Value | None:
+        """An item of `container` (`d[k]`, `d.get(k)`) from its annotation: a mapping's value type,
+        a sequence's element type."""
+        found = self.annotation_of(container)
+        item = self.index.item_annotation(found[0], found[1], mapping_only) if found is not None else None
+        return self.index.annotation_value(item[0], item[1]) if item is not None else None
+
+    def _element(self, expr: ast.expr, is_async: bool) -> Value | None:
+        """What `for x in expr` (or `async for`) binds to x, from the annotation of what expr is
+        (`recipients: list[User]`, `def history(self) -> AsyncIterator[Message]`)."""
+        found = self.annotation_of(expr)
+        return self.index.element_value(found[0], found[1], is_async) if found is not None else None
+
+    def annotation_of(self, expr: ast.expr, depth: int = 0) -> tuple[str, str] | None:
+        """(module, annotation text) that declares what `expr` is: a parameter's or local's
+        annotation, an attribute's declaration, a property's or a called function's return
+        annotation (the awaited result for `await f()`). None when nothing declares it."""
+        if depth > 8:
+            return None
+        if isinstance(expr, ast.Await):
+            expr = expr.value
+            if not isinstance(expr, ast.Call):
+                return None
+            callee = self.eval(expr.func)
+            if isinstance(callee, Func) and callee.info.is_async and callee.info.returns:
+                return callee.module, callee.info.returns
+            return None
+        if isinstance(expr, ast.Name):
+            if self.is_local(expr.id) and expr.id not in self.unknown:
+                binds = self.bindings.get(expr.id, [])
+                if len(binds) == 1:
+                    b = binds[0]
+                    if b.annotation is not None and b.element is None and b.iterate is None and b.enter is None:
+                        return self.module, ast.unparse(b.annotation)
+                    if b.node is not None and b.lazy and b.element is None and b.iterate is None and \
+                            b.enter is None and not isinstance(b.node, ast.Yield):
+                        return self.annotation_of(b.node, depth + 1)
+            return None
+        if isinstance(expr, ast.Attribute):
+            base = self.eval(expr.value)
+            return self.index.member_annotation(base, expr.attr) if base is not None else None
+        if isinstance(expr, ast.Subscript):
+            found = self.annotation_of(expr.value, depth + 1)
+            return self.index.item_annotation(found[0], found[1], False) if found is not None else None
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in MAPPING_GETTERS:
+            found = self.annotation_of(expr.func.value, depth + 1)
+            item = self.index.item_annotation(found[0], found[1], True) if found is not None else None
+            if item is not None:
+                return item
+        if isinstance(expr, ast.Call):
+            callee = self.eval(expr.func)
+            if isinstance(callee, Func) and callee.info.returns and not callee.subst and \
+                    self.index.func_kind(callee) in {"sync", "asyncgen", "generator"}:
+                return callee.module, callee.info.returns
+        return None
 
     def _tuple_item_annotation(self, node: ast.expr, i: int, n: int) -> tuple[str, ast.expr] | None:
         """(module, annotation) of item i of `node` when it is typed as an n-tuple (`a, b = pair`)."""
@@ -221,6 +281,8 @@ class Scope:
         if isinstance(node, ast.Call):
             callee = self.eval(node.func, depth + 1)
             if callee is None:
+                if isinstance(node.func, ast.Attribute) and node.func.attr in MAPPING_GETTERS:
+                    return self._item(node.func.value, mapping_only=True)  # `self._locks.get(key)`
                 return None
             if isinstance(callee, External) and callee.name in {"typing.cast", "typing_extensions.cast"} and \
                     node.args:
@@ -229,7 +291,12 @@ class Scope:
                 if isinstance(target, ast.Constant) and isinstance(target.value, str):
                     return self.index.annotation_value(self.module, target.value)
                 return self.index.annotation_value(self.module, target)
-            return self.index.call_result(callee)
+            result = self.index.call_result(callee)
+            if result is None and isinstance(node.func, ast.Attribute) and node.func.attr in MAPPING_GETTERS:
+                return self._item(node.func.value, mapping_only=True)  # `self._locks.get(key)`
+            return result
+        if isinstance(node, ast.Subscript):
+            return self._item(node.value, mapping_only=False)
         if isinstance(node, ast.IfExp):  # `X() if cond else None`: an X where it is used
             if isinstance(node.orelse, ast.Constant) and node.orelse.value is None:
                 return self.eval(node.body, depth + 1)
@@ -339,6 +406,12 @@ def build_scope(
                     (elt.lineno, elt.col_offset), node=assign.value, lazy=True, element=(i, len(elts))))
         else:
             for t in targets:
+                if isinstance(t, ast.Name) and isinstance(assign, ast.Assign) and len(targets) > 1 and \
+                        not (isinstance(assign.value, ast.Constant) and assign.value.value is None):
+                    # `cache[key] = lock = asyncio.Lock()`: every name target holds the value
+                    scope.bindings.setdefault(t.id, []).append(_Binding((t.lineno, t.col_offset), node=assign.value,
+                                                                         lazy=True))
+                    continue
                 for n in ast.walk(t):
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                         scope.unknown.add(n.id)
@@ -356,6 +429,12 @@ def build_scope(
             value = index.import_value(imported)
             scope.bindings.setdefault(local, []).append(
                 _Binding((imp.lineno, imp.col_offset), fixed=value if value is not None else UNKNOWN))
+    for loop in info.fors:
+        if isinstance(loop, ast.For | ast.AsyncFor) and isinstance(loop.target, ast.Name):
+            target = loop.target
+            scope.bindings.setdefault(target.id, []).append(_Binding(
+                (target.lineno, target.col_offset), node=loop.iter, lazy=True,
+                iterate="async" if isinstance(loop, ast.AsyncFor) else "sync"))
     for stmt in info.withs:
         for item in stmt.items:
             if isinstance(item.optional_vars, ast.Name):

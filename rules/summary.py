@@ -165,7 +165,8 @@ class ClassInfo:
     column: int
     bases: tuple[str, ...]
     methods: dict[str, FuncInfo] = field(default_factory=dict)
-    # attribute name -> type expressions ("ann:<annotation>" or "call:<dotted callee>")
+    # attribute name -> type expressions ("decl:<annotation>" for a declaration (`x: T` in the class body,
+    # `self.x: T = ...`), "ann:<annotation>" for a value of that annotation, "call:<dotted callee>", ...)
     attrs: dict[str, list[str]] = field(default_factory=dict)
     decorators: tuple[str, ...] = ()
     nested: dict[str, ClassInfo] = field(default_factory=dict)
@@ -381,7 +382,7 @@ def _local_values(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: ScopeInfo
     A value assigned at the top of the body is dropped when a later top-level statement surely
     assigns the name again (`x = None` then `if ...: x = a` `else: x = b`).
     """
-    other = set(scope.bound)
+    other = scope.bound | scope.loop_bound
     for w in scope.withs:
         other.update(i.optional_vars.id for i in w.items if isinstance(i.optional_vars, ast.Name))
     values: dict[str, list[ast.expr]] = {}
@@ -648,7 +649,7 @@ def summarize_function(
         calls=tuple(calls.items()),
         decorator_effect=effect,
         is_decorator_factory=factory,
-        local_names=frozenset(scope.bound | scope.stores | {p.name for p in params} | _imported_names(scope)),
+        local_names=frozenset(scope.bound | scope.loop_bound | scope.stores | {p.name for p in params} | _imported_names(scope)),
         arg_calls=_arg_calls(named_calls, untyped),
         param_fates=_param_fates(node) if node.name == "__init__" and untyped - {"self"} else (),
     )
@@ -747,7 +748,7 @@ def _value_type(value: ast.expr) -> str | None:
 def _with_chain(name: str, scope: ScopeInfo, local_imports: dict[str, str], depth: int = 0) -> str | None:
     """How a method bound `name` by `with`: "async aiohttp.ClientSession > async .ws_connect" for
     `async with aiohttp.ClientSession() as s: async with s.ws_connect(url) as name`."""
-    if depth > 3 or name in scope.bound or any(
+    if depth > 3 or name in scope.bound or name in scope.loop_bound or any(
         isinstance(t, ast.Name) and t.id == name
         for a in scope.assigns for t in (a.targets if isinstance(a, ast.Assign) else [a.target])
     ):
@@ -766,7 +767,7 @@ def _with_chain(name: str, scope: ScopeInfo, local_imports: dict[str, str], dept
                 outer = _with_chain(head, scope, local_imports, depth + 1)
                 if outer is not None:
                     return f"{outer} > {kind} .{rest}"
-            if head in scope.bound or any(
+            if head in scope.bound or head in scope.loop_bound or any(
                 isinstance(t, ast.Name) and t.id == head
                 for a in scope.assigns for t in (a.targets if isinstance(a, ast.Assign) else [a.target])
             ):
@@ -828,7 +829,7 @@ def _summarize_class(
         elif isinstance(stmt, ast.ClassDef):
             info.nested[stmt.name] = _summarize_class(stmt, f"{qualname}.{stmt.name}", scopes, module, is_package)
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-            add_attr(stmt.target.id, "ann:" + (_ann(stmt.annotation) or ""))
+            add_attr(stmt.target.id, "decl:" + (_ann(stmt.annotation) or ""))  # declared: wins over assignments
         elif isinstance(stmt, ast.Assign):
             vt = _value_type(stmt.value)
             if vt is None and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
@@ -859,7 +860,7 @@ def _summarize_class(
                 ):
                     continue
                 if annotation is not None:
-                    add_attr(t.attr, "ann:" + (_ann(annotation) or ""))
+                    add_attr(t.attr, "decl:" + (_ann(annotation) or ""))
                 elif value is None:
                     continue
                 elif isinstance(value, ast.Constant) and value.value is None:

@@ -26,7 +26,9 @@ class ScopeInfo:
     fors: list[ast.For | ast.AsyncFor | ast.comprehension] = field(default_factory=list)
     assigns: list[ast.Assign | ast.AnnAssign | ast.NamedExpr] = field(default_factory=list)
     returns: list[ast.Return] = field(default_factory=list)
-    bound: set[str] = field(default_factory=set)  # names bound by anything but a plain assignment
+    bound: set[str] = field(default_factory=set)  # names bound by anything but a plain assignment or a for loop
+    # `for name in X:` statements' names: typed by the scope (an element of what X is), like `with X as name`
+    loop_bound: set[str] = field(default_factory=set)
     loads: dict[str, list[ast.Name]] = field(default_factory=dict)
     stores: set[str] = field(default_factory=set)
     children: list[ScopeInfo] = field(default_factory=list)
@@ -161,7 +163,10 @@ def walk_module(tree: ast.Module, full: bool = True) -> tuple[ScopeInfo, dict[in
                         _bind(item.optional_vars, scope.bound)
             elif cls is ast.For or cls is ast.AsyncFor or cls is ast.comprehension:
                 scope.fors.append(node)
-                _bind(node.target, scope.bound)
+                if cls is not ast.comprehension and node.target.__class__ is ast.Name:
+                    scope.loop_bound.add(node.target.id)
+                else:
+                    _bind(node.target, scope.bound)
             elif cls is ast.Assign or cls is ast.AnnAssign or cls is ast.NamedExpr:
                 scope.assigns.append(node)
             elif cls is ast.AugAssign:

@@ -22,7 +22,7 @@ from pathlib import Path
 from asyncguard.rules.blocking import BlockingAnalysis
 from asyncguard.rules.checker import ModuleChecker
 from asyncguard.rules.engine import MAX_FILE_BYTES, RuleConfig, analyze
-from asyncguard.rules.index import ProjectIndex, module_name_for
+from asyncguard.rules.index import ProjectIndex, module_name_for, namespace_module_name
 from asyncguard.rules.model import Finding
 from asyncguard.rules.registry import RULES
 from asyncguard.rules.summary import ModuleSummary, summarize
@@ -110,6 +110,9 @@ class Workspace:
         if holder is not None and holder.path != rel:
             name = f"{name}@{rel}"  # as the engine names a duplicate
         self._name_of[rel] = name
+        alias = namespace_module_name(self.root, self.root / rel)
+        if alias is not None and alias != name and alias not in self.index.aliases:
+            self.index.add_alias(alias, name)
         return name
 
     # -- changes ---------------------------------------------------------------------------------

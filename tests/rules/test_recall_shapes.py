@@ -1,0 +1,216 @@
+"""Shapes of real projects where a type checker finds the missed `await` and the index must too.
+
+Each test is a minimal sketch of a layout or typing idiom met in released code (Discord bots,
+database-backed web apps), written here from scratch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asyncguard.rules.engine import analyze
+from tests.rules.helpers import Project, codes
+
+# A bot's layout: `cogs/` is a namespace folder (no `__init__.py`) holding extension modules and a
+# regular package `cogs/utils/`; the extensions import it relatively, as `cogs.utils`.
+NAMESPACE_BOT = {
+    "cogs/utils/__init__.py": "",
+    "cogs/utils/context.py": """
+        class Context:
+            async def prompt(self, text: str) -> bool:
+                return True
+    """,
+    "cogs/utils/db.py": """
+        async def fetch_config(guild_id):
+            return {}
+    """,
+    "cogs/admin.py": """
+        from __future__ import annotations
+        from typing import TYPE_CHECKING
+        from .utils import db
+        if TYPE_CHECKING:
+            from .utils.context import Context
+
+        class Admin:
+            async def purge(self, ctx: Context):
+                if ctx.prompt("sure?"):
+                    db.fetch_config(1)
+    """,
+    "bot.py": """
+        from cogs.utils.context import Context
+
+        async def on_message(ctx: Context):
+            ctx.prompt("absolute import of the same module")
+    """,
+}
+
+
+def test_relative_imports_from_a_namespace_folder_reach_the_package_inside(project: Project) -> None:
+    found = codes(project(NAMESPACE_BOT))
+    assert ("AG110", "cogs/admin.py", 10) in found  # `if ctx.prompt(...)`: a coroutine is always truthy
+    assert ("AG101", "cogs/admin.py", 11) in found
+    assert ("AG101", "bot.py", 5) in found
+
+
+def test_a_namespace_alias_is_followed_when_only_the_importer_is_checked(project: Project, tmp_path: Path) -> None:
+    project(NAMESPACE_BOT)
+    result = analyze(tmp_path, [tmp_path / "cogs" / "admin.py"], cache_dir=None)
+    assert [(f.code, f.line) for f in result.findings] == [("AG110", 10), ("AG101", 11)]
+
+
+def test_a_declared_attribute_type_wins_over_what_is_assigned(project: Project) -> None:
+    """`bot: Bot` in the class body is the type; `self.bot = cog.bot` (unknown here) does not undo it."""
+    found = project({
+        "app.py": """
+            class Pool:
+                async def execute(self, query): ...
+
+            class Bot:
+                pool: Pool
+
+            class Item:
+                bot: Bot
+
+                def __init__(self, cog, record):
+                    self.bot = cog.bot
+                    self.id = record["id"]
+
+                async def save(self):
+                    self.bot.pool.execute("UPDATE ...")
+
+            class Unsure:
+                def __init__(self, cog):
+                    self.bot = cog.bot  # nothing declared: unknown, not reported
+
+                async def save(self):
+                    self.bot.pool.execute("UPDATE ...")
+        """,
+    })
+    assert codes(found) == [("AG101", "app.py", 16)]
+
+
+def test_an_async_generator_stored_first_is_still_an_async_iterable(project: Project) -> None:
+    found = project({
+        "app.py": """
+            class Guild:
+                async def audit_logs(self, limit=10):
+                    yield limit
+
+            async def find(guild: Guild):
+                entries = guild.audit_logs(limit=5)
+                for entry in entries:
+                    print(entry)
+                again = guild.audit_logs()
+                async for entry in again:
+                    print(entry)
+        """,
+    })
+    assert codes(found) == [("AG105", "app.py", 8)]
+
+
+def test_a_for_loop_variable_is_an_element_of_the_annotated_iterable(project: Project) -> None:
+    found = project({
+        "app.py": """
+            from typing import AsyncIterator, List, Union
+
+            class Message:
+                async def pin(self): ...
+
+            class User:
+                async def history(self) -> AsyncIterator[Message]:
+                    yield Message()
+
+            class Member(User):
+                pass
+
+            class Thread:
+                members: list[Member]
+
+                @property
+                def recipients(self) -> List[Union[User, Member]]:
+                    return []
+
+                async def scan(self, pinned: "list[Message]"):
+                    for user in self.recipients:
+                        for msg in user.history():
+                            msg.pin()
+                        async for kept in user.history():
+                            kept.pin()
+                    for m in self.members:
+                        async for msg in m.history():
+                            await msg.pin()
+                    for p in pinned:
+                        p.pin()
+                    for key in {"a": 1}:
+                        key.upper()
+        """,
+    })
+    assert codes(found) == [("AG105", "app.py", 23), ("AG101", "app.py", 26), ("AG101", "app.py", 31)]
+
+
+def test_items_of_annotated_mappings_and_chained_assignment_targets(project: Project) -> None:
+    found = project({
+        "app.py": """
+            import asyncio
+            import weakref
+
+            class Stars:
+                def __init__(self) -> None:
+                    self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+                    self.queues: dict[str, list[asyncio.Queue]] = {}
+
+                async def star(self, guild_id: int):
+                    lock = self._locks.get(guild_id)
+                    if lock is None:
+                        self._locks[guild_id] = lock = asyncio.Lock()
+                    with lock:
+                        pass
+                    with self._locks[guild_id]:
+                        pass
+                    self.queues["a"][0].get()
+                    plain = {}
+                    with plain.get(guild_id):
+                        pass
+        """,
+    })
+    assert codes(found) == [("AG103", "app.py", 14), ("AG103", "app.py", 16), ("AG101", "app.py", 18)]
+
+
+def test_type_arguments_given_to_a_generic_base_bind_inherited_members(project: Project) -> None:
+    """A UI component parameterised by its view: `self.view` is that view, not the bound `View`."""
+    found = project({
+        "ui.py": """
+            from typing import Generic, Optional, TypeVar
+
+            class View:
+                pass
+
+            V = TypeVar("V", bound=View)
+
+            class Item(Generic[V]):
+                @property
+                def view(self) -> Optional[V]:
+                    return None
+
+            class Button(Item[V]):
+                pass
+        """,
+        "game.py": """
+            import ui
+
+            class Message:
+                async def edit(self, content: str): ...
+
+            class Button(ui.Button['BoardView']):
+                async def callback(self):
+                    self.view.parent_message.edit("won")
+
+            class BoardView(ui.View):
+                parent_message: Message
+
+            class Plain(ui.Button):
+                async def callback(self):
+                    self.view.parent_message.edit("unknown view: not reported")
+        """,
+    })
+    assert codes(found) == [("AG101", "game.py", 9)]
