@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -153,12 +154,26 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")  # first, so the pragmas below wait for a lock too
+        _switch_to_wal(cur)
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _switch_to_wal(cur: Any, attempts: int = 50) -> None:
+    """WAL mode is a property of the file; several processes opening a new file at once may race to
+    switch it, and SQLite answers "database is locked" to the losers without calling the busy
+    handler. Once one has switched it, the others find it done."""
+    for attempt in range(attempts):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # sqlite3's OperationalError, as the driver adapter re-raises it
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
