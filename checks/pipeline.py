@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from asyncguard.checks.config import Settings
 from asyncguard.checks.diffparse import FileDiff
@@ -148,7 +148,7 @@ def run_check(
             n = len(extra)
             report.notes.append(
                 f"{n} finding{'s' if n != 1 else ''} in other modules, at call sites of functions "
-                "defined in the checked files"
+                "defined in the checked files (or at methods overriding them)"
             )
     report.findings = findings
     report.files_checked = len(scope) if one_pass else len(result.files)
@@ -183,6 +183,25 @@ def _unused_suppressions(
 def _cache_is_warm(root: Path, settings: Settings, use_cache: bool) -> bool:
     cache = cache_dir_for(root, settings) if use_cache else None
     return cache is not None and any(p.name != ".gitignore" for p in cache.iterdir())
+
+
+def _override_sites(index: Any, targets: set[str], scope: set[str]) -> set[tuple[str, int]]:
+    """Where methods outside `scope` override a changed method: a base turned sync (or async) under an
+    unchanged override is a mismatch the change made, and AG108 reports it at the override."""
+    from asyncguard.rules.index import Class
+
+    sites: set[tuple[str, int]] = set()
+    for summary in index.modules.values():
+        if summary.path in scope:
+            continue
+        for info in summary.classes.values():
+            if not info.methods:
+                continue
+            ancestors = [b for b in index.mro(Class(summary.name, info))[1:] if b is not None]
+            for name, method in info.methods.items():
+                if any(f"{base.qualname}.{name}" in targets for base in ancestors):
+                    sites.add((summary.path, method.line))
+    return sites
 
 
 def _dependent_findings(
@@ -221,7 +240,7 @@ def _dependent_findings(
         for found in find_call_sites(result.index, targets).values()
         for site in found
         if site.path not in scope
-    }
+    } | _override_sites(result.index, targets, scope)
     if not sites:
         return []
     if outside is not None:

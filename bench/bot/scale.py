@@ -267,7 +267,7 @@ async def main() -> None:
             print(f"kill: SIGKILL worker pid {pid} while it ran the PR run", flush=True)
             for w in workers:
                 if w.pid == pid:
-                    w.wait()
+                    await asyncio.to_thread(w.wait)
         t = time.perf_counter()
         await asyncio.to_thread(wait_completed, fake, tok, sha, 120)
         attempts = await conn.fetchval("SELECT max(attempts) FROM jobs WHERE kind = 'pr_run' AND payload LIKE $1",

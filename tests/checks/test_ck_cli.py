@@ -277,3 +277,20 @@ def test_fix_covers_await_removal_async_with_and_async_for_keeping_formatting(
     second = run_cli("check", "--fix", cwd=root)
     assert second.returncode == 0 and second.stderr == ""
     assert (root / "pkg" / "use.py").read_bytes() == expected.encode()
+
+
+def test_narrowed_scope_reports_overrides_a_changed_base_method_no_longer_matches(
+    make_project: Callable[..., Path], make_git: Callable[[Path], Any], run_cli: Callable[..., Any]
+) -> None:
+    """A PR turns a base method sync; the override in another, unchanged module is where AG108 is
+    reported, so a check of the changed lines alone must still show it (and the bot's run too)."""
+    base = "class Handler:\n    async def handle(self, x):\n        return x\n"
+    impl = "from pkg.base import Handler\n\n\nclass Mine(Handler):\n    async def handle(self, x):\n        return x + 1\n"
+    unrelated = "from pkg.base import Handler\n\n\nclass Other(Handler):\n    async def close(self):\n        return None\n"
+    root = make_project({"pkg/__init__.py": "", "pkg/base.py": base, "pkg/impl.py": impl, "pkg/other.py": unrelated})
+    make_git(root).commit(message="base")
+    (root / "pkg" / "base.py").write_text(base.replace("async def handle", "def handle"))
+    diffed = run_cli("check", "--diff", "HEAD", "--format", "json", cwd=root)
+    assert [(d["path"], d["line"], d["code"]) for d in json.loads(diffed.stdout)] == [("pkg/impl.py", 5, "AG108")]
+    named = run_cli("check", "pkg/base.py", "--format", "json", cwd=root)
+    assert [(d["path"], d["code"]) for d in json.loads(named.stdout)] == [("pkg/impl.py", "AG108")]
