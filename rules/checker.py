@@ -570,7 +570,10 @@ class ModuleChecker:
     def _surely_not_awaitable(self, callee: Value | None) -> bool:
         if isinstance(callee, External | Class):
             return True  # a catalogued plain callable, or a class without `__await__`
-        return isinstance(callee, Func) and self._returns_not_awaitable(callee, 0)
+        if not isinstance(callee, Func) or not self._returns_not_awaitable(callee, 0):
+            return False
+        # An async override gets this call too: removing the `await` would drop its coroutine.
+        return callee.owner is None or all(self.index.func_kind(o) == "sync" for o in self.index.overrides_of(callee))
 
     def _non_awaitable_reason(self, callee: Value | None) -> str | None:
         if isinstance(callee, External):
@@ -586,14 +589,21 @@ class ModuleChecker:
             return f"`{callee.qualname}(...)`, an instance of a class without `__await__`"
         if not isinstance(callee, Func):
             return None
-        if self.index.func_kind(callee) != "sync" or (callee.info.is_stub and callee.owner is not None):
+        if self.index.func_kind(callee) != "sync":
+            return None
+        # An async override (or an abstract stub each subclass implements its own way) makes
+        # `await self.m()` work for that subclass, unless the method declares a result that is not
+        # awaitable (`def aclose(self) -> None: pass`): then the declaration is the contract, an
+        # async override breaks it (AG108), and this await fails for every instance that keeps it.
+        declared_not = callee.info.returns is not None and self._returns_not_awaitable(callee, 0)
+        if callee.info.is_stub and callee.owner is not None and not declared_not:
             return None
         if not self._may_return_not_awaitable(callee):
             return None
         if callee.owner is not None:
             if callee.owner.info.is_protocol:
                 return None
-            for override in self.index.overrides_of(callee):
+            for override in [] if declared_not else self.index.overrides_of(callee):
                 if self.index.func_kind(override) != "sync":
                     return None
         if self._returns_not_awaitable(callee, 0):

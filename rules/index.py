@@ -307,6 +307,12 @@ def _returns_awaitable_callable(member: ast.expr) -> bool:
     return (dotted(head) or "").rsplit(".", 1)[-1] in _AWAITABLE_RESULT_HEADS
 
 
+def _needs_text_path(node: ast.expr) -> bool:
+    """An annotation node the text path of `annotation_value` understands and the node path does not."""
+    members = node_members(node)
+    return members is not None and len(members) == 1 and _returns_awaitable_callable(members[0])
+
+
 def _is_test_module(module: str) -> bool:
     return any(part in {"tests", "test", "testing", "conftest"} or part.startswith("test_") or part.endswith("_test")
                for part in module.split("."))
@@ -670,6 +676,10 @@ class ProjectIndex:
                 return None
         if isinstance(text, str) and members is not None and len(members) == 1:
             node = class_node(members[0])  # the alias already expanded (a TypeVar's bound, too)
+        elif not isinstance(text, str) and depth < 8 and _needs_text_path(text):
+            # A parameter's annotation that is a `Callable[..., Awaitable[T]]`, or a name that may be
+            # a module alias of one (`func: FuncType`): the text path expands aliases and knows both.
+            return self.annotation_value(module, ast.unparse(text), depth + 1)
         else:
             node = _annotation_target(text) if isinstance(text, str) else annotation_target_node(text)
         if node is None:
@@ -687,6 +697,8 @@ class ProjectIndex:
         if isinstance(target, External):
             library = self._library_class(target.name)  # `asyncio.Server`: from the stub
             return Instance(library) if library is not None else None
+        if target is None and not isinstance(text, str) and isinstance(text, ast.Name) and depth < 8:
+            return self.annotation_value(module, text.id, depth + 1)  # a module alias: `func: FuncType`
         return None
 
     def _instance_of(self, module: str, node: ast.expr) -> Instance | None:

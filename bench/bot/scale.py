@@ -162,7 +162,7 @@ async def main() -> None:
     args = ap.parse_args()
     server = pgserver.start_server(durable=not args.fast_pg)
     procs: list[subprocess.Popen[bytes]] = []
-    fake = start_fake(files=1000, pulls=args.prs + 1)
+    fake = start_fake(files=1000, pulls=2 * args.prs + 1)  # PR 1 for the kill, then a round per worker count
     try:
         admin = await asyncpg.connect(server.url().replace("+asyncpg", ""))
         await admin.execute('CREATE DATABASE bench')
@@ -230,21 +230,32 @@ async def main() -> None:
         if args.only == "acks":
             return
 
-        # -- PR runs per minute on a 1,000-file repository ------------------------------------
+        # -- PR runs per minute on a 1,000-file repository, with 1 worker and then 2 -------------
         tok = token(fake)
-        numbers = list(range(2, args.prs + 2))
-        t = time.perf_counter()
-        runs = [(str(uuid.uuid4()), "pull_request", pr_delivery(fake, n, "synchronize")) for n in numbers]
-        assert all(s == 202 for _, s, _ in await fire(webs, runs, 8))
-        deadline = time.monotonic() + 600
-        pending = set(numbers)
-        while pending and time.monotonic() < deadline:
-            pending = {n for n in pending if not await asyncio.to_thread(
-                completed_runs, fake, tok, fake.info["pulls"][str(n)])}
-            await asyncio.sleep(0.2)
-        took = time.perf_counter() - t
-        print(f"runs: {len(numbers) - len(pending)}/{len(numbers)} PR runs completed in {took:.1f}s = "
-              f"{(len(numbers) - len(pending)) / took * 60:.1f} PR runs/min (2 workers)", flush=True)
+        for k in (1, 2):
+            paused = workers[k:]  # a stopped worker claims nothing; it holds no job (all settled)
+            for w in paused:
+                os.kill(w.pid, signal.SIGSTOP)
+            try:
+                first = 2 + (k - 1) * args.prs
+                numbers = list(range(first, first + args.prs))
+                t = time.perf_counter()
+                runs = [(str(uuid.uuid4()), "pull_request", pr_delivery(fake, n, "synchronize")) for n in numbers]
+                assert all(s == 202 for _, s, _ in await fire(webs, runs, 8))
+                deadline = time.monotonic() + 600
+                pending = set(numbers)
+                while pending and time.monotonic() < deadline:
+                    pending = {n for n in pending if not await asyncio.to_thread(
+                        completed_runs, fake, tok, fake.info["pulls"][str(n)])}
+                    await asyncio.sleep(0.2)
+                took = time.perf_counter() - t
+            finally:
+                for w in paused:
+                    os.kill(w.pid, signal.SIGCONT)
+            print(f"runs, {k} worker{'s' if k > 1 else ''}: {len(numbers) - len(pending)}/{len(numbers)} PR runs "
+                  f"completed in {took:.1f}s = {(len(numbers) - len(pending)) / took * 60:.1f} PR runs/min; "
+                  f"load avg {loadavg()}", flush=True)
+            await settle(plain)
 
         # -- SIGKILL the worker holding a PR run ----------------------------------------------
         n = 1

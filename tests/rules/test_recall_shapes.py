@@ -214,3 +214,72 @@ def test_type_arguments_given_to_a_generic_base_bind_inherited_members(project: 
         """,
     })
     assert codes(found) == [("AG101", "game.py", 9)]
+
+
+def test_calling_a_parameter_typed_as_a_coroutine_function(project: Project) -> None:
+    """`func: Callable[..., Coroutine[...]]`, written out or through a module alias (a decorator's
+    `FuncType`): calling it gives a coroutine, so returning or dropping it unawaited is AG101."""
+    found = project({
+        "deco.py": """
+            from functools import wraps
+            from typing import Any, Awaitable, Callable, Coroutine, TypeVar
+
+            T = TypeVar("T")
+            FuncType = Callable[..., Coroutine[Any, Any, T]]
+
+            def translate(func: FuncType) -> FuncType:
+                @wraps(func)
+                async def inner(self, *args) -> T:
+                    return func(self, *args)
+                return inner
+
+            async def notify(handler: Callable[[str], Awaitable[None]]) -> None:
+                handler("ready")
+
+            async def kept(handler: Callable[[str], Awaitable[None]]) -> None:
+                await handler("awaited")
+                pending = handler("gathered")
+                await pending
+        """,
+    })
+    assert codes(found) == [("AG101", "deco.py", 11), ("AG101", "deco.py", 15)]
+
+
+def test_await_on_a_method_declared_to_return_none_despite_async_overrides(project: Project) -> None:
+    """`def aclose(self) -> None: pass` in the base, `async def aclose` in a subclass: the base's
+    own `await self.aclose()` fails for every subclass that keeps the no-op (AG102), and removing
+    the `await` would drop the override's coroutine, so that fix is not safe. Without a declared
+    result the base may be a dual-mode method, and stays unreported."""
+    found = project({
+        "transport.py": """
+            class Transport:
+                async def __aexit__(self, *exc) -> None:
+                    await self.aclose()
+
+                def aclose(self) -> None:
+                    pass
+
+            class Pooled(Transport):
+                async def aclose(self) -> None:
+                    print("closed")
+
+            class Dual:
+                async def __aexit__(self, *exc):
+                    await self.shutdown()
+
+                def shutdown(self):
+                    return self.finish()
+
+                def finish(self):
+                    return None
+
+            class AsyncDual(Dual):
+                async def finish(self):
+                    return None
+        """,
+    })
+    # AG108 at line 24 is the dual family's own finding (one override out of step), not this rule's.
+    assert codes(found) == [("AG102", "transport.py", 4), ("AG108", "transport.py", 10),
+                            ("AG108", "transport.py", 24)]
+    ag102 = next(f for f in found if f.code == "AG102")
+    assert ag102.fix is not None and not ag102.fix.safe
