@@ -6,9 +6,16 @@ so the code is imported as ``asyncguard.rules`` and so on, and the built wheel i
 top-level package that cannot shadow a project's own ``bot`` or ``rules``.
 """
 
-from importlib.metadata import PackageNotFoundError, version
 
-try:
-    __version__ = version("asyncguard")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> str:
+    """`asyncguard.__version__`, looked up when asked: importing `importlib.metadata` costs every
+    `asyncguard check` (the pre-commit hook, the warm run) some 20 ms it has no use for."""
+    if name != "__version__":
+        raise AttributeError(f"module 'asyncguard' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("asyncguard")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "0+unknown"

@@ -414,13 +414,12 @@ def _analyze(
         if module in fingerprints or not library_paths:
             return fingerprints.get(module)
         found = module_file(library_paths, module)
-        if found is None:
-            return "missing"
         try:
-            st = found[0].stat()
+            st = found[0].stat() if found is not None else None
         except OSError:
-            return "missing"
-        fingerprints[module] = f"{found[0]}:{st.st_mtime_ns}:{st.st_size}"
+            st = None
+        # "missing" is remembered too: every file that imports `os` asks again.
+        fingerprints[module] = f"{found[0]}:{st.st_mtime_ns}:{st.st_size}" if found and st else "missing"
         return fingerprints[module]
 
     enabled = config.enabled_codes()

@@ -39,11 +39,14 @@ STDLIB_READ = frozenset({"asyncio", "concurrent", "contextlib"})
 def stdlib_stubs() -> Path | None:
     """typeshed's standard-library stubs, as shipped in `typeshed_client` (the folder, not its API:
     the index reads stubs with the same summarizer as every other module; see STDLIB_READ)."""
-    try:
-        import typeshed_client  # here: optional at run time, the analyzer works without it
-    except ImportError:
+    import importlib.util  # here, not in the shared import block
+
+    # Found, not imported: the package's own modules are never used, and importing them costs
+    # every run. Optional at run time: the analyzer works without it.
+    spec = importlib.util.find_spec("typeshed_client")
+    if spec is None or spec.origin is None:
         return None
-    folder = Path(typeshed_client.__file__).parent / "typeshed"
+    folder = Path(spec.origin).parent / "typeshed"
     return folder if (folder / "VERSIONS").is_file() else None
 
 
