@@ -4,7 +4,8 @@ Phases, each bounded in count and time:
   acks     N signed `pull_request.edited` deliveries (real 20 KB payloads; the handler does no GitHub
            work) from C concurrent clients over both web processes: acks/s, p50/p99; then every
            acknowledged delivery must be `done` exactly once in the store.
-  runs     one `synchronize` per PR on a generated 1,000-file repository: PR runs per minute.
+  runs     one `synchronize` per PR on a generated 1,000-file repository: PR runs per minute,
+           first with one worker (the other stopped with SIGSTOP), then with both, on fresh PRs.
   kill     SIGKILL the worker that holds a PR run mid-run: another worker finishes it on the same
            check run; annotations counted on the fake GitHub (not posted twice).
   restart  restart PostgreSQL during a burst: every 2xx delivery processed exactly once, every
