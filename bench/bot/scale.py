@@ -56,6 +56,9 @@ from common import (  # noqa: E402
 from pg_commit_trap import CommitTrap  # noqa: E402
 from pr_latency import completed_runs, token  # noqa: E402
 
+# ASYNCGUARD_MAX_CONCURRENT_RUNS of each worker (2, the deploy default); set from --runs-per-worker
+WORKER_SETTINGS = {"runs_per_worker": 2}
+
 
 def bot_env(fake: Fake, data: Path, db_url: str, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNCGUARD_")}
@@ -64,6 +67,7 @@ def bot_env(fake: Fake, data: Path, db_url: str, port: int) -> dict[str, str]:
         "ASYNCGUARD_WEBHOOK_SECRET": "bench-secret", "ASYNCGUARD_GITHUB_API_URL": fake.info["url"],
         "ASYNCGUARD_PORT": str(port), "ASYNCGUARD_DATA_DIR": str(data), "ASYNCGUARD_DATABASE_URL": db_url,
         "ASYNCGUARD_WRITE_SPACING": "0", "ASYNCGUARD_DEBOUNCE_SECONDS": "0.05", "ASYNCGUARD_JOB_LEASE_SECONDS": "3",
+        "ASYNCGUARD_MAX_CONCURRENT_RUNS": str(WORKER_SETTINGS["runs_per_worker"]),
     })
     return env
 
@@ -158,9 +162,13 @@ async def main() -> None:
     ap.add_argument("--only", choices=["acks"], help="stop after the acks phase")
     ap.add_argument("--rates", type=float, nargs="*", default=[250.0, 500.0], help="open-loop offered rates, acks/s")
     ap.add_argument("--seconds", type=float, default=6.0, help="length of each open-loop round")
+    ap.add_argument("--runs-per-worker", type=int, default=2,
+                    help="analysis processes per worker (ASYNCGUARD_MAX_CONCURRENT_RUNS); 1 shows how PR runs "
+                         "grow with worker replicas on a machine with fewer cores than 2 x 2")
     ap.add_argument("--fast-pg", action="store_true",
                     help="PostgreSQL with fsync and synchronous commit off (the tests' setting; not durable)")
     args = ap.parse_args()
+    WORKER_SETTINGS["runs_per_worker"] = args.runs_per_worker
     server = pgserver.start_server(durable=not args.fast_pg)
     procs: list[subprocess.Popen[bytes]] = []
     fake = start_fake(files=1000, pulls=2 * args.prs + 1)  # PR 1 for the kill, then a round per worker count
@@ -178,7 +186,7 @@ async def main() -> None:
             proc, url = spawn(role, fake, data, db_url)
             procs.append(proc)
             (webs.append(url) if role == "web" else workers.append(proc))
-        print(f"2 web + 2 worker on PostgreSQL {server.port} ({'fsync off' if args.fast_pg else 'fsync on, synchronous commit'}); "
+        print(f"2 web + 2 worker ({args.runs_per_worker} PR runs at once each) on PostgreSQL {server.port} ({'fsync off' if args.fast_pg else 'fsync on, synchronous commit'}); "
               f"fake GitHub {fake.info['url']}; {os.cpu_count()} cores, load avg {loadavg()} before", flush=True)
 
         # -- acks: 1 web process, then 2, same run -------------------------------------------
