@@ -92,11 +92,13 @@ def finalize(
     return out, suppressed
 
 
-def _analyze(root: Path, files: Sequence[Path] | None, settings: Settings, use_cache: bool) -> AnalysisResult:
+def _analyze(
+    root: Path, files: Sequence[Path] | None, settings: Settings, use_cache: bool, need_index: bool = True
+) -> AnalysisResult:
     from asyncguard.rules.engine import analyze
 
     cache = cache_dir_for(root, settings) if use_cache else None
-    return analyze(root, files=files, config=settings.rule_config(), cache_dir=cache)
+    return analyze(root, files=files, config=settings.rule_config(), cache_dir=cache, need_index=need_index)
 
 
 def run_check(
@@ -130,7 +132,8 @@ def run_check(
     # Warm cache: analysing every file costs little more than the scope (unchanged files come from
     # the cache), and the callers in other modules are then already analysed: one pass, not two.
     one_pass = want_dependents and _cache_is_warm(root, settings, use_cache)
-    result = _analyze(root, None if one_pass else files, settings, use_cache)
+    # Only the dependents' lookup reads the index; without it an unchanged project's last answer will do.
+    result = _analyze(root, None if one_pass else files, settings, use_cache, need_index=want_dependents)
     used: set[tuple[str, int, str]] = set()
     findings, _ = finalize(root, (f for f in result.findings if f.path in scope), settings, used=used)
     if settings.is_enabled("AG001"):

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from asyncguard.rules import run_memo
 from asyncguard.rules.blocking import BlockingAnalysis
 from asyncguard.rules.checker import ModuleChecker
 from asyncguard.rules.index import ProjectIndex, module_name_for, namespace_module_name
@@ -278,11 +279,15 @@ def analyze(
     cache_dir: Path | None = None,
     index_files: Iterable[Path] | None = None,
     jobs: int | None = None,
+    need_index: bool = True,
 ) -> AnalysisResult:
     """Index every module under `root`, then report on `files` (default: all of them).
 
     `jobs`: processes to use (1 or 2); default: 2 on a multi-core machine when a large tree is
     to be parsed (`ASYNCGUARD_JOBS` overrides). The findings are the same either way.
+    `need_index=False`: the caller reads only the findings, files and notes, so a whole-project
+    run whose inputs did not change since the last one returns that run's answer (`rules.run_memo`)
+    with an empty index.
     """
     # Millions of short-lived AST nodes and no reference cycles worth collecting: the cyclic GC
     # would re-scan them over and over (3x slower on large trees), so it pauses for the run.
@@ -290,7 +295,7 @@ def analyze(
     gc.disable()
     helpers: list[Worker] = []
     try:
-        return _analyze(root, files, config, cache_dir, index_files, jobs, helpers)
+        return _analyze(root, files, config, cache_dir, index_files, jobs, helpers, need_index)
     finally:
         for helper in helpers:  # only if the run failed half-way: stop a helper still waiting
             helper.close(kill=True)
@@ -306,6 +311,7 @@ def _analyze(
     index_files: Iterable[Path] | None,
     jobs: int | None,
     helpers: list[Worker],
+    need_index: bool = True,
 ) -> AnalysisResult:
     config = config or RuleConfig()
     root = root.resolve()
@@ -315,10 +321,17 @@ def _analyze(
     if report_paths is not None:
         known = set(all_files)
         all_files.extend(p for p in report_paths if p not in known)
+    library_paths = find_library_paths(root, config.python) if config.libraries else []
+    memo_file, memo_key = _memo_key(root, all_files, report_paths, config, cache_dir, library_paths) \
+        if index_files is None else (None, None)
+    if memo_file is not None and memo_key is not None and not need_index:
+        memo = run_memo.load(memo_file, memo_key)
+        if memo is not None and run_memo.still_current(memo, lambda m: _library_fingerprint(library_paths, m)):
+            return AnalysisResult(findings=list(memo.findings), index=ProjectIndex(), files=list(memo.files),
+                                  notes=list(memo.notes), reused=len(memo.files))
     cache = _Cache(cache_dir, config.cache_key())
     index = ProjectIndex(extra_async=frozenset(config.async_callables))
     index.root = root
-    library_paths = find_library_paths(root, config.python) if config.libraries else []
     libs_before = len(cache.libs)
     if library_paths:
         index.library_loader = make_loader(library_paths, cache.libs)
@@ -413,13 +426,8 @@ def _analyze(
             return fingerprints[module]
         if module in fingerprints or not library_paths:
             return fingerprints.get(module)
-        found = module_file(library_paths, module)
-        try:
-            st = found[0].stat() if found is not None else None
-        except OSError:
-            st = None
         # "missing" is remembered too: every file that imports `os` asks again.
-        fingerprints[module] = f"{found[0]}:{st.st_mtime_ns}:{st.st_size}" if found and st else "missing"
+        fingerprints[module] = _library_fingerprint(library_paths, module)
         return fingerprints[module]
 
     enabled = config.enabled_codes()
@@ -607,8 +615,42 @@ def _analyze(
     if config.severity:
         findings = [replace(f, severity=config.severity.get(f.code, f.severity)) for f in findings]
     findings.sort(key=lambda f: f.sort_key)
+    if memo_file is not None and memo_key is not None and not problem:
+        consulted = {m: fp for rel in reported if (record := cache.findings.get(rel)) is not None
+                     for m, fp in record[1].items() if not m.startswith("@") and m not in index.modules}
+        run_memo.save(memo_file, run_memo.Memo(memo_key, findings, reported, notes, consulted))
     return AnalysisResult(findings=findings, index=index, files=reported, notes=notes, reused=reused,
                           processes=processes)
+
+
+def _library_fingerprint(library_paths: list[Path], module: str) -> str:
+    """An installed module's file and stat ("missing" when no library folder has it)."""
+    found = module_file(library_paths, module)
+    try:
+        st = found[0].stat() if found is not None else None
+    except OSError:
+        st = None
+    return f"{found[0]}:{st.st_mtime_ns}:{st.st_size}" if found is not None and st is not None else "missing"
+
+
+def _memo_key(
+    root: Path, all_files: list[Path], report_paths: list[Path] | None, config: RuleConfig,
+    cache_dir: Path | None, library_paths: list[Path],
+) -> tuple[Path | None, str | None]:
+    """Where the run memo lives and the key of this run's inputs (None, None: no memo)."""
+    if cache_dir is None:
+        return None, None
+    stats: list[tuple[str, int, int]] = []
+    for path in sorted(set(all_files)):
+        try:
+            st = path.stat()
+        except OSError:
+            return None, None  # an unreadable file: its note must come from a real run
+        stats.append((_rel(root, path), st.st_mtime_ns, st.st_size))
+    reported = None if report_paths is None else sorted(_rel(root, p) for p in report_paths)
+    parts = (CACHE_VERSION, config.cache_key(), sorted(config.severity.items()), str(root),
+             tuple(str(p) for p in library_paths), reported)
+    return run_memo.memo_path(cache_dir, CACHE_VERSION), run_memo.run_key(parts, stats)
 
 
 def _read_and_summarize(
