@@ -840,8 +840,10 @@ class ModuleChecker:
     def _check_blocking(self, call: ast.Call, callee: Value, scope: Scope) -> None:
         if "AG107" not in self.enabled:
             return
-        chain = self.blocking.chain_for(callee, direct=True, module=self.module,
-                                        bindings=_call_bindings(call, callee) if isinstance(callee, Func) else None)
+        # The values this call gives the callee matter only to a sync callee that tests or hands them on.
+        bindings = _call_bindings(call, callee) if isinstance(callee, Func) and (
+            callee.info.guarded_calls or callee.info.passed_on) and self.index.func_kind(callee) == "sync" else None
+        chain = self.blocking.chain_for(callee, direct=True, module=self.module, bindings=bindings)
         if not chain:
             return
         if len(chain) == 1 and chain[0] == "queue.Queue.get" and self._queue_get_cannot_wait(call):
