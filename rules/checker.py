@@ -197,6 +197,8 @@ class ModuleChecker:
     def _describe(self, coro: Coroutine) -> str:
         origin = coro.origin
         if isinstance(origin, Func):
+            if coro.via is not None:
+                return f"`{origin.qualname}` (returned by the plain `def` `{coro.via.qualname}`)"
             return f"`{origin.qualname}`"
         return f"`{origin.name}`"
 

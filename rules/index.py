@@ -159,6 +159,7 @@ class Coroutine:
     """The value of calling a coroutine function: must be awaited."""
 
     origin: Func | External
+    via: Func | None = None  # the plain `def` that returned it (`def get(): return connect()`)
 
 
 @dataclass(eq=False)
@@ -923,6 +924,29 @@ class ProjectIndex:
             return first
         return None
 
+    def returned_coroutine(self, func: Func) -> Coroutine | None:
+        """A plain `def` every way out of which returns a call of a coroutine function (`def
+        get_manager(c): return initialize_manager(c)`): calling it gives that coroutine.
+
+        Only unannotated functions whose every return (the end of the body included) is such a
+        call, resolved to an `async def` that no override turns into a plain `def`: a function that
+        can also return None or a value is "await if awaitable" territory, not this.
+        """
+        info = func.info
+        if info.returns is not None or not info.return_shapes or \
+                any(not s.startswith("call:") for s in info.return_shapes):
+            return None
+        if func.owner is not None and self.overrides_of(func):
+            return None  # a subclass may return something else: a dual-mode family, not this
+        inner: Func | None = None
+        for shape in info.return_shapes:
+            target = self.resolve_in_function(func, shape[5:])
+            if not isinstance(target, Func) or self.func_kind(target) != "coroutine" or any(
+                    self.func_kind(o) != "coroutine" for o in self.overrides_of(target)):
+                return None
+            inner = inner or target
+        return Coroutine(inner, via=func) if inner is not None else None
+
     def decorated_call_result(self, func: Func) -> Instance | None:
         """Calling `@deco def f` where the decorator is annotated to return `Callable[..., R[T]]`
         (aiosqlite's `contextmanager`: `(Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Result[T]]`)."""
@@ -1252,7 +1276,7 @@ class ProjectIndex:
             if kind == "asyncgen":  # `it = guild.audit_logs()`: what `it` is, for `for e in it` later
                 return ExternalInstance("typing.AsyncIterable")
             if kind == "sync":
-                return self.func_return_value(callee)
+                return self.returned_coroutine(callee) or self.func_return_value(callee)
             if kind == "unknown":
                 return self.decorated_call_result(callee)
             return None

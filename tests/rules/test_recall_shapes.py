@@ -283,3 +283,50 @@ def test_await_on_a_method_declared_to_return_none_despite_async_overrides(proje
                             ("AG108", "transport.py", 24)]
     ag102 = next(f for f in found if f.code == "AG102")
     assert ag102.fix is not None and not ag102.fix.safe
+
+
+def test_a_plain_def_that_only_returns_a_coroutine_hands_it_to_its_callers(project: Project) -> None:
+    """The incident once removed: `get_manager` (a plain `def`) returns `initialize_manager(...)`,
+    which became `async def`; its callers in other modules get a coroutine. Not when the wrapper
+    can also return something else, or when a subclass overrides it (a dual-mode family)."""
+    found = project({
+        "mgr.py": """
+            async def initialize_manager(config):
+                return object()
+
+            def get_manager(config):
+                return initialize_manager(config)
+
+            def maybe_manager(config):
+                if not config:
+                    return None
+                return initialize_manager(config)
+
+            class Factory:
+                def build(self):
+                    return initialize_manager({})
+
+            class SyncFactory(Factory):
+                def build(self):
+                    return object()
+        """,
+        "app.py": """
+            from mgr import Factory, get_manager, maybe_manager
+
+            async def startup():
+                m = get_manager({})
+                m.send("hi")
+
+            async def fine():
+                m = await get_manager({})
+                m.send("hi")
+                pending = maybe_manager({})
+                if pending:
+                    await pending
+
+            async def family(factory: Factory):
+                factory.build().send("hi")
+        """,
+    })
+    assert codes(found) == [("AG101", "app.py", 5)]
+    assert "returned by the plain `def` `mgr.get_manager`" in found[0].message
