@@ -224,8 +224,10 @@ class ModuleChecker:
         fix = self._await_fix(call, scope, self._certain_coroutine(coro)) if use.kind in {
             "discard", "misuse", "condition", "cm", "iter", "return-async", "never"} else None
         if use.kind == "condition":
-            self.report("AG110", call, f"coroutine from {what} used as {use.detail}: it is always truthy; "
-                        "`await` it", fix)
+            # A comparison (`==`, `<`, `in`) sees the coroutine object: never equal to the awaited value.
+            why = "it is never equal to the value it would produce" if use.detail == "a comparison operand" \
+                else "it is always truthy"
+            self.report("AG110", call, f"coroutine from {what} used as {use.detail}: {why}; `await` it", fix)
             return
         messages = {
             "discard": f"{what} is a coroutine function; this call's coroutine is never awaited",
