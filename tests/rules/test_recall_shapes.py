@@ -330,3 +330,31 @@ def test_a_plain_def_that_only_returns_a_coroutine_hands_it_to_its_callers(proje
     })
     assert codes(found) == [("AG101", "app.py", 5)]
     assert "returned by the plain `def` `mgr.get_manager`" in found[0].message
+
+
+def test_await_on_a_result_declared_optional(project: Project) -> None:
+    """`def object_at(addr) -> Optional[Any]`: one way out is None, which `await` cannot take (AG102,
+    as a type checker says). Not when the other member is surely awaitable (`Optional[Awaitable[int]]`,
+    a `Task | None`): that is an "await if there is one" API, checked by its caller."""
+    found = project({
+        "lookup.py": """
+            import asyncio
+            from typing import Any, Awaitable, Optional
+
+            def object_at(addr: int) -> Optional[Any]:
+                return None
+
+            def pending(key) -> Optional[Awaitable[int]]:
+                return None
+
+            def running() -> "asyncio.Task[int] | None":
+                return None
+
+            async def main():
+                await object_at(1)
+                await pending(1)
+                await running()
+        """,
+    })
+    assert codes(found) == [("AG102", "lookup.py", 15)]
+    assert found[0].fix is not None and not found[0].fix.safe
