@@ -174,9 +174,13 @@ def ruled_out(guards: Iterable[Guard], bindings: dict[str, str]) -> bool:
     return False
 
 
-def passed_on(node: ast.FunctionDef | ast.AsyncFunctionDef, calls: list[tuple[str, ast.Call]]) -> tuple[PassedOn, ...]:
+def passed_on(node: ast.FunctionDef | ast.AsyncFunctionDef, calls: list[tuple[str, ast.Call]],
+              stored: set[str] | None = None) -> tuple[PassedOn, ...]:
     """For each callee called once in `node`, what its arguments are in terms of `node`'s own
-    parameters and literals, so the values a call site gives `node` can follow into the callee."""
+    parameters and literals, so the values a call site gives `node` can follow into the callee.
+
+    `stored`: the names the body stores or deletes (the walk's `ScopeInfo.stores`), when known;
+    otherwise the body is walked again for them."""
     params = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
     if not params or not calls:
         return ()
@@ -201,7 +205,7 @@ def passed_on(node: ast.FunctionDef | ast.AsyncFunctionDef, calls: list[tuple[st
         if any(t.startswith("p:") for t in positional) or any(t.startswith("p:") for _, t in keywords):
             out.append((name, positional, keywords))
     if out:  # a parameter the function rebinds no longer holds what its caller passed
-        rebound = {f"p:{n}" for n in _rebound(node)}
+        rebound = {f"p:{n}" for n in (_rebound(node) if stored is None else stored)}
         if rebound:
             out = [(n, tuple("" if t in rebound else t for t in pos), tuple((k, "" if t in rebound else t)
                     for k, t in kw)) for n, pos, kw in out]

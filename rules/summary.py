@@ -644,7 +644,7 @@ def summarize_function(
         delegates_to_base=_delegates_to_base(node),
         guarded_calls=tuple((n, tuple(g)) for n, g in guarded.items() if any(g)) if guards_of else (),
         param_defaults=_param_defaults(node.args),
-        passed_on=passed_on(node, named_calls),
+        passed_on=passed_on(node, named_calls, scope.stores),
         return_shapes=tuple(shapes),
         calls=tuple(calls.items()),
         decorator_effect=effect,
