@@ -947,6 +947,32 @@ class ProjectIndex:
             inner = inner or target
         return Coroutine(inner, via=func) if inner is not None else None
 
+    def decorated_value(self, func: Func) -> Instance | None:
+        """What the name of `@deco def f` holds when the decorator is annotated to return an object:
+        `def deco(f) -> Registered` or a factory `def cache() -> Callable[[Callable[..., R]], Cached[R]]`
+        (so `self.get_feeds.invalidate(...)` is a method of `Cached`)."""
+        decorators = [d for d in func.info.decorators
+                      if d.rsplit(".", 1)[-1] not in {"staticmethod", "classmethod", "abstractmethod", "override"}]
+        if len(decorators) != 1:
+            return None
+        text = decorators[0]
+        factory = text.endswith("()")
+        deco = self.resolve_dotted(func.module, text[:-2] if factory else text)
+        if not isinstance(deco, Func) or not deco.info.returns:
+            return None
+        returned: ast.expr | None
+        if factory:  # it returns the decorator, `Callable[[the function], X]`: the name holds an X
+            returned = _callable_result(deco.info.returns)
+        else:
+            members = annotation_members(deco.info.returns)
+            returned = members[0] if members is not None and len(members) == 1 else None
+            if returned is not None and _callable_result(ast.unparse(returned)) is not None:
+                return None  # a function again: calling it is decorated_call_result's question
+        if returned is None:
+            return None
+        value = self.annotation_value(deco.module, ast.unparse(returned))
+        return value if isinstance(value, Instance) else None
+
     def decorated_call_result(self, func: Func) -> Instance | None:
         """Calling `@deco def f` where the decorator is annotated to return `Callable[..., R[T]]`
         (aiosqlite's `contextmanager`: `(Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Result[T]]`)."""
@@ -1223,6 +1249,9 @@ class ProjectIndex:
                     return self._param_attr(value.cls, owner, texprs[0], depth)
                 return self._attr_value(owner, attr, depth)
             return None
+        if isinstance(value, Func) and value.info.decorators:  # `self.get_feeds.invalidate`
+            wrapped = self.decorated_value(value)
+            return self.attribute(wrapped, attr, depth + 1) if wrapped is not None else None
         return None
 
     def _param_attr(self, instance: Class, owner: Class, texpr: str, depth: int) -> Value | None:

@@ -358,3 +358,60 @@ def test_await_on_a_result_declared_optional(project: Project) -> None:
     })
     assert codes(found) == [("AG102", "lookup.py", 15)]
     assert found[0].fix is not None and not found[0].fix.safe
+
+
+def test_a_decorated_name_holds_the_object_its_decorator_is_annotated_to_return(project: Project) -> None:
+    """`@cache.cache()` annotated `-> Callable[[...], CacheProtocol[R]]`, `@register` annotated
+    `-> Registered`: the decorated name is that object, so its async methods need `await`."""
+    found = project({
+        "cache.py": """
+            from typing import Any, Callable, Coroutine, Protocol, TypeVar
+
+            R = TypeVar("R")
+
+            class CacheProtocol(Protocol[R]):
+                async def invalidate(self, *args: Any) -> bool: ...
+                def get_stats(self) -> tuple[int, int]: ...
+
+            def cache(maxsize: int = 128) -> Callable[[Callable[..., Coroutine[Any, Any, R]]], CacheProtocol[R]]:
+                def decorator(func):
+                    return func
+                return decorator
+
+            class Registered:
+                async def unregister(self) -> None: ...
+
+            def register(func) -> Registered:
+                return Registered()
+
+            def keep(func: Callable[..., R]) -> Callable[..., R]:
+                return func
+        """,
+        "cog.py": """
+            import cache
+            from cache import keep, register
+
+            class Cog:
+                @cache.cache()
+                async def get_feeds(self, channel_id: int) -> dict:
+                    return {}
+
+                async def command(self):
+                    self.get_feeds.invalidate(self, 1)
+                    self.get_feeds.get_stats()
+                    await self.get_feeds.invalidate(self, 2)
+
+            @register
+            def handler():
+                pass
+
+            @keep
+            def plain():
+                pass
+
+            async def shutdown():
+                handler.unregister()
+                plain.unregister()
+        """,
+    })
+    assert codes(found) == [("AG101", "cog.py", 11), ("AG101", "cog.py", 24)]
