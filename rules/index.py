@@ -671,7 +671,7 @@ class ProjectIndex:
                     if generic is not None:
                         return generic
             elif expanded is not None and len(expanded) > 1:
-                instances = [self._instance_of(mod, m) for mod, m in expanded]
+                instances = [self._instance_of(mod, m) or self._library_instance(mod, m) for mod, m in expanded]
                 if all(i is not None for i in instances):
                     return UnionOf([i for i in instances if i is not None])
                 return None
@@ -701,6 +701,17 @@ class ProjectIndex:
         if target is None and not isinstance(text, str) and isinstance(text, ast.Name) and depth < 8:
             return self.annotation_value(module, text.id, depth + 1)  # a module alias: `func: FuncType`
         return None
+
+    def _library_instance(self, module: str, node: ast.expr) -> Instance | None:
+        """A union member naming a library class (`asyncio.Event | trio.Event`), read from its
+        source or stub, so the union's members can be compared method by method."""
+        head = node.value if isinstance(node, ast.Subscript) else node
+        name = dotted(head)
+        target = self.resolve_dotted(module, name) if name else None
+        if not isinstance(target, External) or self.library_loader is None:
+            return None
+        cls = self._library_class(target.name)
+        return Instance(cls) if cls is not None else None
 
     def _instance_of(self, module: str, node: ast.expr) -> Instance | None:
         """`Wrapper[Conn]` -> an instance of Wrapper whose type variable stands for Conn."""

@@ -415,3 +415,42 @@ def test_a_decorated_name_holds_the_object_its_decorator_is_annotated_to_return(
         """,
     })
     assert codes(found) == [("AG101", "cog.py", 11), ("AG101", "cog.py", 24)]
+
+
+def test_a_union_of_library_classes_is_compared_method_by_method(project: Project) -> None:
+    """`Event = Union[asyncio.Event, trio_like.Event]` under TYPE_CHECKING, the return type of a
+    factory: `.wait()` is async on both, so calling it unawaited is AG101. `.set()` is not awaited
+    by anyone, and a member whose method is plain (`threading.Event`) keeps the call unknown."""
+    site = ".venv/lib/python3.11/site-packages"
+    found = project({
+        f"{site}/trio_like/__init__.py": """
+            class Event:
+                async def wait(self) -> None: ...
+                def set(self) -> None: ...
+        """,
+        ".venv/bin/python": "",
+        "app.py": """
+            import asyncio
+            import threading
+            import typing
+
+            if typing.TYPE_CHECKING:
+                import trio_like
+                Event = typing.Union[asyncio.Event, trio_like.Event]
+                Mixed = typing.Union[asyncio.Event, threading.Event]
+
+            def create_event() -> "Event":
+                return asyncio.Event()
+
+            def create_mixed() -> "Mixed":
+                return asyncio.Event()
+
+            async def main():
+                done = create_event()
+                done.set()
+                done.wait()
+                either = create_mixed()
+                either.wait()
+        """,
+    })
+    assert codes(found) == [("AG101", "app.py", 20)]
