@@ -9,6 +9,7 @@ resolution consulted it.
 from __future__ import annotations
 
 import ast
+import functools
 import gc
 import hashlib
 import importlib.util
@@ -162,6 +163,21 @@ def _decode(data: bytes) -> str:
     return importlib.util.decode_source(data)
 
 
+@functools.lru_cache(maxsize=1)
+def analyzer_fingerprint() -> str:
+    """The analyzer's own code, by the stat of its modules: an upgrade of asyncguard (or an edit of
+    a checkout) makes every cached summary and finding stale, whatever CACHE_VERSION says."""
+    here = Path(__file__).resolve().parent
+    parts: list[str] = []
+    for path in sorted(here.glob("*.py")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
 class _Cache:
     def __init__(self, directory: Path | None, config_key: str) -> None:
         self.path = directory / f"index-v{CACHE_VERSION}.pickle" if directory else None
@@ -176,7 +192,7 @@ class _Cache:
         try:
             with self.path.open("rb") as fh:
                 data = pickle.load(fh)
-            if data.get("version") == CACHE_VERSION:
+            if data.get("version") == CACHE_VERSION and data.get("analyzer") == analyzer_fingerprint():
                 for blob in data["chunks"]:
                     self.add_chunk(blob, pickle.loads(blob))
                 self.libs = data.get("libs", {})
@@ -208,7 +224,7 @@ class _Cache:
             rest = _pickle_chunks({rel: e for rel, e in self.files.items() if rel not in covered})
             self.chunks = kept + rest
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"version": CACHE_VERSION, "config_key": self.config_key,
+                pickle.dump({"version": CACHE_VERSION, "analyzer": analyzer_fingerprint(), "config_key": self.config_key,
                              "chunks": [blob for blob, _ in self.chunks], "findings": self.findings,
                              "libs": self.libs}, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
@@ -648,7 +664,7 @@ def _memo_key(
             return None, None  # an unreadable file: its note must come from a real run
         stats.append((_rel(root, path), st.st_mtime_ns, st.st_size))
     reported = None if report_paths is None else sorted(_rel(root, p) for p in report_paths)
-    parts = (CACHE_VERSION, config.cache_key(), sorted(config.severity.items()), str(root),
+    parts = (CACHE_VERSION, analyzer_fingerprint(), config.cache_key(), sorted(config.severity.items()), str(root),
              tuple(str(p) for p in library_paths), reported)
     return run_memo.memo_path(cache_dir, CACHE_VERSION), run_memo.run_key(parts, stats)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,8 +46,8 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run(root: Path, need_index: bool = False, **config: object) -> engine.AnalysisResult:
-    return analyze(root, config=RuleConfig(**config), cache_dir=root / ".cache", need_index=need_index)  # type: ignore[arg-type]
+def run(root: Path, need_index: bool = False, config: dict[str, Any] | None = None) -> engine.AnalysisResult:
+    return analyze(root, config=RuleConfig(**(config or {})), cache_dir=root / ".cache", need_index=need_index)
 
 
 def bump(path: Path, text: str) -> None:
@@ -91,8 +92,22 @@ def test_any_input_that_changed_makes_the_run_analyse_again(tree: Path, change: 
         expected = [("AG101", "app.py", 7)]
     else:
         config = {"severity": {"AG101": "warning"}}
-    again = run(tree, **config)
+    again = run(tree, config=config)
     assert again.index.modules, "analysed again"
     assert codes(again.findings) == expected
     if change == "severity":
         assert {f.severity for f in again.findings} == {"warning"} != {f.severity for f in first.findings}
+
+
+def test_a_new_analyzer_does_not_reuse_the_old_ones_cache(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An upgrade of asyncguard (or an edit of its rules in a checkout) with the same cache format
+    must not serve findings or summaries made by the old code: neither the memo nor the cache."""
+    first = run(tree)
+    warm = run(tree, need_index=True)
+    assert warm.reused == len(first.files)  # the cache serves an unchanged tree...
+    for build, need_index in (("build 2", False), ("build 3", True)):
+        monkeypatch.setattr(engine, "analyzer_fingerprint", lambda build=build: build)
+        again = run(tree, need_index=need_index)
+        assert again.index.modules and again.reused == 0, build  # ...but not to other code
+        assert again.findings == first.findings
+    assert run(tree, need_index=True).reused == len(first.files)  # build 3's own cache serves build 3
