@@ -14,7 +14,9 @@ discarded as a statement):
   code and message, so one code covers the CLI, the bot and mypy.
 - AG108: an override whose async-ness differs from the base method, where mypy does not already
   see it: an unannotated base (`def send(self): ...` overridden by `async def send`), or a
-  `def` override with an annotated non-awaitable result of an `async def` base.
+  `def` override with an annotated non-awaitable result of an `async def` base. As in the CLI, a
+  subclass that flips most of the methods it overrides (three at least) is a deliberate async twin
+  of its base and is not reported.
 
 Everything is decided from mypy's types: an `Any`, an unannotated function or an unresolved base
 says nothing. Catch-all hooks are returned for every call and class, so the plugin wraps mypy's
@@ -229,6 +231,7 @@ class AsyncguardPlugin(Plugin):
         if isinstance(modules, dict):
             _MODULES["modules"] = modules
         info = ctx.cls.info
+        found: list[tuple[FuncDef, TypeInfo, str]] = []
         for name, symbol in info.names.items():
             method = _function(symbol.node)
             if method is None or name.startswith("__") or (info.fullname, name) in self._reported:
@@ -240,9 +243,13 @@ class AsyncguardPlugin(Plugin):
                 if base_method is not None:
                     problem = _override_problem(method, base_method, info, base)
                     if problem:
-                        self._reported.add((info.fullname, name))
-                        ctx.api.fail(problem, method, code=AG108)
+                        found.append((method, base, problem))
                 break
+        for method, base, problem in found:
+            if _parallel_family(info, base):
+                continue  # an async twin of a sync class, kept in step on purpose (as the CLI decides)
+            self._reported.add((info.fullname, method.name))
+            ctx.api.fail(problem, method, code=AG108)
 
 
 def _module_path(info: TypeInfo) -> str | None:
@@ -262,6 +269,23 @@ def _declared_result(func: FuncDef) -> ProperType | None:
     if isinstance(result, UnboundType):  # the class hook may run before the signature is analysed
         return NoneType() if result.name in _PLAIN_RESULTS else None
     return None if isinstance(result, AnyType) else result
+
+
+def _parallel_family(sub: TypeInfo, base: TypeInfo) -> bool:
+    """`sub` flips the async-ness of at least three of the methods it overrides from `base`, and of
+    most of them: a deliberate async twin of a sync class (redis' `AsyncCommands(Commands)`), not
+    the one method out of step AG108 is for. The CLI's rule (`rules.checker._parallel_family`)."""
+    flipped = shared = 0
+    for name, symbol in sub.names.items():
+        mine = _function(symbol.node)
+        if mine is None or (name.startswith("__") and name.endswith("__")) or name not in base.names:
+            continue
+        theirs = _function(base.names[name].node)
+        if theirs is None:
+            continue
+        shared += 1
+        flipped += mine.is_coroutine != theirs.is_coroutine
+    return flipped >= 3 and 2 * flipped > shared
 
 
 def _override_problem(method: FuncDef, base: FuncDef, info: TypeInfo, base_info: TypeInfo) -> str | None:
