@@ -4,7 +4,7 @@ pre-commit installs hooks from a repository at a rev: the test clones this repos
 (`file://`), tags the clone `v<version>` as the release will be tagged, and points a
 `.pre-commit-config.yaml` at the clone's `file://` URL with `rev: v0.1.0`, as the README tells users.
 When the work tree has uncommitted changes (a developer's run), a committed copy of the tree takes
-the clone's place, so what is tested is what is on disk. The tag is made in the temp clone only.
+the clone's place, so what is tested is what is on disk. The tag is made (or moved) in the temp clone only.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def _hook_repo(tmp: Path, make_git: Callable[[Path], Any]) -> tuple[str, str]:
         git = make_git(dest)
         git.commit(message="snapshot for pre-commit")
     tag = f"v{version('asyncguard')}"
-    git("tag", "-a", tag, "-m", f"asyncguard {tag}")
+    # -f: a clone of a repository that has the release tag already gets it moved to this HEAD (in
+    # the clone only), so what pre-commit installs is the code under test, not the older release.
+    git("tag", "-f", "-a", tag, "-m", f"asyncguard {tag}")
     return dest.as_uri(), tag
 
 
