@@ -23,7 +23,7 @@ from asyncguard.rules.index import (
 from asyncguard.rules.model import Finding, Fix, TextEdit
 from asyncguard.rules.registry import RULES
 from asyncguard.rules.scope import Scope, build_scope
-from asyncguard.rules.summary import dotted, function_return_shapes
+from asyncguard.rules.summary import dotted, function_return_shapes, optional_members
 from asyncguard.rules.walk import ScopeInfo, walk_module
 
 # Methods that hand back a future or a task whatever their receiver is (`self._loop.create_future()`).
@@ -641,7 +641,7 @@ class ModuleChecker:
         """What `func`'s results can be: "not" (surely not awaitable), "awaitable", "unknown"."""
         info = func.info
         if info.returns is not None:
-            others = _members_beside_none(info.returns)
+            others = optional_members(info.returns.strip())
             if others is not None:  # `-> Optional[X]`: a way out gives None, which `await` cannot take
                 declared = {"not"}
                 for member in others:
@@ -1074,30 +1074,6 @@ class ModuleChecker:
         if all(self.index.func_kind(d) == "coroutine" for d in defs):
             self.report("AG113", call, f"`.{name}()` is defined in this project only as `async def`; this "
                         "discarded call is probably missing `await`")
-
-
-def _members_beside_none(annotation: str) -> list[ast.expr] | None:
-    """The other members of `Optional[X]` / `X | None` / `Union[X, None]`; None when None is not one."""
-    try:
-        node = ast.parse(annotation.strip(), mode="eval").body
-    except SyntaxError:
-        return None
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return _members_beside_none(node.value)
-    members: list[ast.expr] = []
-    pending: list[ast.expr] = [node]
-    while pending:
-        n = pending.pop()
-        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
-            pending.extend((n.right, n.left))
-        elif isinstance(n, ast.Subscript) and (dotted(n.value) or "").rsplit(".", 1)[-1] in {"Union", "Optional"}:
-            pending.extend(reversed(n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]))
-            if (dotted(n.value) or "").endswith("Optional"):
-                members.append(ast.Constant(None))
-        else:
-            members.append(n)
-    others = [m for m in members if not (isinstance(m, ast.Constant) and m.value is None)]
-    return others if others and len(others) < len(members) else None
 
 
 def _short(expr: ast.expr) -> str:

@@ -338,7 +338,8 @@ def _analyze(
         known = set(all_files)
         all_files.extend(p for p in report_paths if p not in known)
     library_paths = find_library_paths(root, config.python) if config.libraries else []
-    memo_file, memo_key = _memo_key(root, all_files, report_paths, config, cache_dir, library_paths) \
+    stat_of: dict[Path, os.stat_result] = {}  # taken once for the memo key, used again by `read`
+    memo_file, memo_key = _memo_key(root, all_files, report_paths, config, cache_dir, library_paths, stat_of) \
         if index_files is None else (None, None)
     if memo_file is not None and memo_key is not None and not need_index:
         memo = run_memo.load(memo_file, memo_key)
@@ -387,7 +388,7 @@ def _analyze(
         """One file's entry (from the cache when its stat is unchanged), whether it is new, notes."""
         file_notes: list[str] = []
         try:
-            st = path.stat()
+            st = stat_of.pop(path, None) or path.stat()
         except OSError as exc:
             file_notes.append(f"{rel}: cannot read ({exc.strerror or exc})")
             return None, False, file_notes
@@ -651,15 +652,16 @@ def _library_fingerprint(library_paths: list[Path], module: str) -> str:
 
 def _memo_key(
     root: Path, all_files: list[Path], report_paths: list[Path] | None, config: RuleConfig,
-    cache_dir: Path | None, library_paths: list[Path],
+    cache_dir: Path | None, library_paths: list[Path], stat_of: dict[Path, os.stat_result],
 ) -> tuple[Path | None, str | None]:
-    """Where the run memo lives and the key of this run's inputs (None, None: no memo)."""
+    """Where the run memo lives and the key of this run's inputs (None, None: no memo). The stats
+    taken are left in `stat_of`, so a run that cannot reuse the memo does not take them again."""
     if cache_dir is None:
         return None, None
     stats: list[tuple[str, int, int]] = []
     for path in sorted(set(all_files)):
         try:
-            st = path.stat()
+            st = stat_of[path] = path.stat()
         except OSError:
             return None, None  # an unreadable file: its note must come from a real run
         stats.append((_rel(root, path), st.st_mtime_ns, st.st_size))

@@ -308,6 +308,13 @@ def _returns_awaitable_callable(member: ast.expr) -> bool:
     return (dotted(head) or "").rsplit(".", 1)[-1] in _AWAITABLE_RESULT_HEADS
 
 
+def _sole_decorator(func: Func) -> str | None:
+    """The one decorator that changes what `func` is (method markers aside), as written; else None."""
+    decorators = [d for d in func.info.decorators
+                  if d.rsplit(".", 1)[-1] not in {"staticmethod", "classmethod", "abstractmethod", "override"}]
+    return decorators[0] if len(decorators) == 1 else None
+
+
 def _needs_text_path(node: ast.expr) -> bool:
     """An annotation node the text path of `annotation_value` understands and the node path does not."""
     members = node_members(node)
@@ -962,11 +969,9 @@ class ProjectIndex:
         """What the name of `@deco def f` holds when the decorator is annotated to return an object:
         `def deco(f) -> Registered` or a factory `def cache() -> Callable[[Callable[..., R]], Cached[R]]`
         (so `self.get_feeds.invalidate(...)` is a method of `Cached`)."""
-        decorators = [d for d in func.info.decorators
-                      if d.rsplit(".", 1)[-1] not in {"staticmethod", "classmethod", "abstractmethod", "override"}]
-        if len(decorators) != 1:
+        text = _sole_decorator(func)
+        if text is None:
             return None
-        text = decorators[0]
         factory = text.endswith("()")
         deco = self.resolve_dotted(func.module, text[:-2] if factory else text)
         if not isinstance(deco, Func) or not deco.info.returns:
@@ -987,11 +992,10 @@ class ProjectIndex:
     def decorated_call_result(self, func: Func) -> Instance | None:
         """Calling `@deco def f` where the decorator is annotated to return `Callable[..., R[T]]`
         (aiosqlite's `contextmanager`: `(Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Result[T]]`)."""
-        decorators = [d for d in func.info.decorators
-                      if d.rsplit(".", 1)[-1] not in {"staticmethod", "classmethod", "abstractmethod", "override"}]
-        if len(decorators) != 1 or decorators[0].endswith("()"):
+        text = _sole_decorator(func)
+        if text is None or text.endswith("()"):
             return None
-        deco = self.resolve_dotted(func.module, decorators[0])
+        deco = self.resolve_dotted(func.module, text)
         if not isinstance(deco, Func) or not deco.info.returns or not deco.info.params:
             return None
         returned = _callable_result(deco.info.returns)

@@ -46,7 +46,26 @@ def annotation_members(text: str) -> tuple[ast.expr, ...] | None:
 
 def node_members(node: ast.expr) -> tuple[ast.expr, ...] | None:
     """annotation_members for an annotation already parsed."""
+    walked = _union_walk(node)
+    return walked[0] if walked is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def optional_members(text: str) -> tuple[ast.expr, ...] | None:
+    """The other members of an annotation that admits None (`Optional[X]`, `X | None`,
+    `Union[X, None]`); None when it does not, or when None is all it is."""
+    try:
+        walked = _union_walk(ast.parse(text, mode="eval").body)
+    except SyntaxError:
+        return None
+    return walked[0] if walked is not None and walked[1] and walked[0] else None
+
+
+def _union_walk(node: ast.expr) -> tuple[tuple[ast.expr, ...], bool] | None:
+    """The members of a (possibly union / Optional / string) annotation, None members dropped, and
+    whether one was None (`Optional[X]` counts)."""
     out: list[ast.expr] = []
+    admits_none = False
     pending = [node]
     while pending:
         n = pending.pop()
@@ -57,17 +76,19 @@ def node_members(node: ast.expr) -> tuple[ast.expr, ...] | None:
                 return None
         elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
             pending.extend((n.right, n.left))
-        elif isinstance(n, ast.Subscript) and (dotted(n.value) or "").rsplit(".", 1)[-1] in {"Union", "Optional"}:
+        elif isinstance(n, ast.Subscript) and (head := (dotted(n.value) or "").rsplit(".", 1)[-1]) in {
+                "Union", "Optional"}:
             elts = n.slice.elts if isinstance(n.slice, ast.Tuple) else [n.slice]
             pending.extend(reversed(elts))
+            admits_none = admits_none or head == "Optional"
         elif isinstance(n, ast.Subscript) and (dotted(n.value) or "").rsplit(".", 1)[-1] in {"Annotated", "Final",
                                                                                               "ClassVar"}:
             pending.append(n.slice.elts[0] if isinstance(n.slice, ast.Tuple) else n.slice)
         elif isinstance(n, ast.Constant) and n.value is None:
-            continue
+            admits_none = True
         else:
             out.append(n)
-    return tuple(out)
+    return tuple(out), admits_none
 
 
 def member_head(node: ast.expr) -> str | None:
