@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from asyncguard.rules import catalog
 from asyncguard.rules.blocking import BlockingAnalysis, call_params
+from asyncguard.rules.consensus import call_roles
 from asyncguard.rules.guards import bind, literal_of
 from asyncguard.rules.index import (
     Class,
@@ -40,6 +41,8 @@ COROUTINE_ATTRIBUTES = {"cr_frame", "cr_code", "cr_running", "cr_await", "cr_ori
 # `send`, a connection's `close`): they count as driving the coroutine only where the code visibly
 # drives one (`send(None)` primes it, a loop stops on `StopIteration`, `close()` while cleaning up).
 DRIVER_METHODS = {"send", "throw", "close"}
+# AG114: how many other async uses of a call form (and no other use) make one sync use a deviation.
+MIN_CONSENSUS = 2
 CONTAINER_ADDERS = {"append", "add", "insert", "appendleft", "extend", "put_nowait", "setdefault"}
 AG113_EXCLUDED_NAMES = {"append", "extend", "update", "add", "pop", "clear", "remove", "insert", "sort", "copy",
                         "get", "set", "keys", "values", "items", "join", "split", "format", "write", "read",
@@ -79,6 +82,7 @@ class ModuleChecker:
         if walked is None:
             walked = walk_module(tree)
         self.walked, self.parents = walked
+        self._roles: dict[int, tuple[str, str]] | None = None
 
     # -- positions -------------------------------------------------------------------------------
 
@@ -193,6 +197,8 @@ class ModuleChecker:
                         "running; `await` the coroutine instead")
         if callee is None and "AG113" in self.enabled:
             self._check_probable(call, scope)
+        if callee is None and scope.is_async and "AG114" in self.enabled:
+            self._check_deviant_await(call, scope)
 
     def _describe(self, coro: Coroutine) -> str:
         origin = coro.origin
@@ -776,6 +782,9 @@ class ModuleChecker:
         elif isinstance(stmt, ast.AsyncWith) and kind == "sync":
             self.report("AG104", item.context_expr, f"`async with` on `{name}`, a sync-only context manager: "
                         "use `with`")
+        elif kind is None and isinstance(stmt, ast.With) and scope.is_async:
+            self._check_deviant_form(stmt, item.context_expr, scope, 1, "entered with `async with`", "`with`",
+                                     "Use `async with`")
 
     def _iter_kind(self, expr: ast.expr, scope: Scope) -> str | None:
         if isinstance(expr, ast.List | ast.Tuple | ast.Set | ast.Dict | ast.ListComp | ast.SetComp |
@@ -834,6 +843,9 @@ class ModuleChecker:
                    scope: Scope) -> None:
         kind = self._iter_kind(iter_expr, scope)
         if kind is None:
+            if not is_async and isinstance(node, ast.For) and scope.is_async:
+                self._check_deviant_form(node, iter_expr, scope, 2, "iterated with `async for`", "`for`",
+                                         "Use `async for`")
             return
         text = _short(iter_expr)
         if not is_async and kind == "async":
@@ -1056,6 +1068,67 @@ class ModuleChecker:
         waiter) is double-wrapped on purpose; a body that only raises has no say."""
         shapes = function_return_shapes(node, info)
         return bool(shapes) and all(s in {"none", "literal"} for s in shapes)
+
+    # -- AG114: the project's own other call sites disagree ------------------------------------------
+
+    def _role_of(self, call: ast.Call) -> tuple[str, str] | None:
+        if self._roles is None:
+            scopes, todo = [], [self.walked]
+            while todo:
+                sc = todo.pop()
+                scopes.append(sc)
+                todo.extend(sc.children)
+            self._roles = call_roles(scopes)
+        return self._roles.get(id(call))
+
+    def _deviation(self, call: ast.Call, scope: Scope, role_index: int) -> tuple[str, int, str] | None:
+        """(form, number of other async uses of that kind, where one is) when the project uses this
+        unresolved call's form asynchronously at least twice elsewhere and never any other way."""
+        found = self._role_of(call)
+        if found is None or found[1] not in {"sync", "neutral"} or scope.eval(call.func) is not None:
+            return None
+        form, role = found
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if isinstance(receiver, ast.Name) and any(
+                isinstance(b.node, ast.Call) and b.enter is None and b.iterate is None and b.element is None
+                for b in scope.bindings.get(receiver.id, ())):
+            return None  # `ws = create_connection(url)`: this local is what that call made, not the project's usual `ws`
+        total, where, line = self.index.call_usage(form)
+        others_sync = total[3] - (1 if role == "sync" else 0)
+        if total[role_index] < MIN_CONSENSUS or others_sync > 0 or where is None:
+            return None
+        return form, total[role_index], f"{where}:{line}"
+
+    def _check_deviant_await(self, call: ast.Call, scope: Scope) -> None:
+        use = self._use_of(call, scope)
+        if use.kind == "assign" and use.name is not None:
+            use = self._use_of_variable(use.name, call, scope, container=False)
+        elif use.kind == "container" and use.name is not None:
+            use = self._use_of_variable(use.name, call, scope, container=True)
+        if use.kind not in {"discard", "misuse", "condition", "return-async", "never"}:
+            return  # handed on, kept, or entered/iterated (the `with` and `for` checks weigh those)
+        found = self._deviation(call, scope, 0)
+        if found is None:
+            return
+        form, count, example = found
+        self.report("AG114", call, f"`{_short(call)}` is not awaited here, but the project awaits every other "
+                    f"`{form}(...)` call ({count}, e.g. {example}) and uses it no other way: probably a missing "
+                    "`await`", self._await_fix(call, scope, safe=False))
+
+    def _check_deviant_form(self, stmt: ast.With | ast.For, expr: ast.expr, scope: Scope, role_index: int,
+                            elsewhere: str, here: str, fix_title: str) -> None:
+        if not isinstance(expr, ast.Call):
+            return
+        found = self._deviation(expr, scope, role_index)
+        if found is None:
+            return
+        form, count, example = found
+        line, col, _, _ = self._span(stmt)
+        fix = Fix(fix_title, (TextEdit(line, col, line, col, "async "),), safe=False) \
+            if isinstance(stmt, ast.For) or len(stmt.items) == 1 else None
+        self.report("AG114", expr, f"`{_short(expr)}` uses {here} here, but the project has every other "
+                    f"`{form}(...)` call {elsewhere} ({count}, e.g. {example}) and uses it no other way: "
+                    f"probably {fix_title[0].lower()}{fix_title[1:]}", fix)
 
     # -- AG113 ----------------------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from asyncguard.rules.registry import RULES
 from asyncguard.rules.summary import ModuleSummary, summarize
 from asyncguard.rules.walk import ScopeInfo, walk_module
 
-CACHE_VERSION = 14
+CACHE_VERSION = 15
 # The cache keeps the files' entries as pickles of up to this many files each: a run that changed
 # one file pickles its chunk again, not the whole project, and a cold run shared with a helper
 # process writes the pickles the two processes already made to swap their summaries.

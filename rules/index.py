@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from asyncguard.rules import catalog
+from asyncguard.rules.consensus import Usage, merge
 from asyncguard.rules.libraries import STDLIB_READ
 from asyncguard.rules.summary import (
     AWAITABLE_ANNOTATION_WORDS,
@@ -362,6 +363,7 @@ class ProjectIndex:
     _subclasses: dict[str, list[Class]] | None = None
     # short callee name -> call sites with arguments (module, enclosing function, its class, call)
     _sites: dict[str, list[tuple[str, FuncInfo | None, Class | None, ArgCall]]] | None = None
+    _usage: dict[str, list[tuple[str, Usage]]] | None = None
     _param_memo: dict[tuple[int, int, str], tuple[Value | None, frozenset[str]]] = field(default_factory=dict)
     # Other names of project modules (a package below a namespace folder): alias -> module name.
     aliases: dict[str, str] = field(default_factory=dict)
@@ -395,6 +397,7 @@ class ProjectIndex:
     def _forget(self) -> None:
         """Every memo may have read the module that changed."""
         self._sites = None
+        self._usage = None
         self._param_memo.clear()
         self._methods_by_name = None
         self._subclasses = None
@@ -1467,7 +1470,24 @@ class ProjectIndex:
         if kind == "@either":
             holders = sorted(m for m, summary in self.modules.items() if key in summary.either_way_names)
             return hashlib.sha1(repr(holders).encode()).hexdigest()
+        if kind == "@usage":
+            return hashlib.sha1(repr(self._usage_rows(key)).encode()).hexdigest()
         return None
+
+    def _usage_rows(self, form: str) -> list[tuple[str, Usage]]:
+        if self._usage is None:
+            table: dict[str, list[tuple[str, Usage]]] = {}
+            for summary in self.modules.values():
+                for f, row in summary.call_usage.items():
+                    table.setdefault(f, []).append((summary.path, row))
+            self._usage = table
+        return self._usage.get(form, [])
+
+    def call_usage(self, form: str) -> tuple[list[int], str | None, int]:
+        """How the project's indexed modules use a call form (rules.consensus.merge): totals of
+        awaited / async with / async for / other uses, and where an async use is."""
+        self.touched.add(f"@usage:{form}")
+        return merge(self._usage_rows(form))
 
     def _call_sites(self, short: str) -> list[tuple[str, FuncInfo | None, Class | None, ArgCall]]:
         # Callers among the modules indexed for this run: the files checked and what they import

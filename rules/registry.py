@@ -45,6 +45,9 @@ RULES: dict[str, Rule] = {
             Severity.WARNING,
             default_enabled=False,
         ),
+        # Inferred from the project's own other call sites (rules.consensus): a warning, with unsafe fixes.
+        Rule("AG114", "inconsistent-async-use", "A call used synchronously where the project uses it asynchronously",
+             Severity.WARNING, fixable=True),
     )
 }
 

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from asyncguard.rules.consensus import Usage, usage_counts
 from asyncguard.rules.guards import Guard, PassedOn, call_guards, literal_of, passed_on
 from asyncguard.rules.walk import ScopeInfo, _bind, walk_module
 
@@ -225,6 +226,9 @@ class ModuleSummary:
     # if inspect.isawaitable(r): await r`, `await maybe_await(obj.hook())`): sync and async
     # overrides of them are both right (AG108).
     either_way_names: frozenset[str] = frozenset()
+    # How this module uses each call form (`session.get` -> awaited / async with / async for / other
+    # counts): the project's own evidence of what an unresolved call returns (rules.consensus, AG114).
+    call_usage: dict[str, Usage] = field(default_factory=dict)
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -995,6 +999,7 @@ def summarize(
     summary.arg_calls = _arg_calls([(n, c) for c in outer_calls if (n := dotted(c.func)) is not None], set())
     summary.awaited_attrs = _awaited_attrs(scopes.values())
     summary.either_way_names = _either_way_names(scopes.values())
+    summary.call_usage = usage_counts(scopes.values())
     summary.nonblocking_sockets = any(
         isinstance(c.func, ast.Attribute) and c.func.attr == "setblocking" and len(c.args) == 1
         and isinstance(c.args[0], ast.Constant) and c.args[0].value in (False, 0)
